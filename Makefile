@@ -1,0 +1,104 @@
+# gpuvirt — hand-written Makefile (see README.md)
+#
+#   make                 build ./gpuvirt
+#   make check           build and run every test (unit, CLI, TUI); prints "N passed, N failed"
+#   make bench           run the benchmarks in tests/bench/
+#   make deps            install the Debian packages the build and tests need (root)
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make DEVELOPER=1     warnings are errors
+#   make SANITIZE=1      ASan + UBSan
+#   make BUILD=dir       put objects somewhere else (parallel work trees)
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/gpuvirt
+MANDIR ?= $(PREFIX)/share/man
+BUILD ?= build
+
+PKGS := ncursesw libpci libudev libkmod
+TEST_PKGS := check umockdev-1.0
+
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
+ifeq ($(DEVELOPER),1)
+BASE_CFLAGS += -Werror -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wno-format-nonliteral
+endif
+ifeq ($(SANITIZE),1)
+BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+ALL_CPPFLAGS := -I. -D_GNU_SOURCE -DGV_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+TUI_SRC := $(sort $(wildcard tui/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+CORE_LIB := $(BUILD)/libgpuvirt-core.a
+
+all: gpuvirt
+
+gpuvirt: $(TUI_OBJ) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(CORE_LIB) $(PKG_LIBS)
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testbed.h $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) \
+		$(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS)
+
+tests: gpuvirt $(UNIT_BIN) $(TOOL_BIN)
+
+check: tests
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) ./tests/run.sh
+
+bench: gpuvirt $(TOOL_BIN)
+	@for b in tests/bench/*.sh; do BUILD=$(BUILD) sh "$$b" || exit 1; done
+
+# Every Debian package the build, the tests and the real-consumer checks need.
+DEB_PKGS := build-essential pkg-config libncurses-dev libpci-dev pci.ids libudev-dev libkmod-dev \
+	check libumockdev-dev umockdev tmux pciutils kmod bsdutils util-linux coreutils dash \
+	ncurses-term hyperfine
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 1; fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS)
+
+install: gpuvirt
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 gpuvirt $(DESTDIR)$(BINDIR)/gpuvirt
+	install -m 0644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+	install -m 0644 gpuvirt.8 $(DESTDIR)$(MANDIR)/man8/gpuvirt.8
+
+clean:
+	rm -rf $(BUILD) gpuvirt
+
+.PHONY: all tests check bench deps install clean
+.DELETE_ON_ERROR:
+
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)

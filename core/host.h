@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The host model: one scan of /sys and /proc gives one immutable snapshot of
+ * the host's PCI functions, IOMMU groups, SR-IOV links, mediated devices and
+ * a few kernel facts. A rescan makes a new snapshot; nothing in it changes
+ * after host_scan() returns. Every getter returns memory owned by the
+ * snapshot, valid until host_free().
+ *
+ * A missing or unreadable attribute is recorded as unknown (-1 or NULL) and
+ * logged once through gv_log(); the scan goes on.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/pciaddr.h"
+
+struct host;
+
+struct host_mdev_type {
+	char *id;                 /* "nvidia-300" */
+	char *name;               /* "GRID V100-8C", NULL if unknown */
+	int available_instances;  /* -1 if unknown */
+	char *device_api;         /* "vfio-pci", NULL if unknown */
+	char *description;        /* NULL if unknown */
+};
+
+struct host_mdev {
+	char *uuid;
+	char *type;               /* mdev type id, NULL if unknown */
+};
+
+struct host_device {
+	struct pciaddr addr;
+	char address[PCIADDR_STRLEN];   /* canonical text form */
+	char *syspath;                  /* /sys/devices/... */
+	int vendor_id, device_id;       /* 0..0xffff, -1 unknown */
+	int subsys_vendor_id, subsys_device_id;
+	int32_t class_code;             /* 24 bits (0x030000), -1 unknown */
+	char *vendor_name, *device_name;/* from pci.ids; never NULL */
+	char *driver;                   /* bound driver, NULL when none */
+	int iommu_group;                /* -1 when none */
+	int boot_vga;                   /* 1, 0, or -1 when the file is absent */
+	/* SR-IOV: sriov_total < 0 when the function is not a PF */
+	int sriov_total, sriov_num;
+	char **vfs; size_t n_vfs;       /* VF addresses, ordered by virtfn index */
+	char *physfn;                   /* PF address for a VF, else NULL */
+	struct host_mdev_type *mdev_types; size_t n_mdev_types;
+	struct host_mdev *mdevs; size_t n_mdevs;
+};
+
+struct host_iommu_group {
+	int id;
+	char *type;                     /* "DMA", "DMA-FQ", "identity"; NULL */
+	const struct host_device **devices; size_t n_devices; /* address order */
+};
+
+enum host_cpu_vendor { HOST_CPU_UNKNOWN, HOST_CPU_INTEL, HOST_CPU_AMD, HOST_CPU_OTHER };
+
+/* Scan the running host (as the process sees /sys and /proc). Returns 0 and
+ * an owned snapshot, or -errno when nothing at all could be read (no
+ * /sys/bus/pci). */
+int host_scan(struct host **ret, struct gv_error *err);
+
+/* Free a snapshot; NULL is fine. */
+void host_free(struct host *h);
+
+/* Devices in address order. */
+size_t host_n_devices(const struct host *h);
+const struct host_device *host_device(const struct host *h, size_t i);
+/* By canonical or short address; NULL when absent. */
+const struct host_device *host_find(const struct host *h, const char *address);
+
+/* IOMMU groups in id order; none when the IOMMU is off. */
+size_t host_n_groups(const struct host *h);
+const struct host_iommu_group *host_group(const struct host *h, size_t i);
+const struct host_iommu_group *host_find_group(const struct host *h, int id);
+
+/* Facts: CPU vendor and flags from /proc/cpuinfo, the running command line
+ * (/proc/cmdline, NULL if unreadable), kernel release
+ * (/proc/sys/kernel/osrelease, NULL if unreadable). */
+enum host_cpu_vendor host_cpu_vendor(const struct host *h);
+bool host_cpu_has_flag(const struct host *h, const char *flag);
+const char *host_cmdline(const struct host *h);
+const char *host_kernel_release(const struct host *h);
+
+/* Device classification. */
+bool host_device_is_display(const struct host_device *d);   /* class 03xxxx */
+bool host_device_is_bridge(const struct host_device *d);    /* class 06xxxx */
+
+/* True when d shares its IOMMU group with a function outside its own slot,
+ * so it cannot be passed to a VM alone. */
+bool host_device_shares_group(const struct host *h, const struct host_device *d);
+
+/* The number of display devices that are not VFs: "the only GPU". */
+size_t host_n_gpus(const struct host *h);

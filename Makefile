@@ -50,10 +50,23 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 CORE_LIB := $(BUILD)/libgpuvirt-core.a
 
-all: gpuvirt
+GV_VERSION := 0.1
+ALL_CPPFLAGS += -DGV_VERSION='"$(GV_VERSION)"'
+MAN_SRC := $(sort $(wildcard man/*.man))
 
-gpuvirt: $(TUI_OBJ) $(CORE_LIB)
+all: gpuvirt gpuvirt.8
+
+# The program is built in $(BUILD) (tests use that copy, so parallel work
+# trees with their own BUILD never step on each other) and copied to the top.
+gpuvirt: $(BUILD)/gpuvirt
+	cp $< $@
+
+$(BUILD)/gpuvirt: $(TUI_OBJ) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(TUI_OBJ) $(CORE_LIB) $(PKG_LIBS)
+
+# The man page is assembled from one fragment per capability (man/NN-name.man).
+gpuvirt.8: $(MAN_SRC)
+	cat $(MAN_SRC) > $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
@@ -72,12 +85,12 @@ $(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS)
 
-tests: gpuvirt $(UNIT_BIN) $(TOOL_BIN)
+tests: $(BUILD)/gpuvirt $(UNIT_BIN) $(TOOL_BIN)
 
 check: tests
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) ./tests/run.sh
 
-bench: gpuvirt $(TOOL_BIN)
+bench: $(BUILD)/gpuvirt $(TOOL_BIN)
 	@for b in tests/bench/*.sh; do BUILD=$(BUILD) sh "$$b" || exit 1; done
 
 # Every Debian package the build, the tests and the real-consumer checks need.
@@ -89,14 +102,14 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PKGS)
 
-install: gpuvirt
+install: gpuvirt gpuvirt.8
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 gpuvirt $(DESTDIR)$(BINDIR)/gpuvirt
 	install -m 0644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
 	install -m 0644 gpuvirt.8 $(DESTDIR)$(MANDIR)/man8/gpuvirt.8
 
 clean:
-	rm -rf $(BUILD) gpuvirt
+	rm -rf $(BUILD) gpuvirt gpuvirt.8
 
 .PHONY: all tests check bench deps install clean
 .DELETE_ON_ERROR:

@@ -4,7 +4,7 @@ set -u
 : "${GV_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${GV_BUILD:=$GV_SRCDIR/build}"
 : "${GV_FIXTURES:=$GV_BUILD/fixtures}"
-GPUVIRT=$GV_SRCDIR/gpuvirt
+GPUVIRT=$GV_BUILD/gpuvirt
 TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/gpuvirt-test.XXXXXX")
 trap 'rm -rf "$TMPROOT"' EXIT
 

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The journal: every applied change set under ROOT/var/lib/gpuvirt/, with
+ * the backups of the bytes it replaced, hashes of what it wrote, the commands
+ * it ran or left pending, and its expectations for after the reboot.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+struct journal_expect {
+	char *kind, *key, *value;   /* see plan_expect(); value may be NULL */
+};
+
+struct journal_set {
+	int id;                     /* increasing */
+	char *when;                 /* ISO 8601 UTC */
+	char *summary;              /* one line */
+	struct journal_expect *expects; size_t n_expects;
+	char **pending; size_t n_pending;  /* commands not run (--no-run) */
+};
+
+/* Change sets still applied (not undone), oldest first. Returns 0 and an
+ * owned array (possibly empty) or -errno. */
+int journal_list(const char *root, struct journal_set **ret, size_t *ret_n, struct gv_error *err);
+void journal_sets_free(struct journal_set *sets, size_t n);
+
+struct journal_undo_opts {
+	bool no_run;
+	bool force_hand_edits;
+};
+
+/* Revert the last change set: restore every file's previous bytes exactly
+ * (files gpuvirt created are removed), then run (or list) the regeneration
+ * commands again. -ENOENT when there is nothing to undo. */
+int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err);

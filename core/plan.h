@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Plans are values: an ordered list of actions (write file, remove file,
+ * write sysfs attribute, run command) built from the host snapshot and the
+ * person's intents, previewed, and then applied in one go:
+ *
+ *   plan_new() -> proposal modules add actions -> plan_preview() ->
+ *   plan_apply() (lock, backup, atomic writes, journal; rollback on failure)
+ *
+ * Paths of files are relative to the configuration root ("etc/modprobe.d/
+ * gpuvirt.conf"); sysfs paths are absolute ("/sys/bus/pci/devices/.../
+ * sriov_numvfs") and always refer to the running host. See REFERENCE.md §7
+ * for the write recipe and DESIGN.md §3 for the files gpuvirt owns.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+struct plan;
+
+enum plan_action_kind {
+	PLAN_WRITE_FILE,    /* whole new content of a file (created when absent) */
+	PLAN_REMOVE_FILE,
+	PLAN_WRITE_SYSFS,   /* echo VALUE > /sys/... in a child with a timeout, read back */
+	PLAN_RUN,           /* a regeneration command: update-grub, update-initramfs -u -k all, ... */
+};
+
+/* A new empty plan for configuration root ROOT ("/" or a directory). */
+int plan_new(const char *root, struct plan **ret);
+void plan_free(struct plan *p);
+const char *plan_root(const struct plan *p);
+
+/*
+ * Add actions. WHY is one short line shown in the preview ("blacklist nouveau
+ * so vfio-pci can claim 0000:41:00.0"). Writing a file twice in one plan
+ * replaces the first content (so proposals can build on each other through
+ * plan_file_content()). A command identical to one already queued is not
+ * added again; commands always run after every file and sysfs action.
+ */
+int plan_write_file(struct plan *p, const char *path, const char *content, size_t len,
+		    mode_t mode_if_new, const char *why);
+int plan_remove_file(struct plan *p, const char *path, const char *why);
+int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, const char *why);
+int plan_run(struct plan *p, const char *const *argv, const char *why);
+
+/*
+ * What a proposal should start from for PATH: the content this plan already
+ * queued for it, else the file's current content under the root. Returns 0
+ * with an owned NUL-terminated buffer, -ENOENT when the file does not exist
+ * (and is not queued), or another -errno with err set.
+ */
+int plan_file_content(struct plan *p, const char *path, char **ret_content, size_t *ret_len,
+		      struct gv_error *err);
+
+/*
+ * Expectations are what must be true after the reboot for this plan to have
+ * worked; they are journaled and read back by `gpuvirt check`. KIND is one of
+ * "cmdline" (KEY = a kernel argument, e.g. "iommu=pt"), "module" (KEY = a
+ * module that must be loaded), "driver" (KEY = PCI address, VALUE = driver),
+ * "numvfs" (KEY = PCI address, VALUE = count), "mdev" (KEY = uuid, VALUE =
+ * parent:type), "no-module" (KEY = a module that must not be loaded).
+ */
+int plan_expect(struct plan *p, const char *kind, const char *key, const char *value);
+
+size_t plan_n_actions(const struct plan *p);
+bool plan_is_empty(const struct plan *p);   /* no action changes anything */
+
+/*
+ * The preview, as `gpuvirt plan` prints it and the TUI's dialog shows it:
+ * a unified diff per file (labels relative to the root, "--- a/etc/..."),
+ * "echo VALUE > /sys/..." per sysfs write, "$ cmd args" per command, each
+ * after its "# why" line. Files whose content would not change are listed as
+ * unchanged. Returns an owned string.
+ */
+int plan_preview(const struct plan *p, char **ret_text, struct gv_error *err);
+/* The same as JSON: {"root":..., "actions":[{"kind","path","why","diff"|"value"|"argv"}]}. */
+int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *err);
+
+struct plan_apply_opts {
+	bool no_run;           /* list commands as still to run instead of running them */
+	bool force_hand_edits; /* overwrite files changed by hand since gpuvirt wrote them */
+	int sysfs_timeout_ms;  /* 0: default (5000) */
+};
+
+/*
+ * Apply: take the lock, refuse while the package manager's lock is held,
+ * re-check that nothing changed by hand, back up, write atomically (symlinks
+ * resolved), sysfs writes in a child with a timeout and read back, then run
+ * the commands (chroot ROOT when the root is not "/"). Stops at the first
+ * failing action and rolls back the ones already done; the error names the
+ * action and the reason. On success the change set is journaled under
+ * ROOT/var/lib/gpuvirt/. Commands not run (no_run) are reported through
+ * gv_log at INFO and recorded in the journal as pending.
+ */
+int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err);
+
+/* A plan as a readable, versioned text file ("gpuvirt-plan 1"), for
+ * `gpuvirt apply --plan FILE`. Loading validates everything and names the
+ * line at fault. */
+int plan_save(const struct plan *p, const char *file, struct gv_error *err);
+int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err);

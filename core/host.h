@@ -40,6 +40,7 @@ struct host_device {
 	int subsys_vendor_id, subsys_device_id;
 	int32_t class_code;             /* 24 bits (0x030000), -1 unknown */
 	char *vendor_name, *device_name;/* from pci.ids; never NULL */
+	char *class_name;               /* "3D controller"; never NULL */
 	char *driver;                   /* bound driver, NULL when none */
 	int iommu_group;                /* -1 when none */
 	int boot_vga;                   /* 1, 0, or -1 when the file is absent */
@@ -63,6 +64,12 @@ enum host_cpu_vendor { HOST_CPU_UNKNOWN, HOST_CPU_INTEL, HOST_CPU_AMD, HOST_CPU_
  * an owned snapshot, or -errno when nothing at all could be read (no
  * /sys/bus/pci). */
 int host_scan(struct host **ret, struct gv_error *err);
+
+/* The built-in sample host of `gpuvirt --demo`: the Ubuntu guide's AMD server
+ * with a Tesla V100 at 0000:41:00.0 alone in IOMMU group 66, nouveau bound,
+ * vGPU types nvidia-300/nvidia-299, an ASPEED boot GPU and an Intel NIC.
+ * Built in memory: no /sys is read. */
+int host_demo(struct host **ret);
 
 /* Free a snapshot; NULL is fine. */
 void host_free(struct host *h);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Inside the host model: the snapshot's layout and the builder calls shared
+ * by the scanner (host.c) and the built-in demo host (demo.c). Not for use
+ * outside core/host*.c and core/demo.c.
+ */
+#include "core/host.h"
+
+struct names;
+
+struct host {
+	struct host_device *devices;
+	size_t n_devices, cap_devices;
+	struct host_iommu_group *groups;
+	size_t n_groups;
+	enum host_cpu_vendor cpu_vendor;
+	char *cpu_flags;
+	char *cmdline;
+	char *kernel_release;
+};
+
+struct host *host_alloc(void);
+/* Append a device with every fact unknown; the pointer is valid until the
+ * next host_add_device() or host_finish(). */
+struct host_device *host_add_device(struct host *h, const struct pciaddr *a);
+void host_device_add_vf(struct host_device *d, const char *address);
+struct host_mdev_type *host_device_add_mdev_type(struct host_device *d, const char *id);
+void host_device_add_mdev(struct host_device *d, const char *uuid, const char *type);
+/* Sort devices, fill in names (NAMES may be NULL) and build the groups. */
+void host_finish(struct host *h, struct names *names);

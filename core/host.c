@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libudev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/host.h"
+#include "core/host-private.h"
+#include "core/log.h"
+#include "core/names.h"
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	p = strdup(s);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void *xreallocarray(void *p, size_t n, size_t size)
+{
+	p = reallocarray(p, n ? n : 1, size);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* ---- reading attributes ------------------------------------------------ */
+
+/*
+ * Read a small attribute relative to an open directory. Reading through a
+ * directory fd keeps each file to one openat() (and under umockdev, one path
+ * translation for the whole device). Returns the length, or -errno.
+ */
+static int read_attr(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Parse a hex attribute ("0x10de" or "10de"); -1 with a log line when the
+ * file is missing, unreadable or not a number. */
+static long read_hex(int dirfd, const char *addr, const char *name, bool quiet_if_missing)
+{
+	char buf[64], *end;
+	long v;
+	int r = read_attr(dirfd, name, buf, sizeof(buf));
+
+	if (r < 0) {
+		if (!(quiet_if_missing && r == -ENOENT))
+			gv_log(GV_LOG_WARN, "%s: %s: %s", addr, name, strerror(-r));
+		return -1;
+	}
+	errno = 0;
+	v = strtol(buf, &end, 16);
+	if (errno || end == buf || *end || v < 0) {
+		gv_log(GV_LOG_WARN, "%s: %s: not a hex number: '%.32s'", addr, name, buf);
+		return -1;
+	}
+	return v;
+}
+
+static long read_dec(int dirfd, const char *addr, const char *name, bool quiet_if_missing)
+{
+	char buf[64], *end;
+	long v;
+	int r = read_attr(dirfd, name, buf, sizeof(buf));
+
+	if (r < 0) {
+		if (!(quiet_if_missing && r == -ENOENT))
+			gv_log(GV_LOG_WARN, "%s: %s: %s", addr, name, strerror(-r));
+		return -1;
+	}
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || *end || v < 0) {
+		gv_log(GV_LOG_WARN, "%s: %s: not a number: '%.32s'", addr, name, buf);
+		return -1;
+	}
+	return v;
+}
+
+/* Basename of a symlink's target, or NULL when there is no link. */
+static char *read_link_base(int dirfd, const char *name)
+{
+	char buf[4096];
+	ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	char *slash = strrchr(buf, '/');
+	return xstrdup(slash ? slash + 1 : buf);
+}
+
+static char *read_string_attr(int dirfd, const char *name)
+{
+	char buf[4096];
+
+	if (read_attr(dirfd, name, buf, sizeof(buf)) < 0)
+		return NULL;
+	return xstrdup(buf);
+}
+
+/* ---- building a snapshot ----------------------------------------------- */
+
+struct host *host_alloc(void)
+{
+	return xcalloc(1, sizeof(struct host));
+}
+
+struct host_device *host_add_device(struct host *h, const struct pciaddr *a)
+{
+	if (h->n_devices == h->cap_devices) {
+		h->cap_devices = h->cap_devices ? h->cap_devices * 2 : 64;
+		h->devices = xreallocarray(h->devices, h->cap_devices, sizeof(*h->devices));
+	}
+	struct host_device *d = &h->devices[h->n_devices++];
+	memset(d, 0, sizeof(*d));
+	d->addr = *a;
+	pciaddr_format(a, d->address);
+	d->vendor_id = d->device_id = d->subsys_vendor_id = d->subsys_device_id = -1;
+	d->class_code = -1;
+	d->iommu_group = -1;
+	d->boot_vga = -1;
+	d->sriov_total = d->sriov_num = -1;
+	return d;
+}
+
+void host_device_add_vf(struct host_device *d, const char *address)
+{
+	d->vfs = xreallocarray(d->vfs, d->n_vfs + 1, sizeof(*d->vfs));
+	d->vfs[d->n_vfs++] = xstrdup(address);
+}
+
+struct host_mdev_type *host_device_add_mdev_type(struct host_device *d, const char *id)
+{
+	d->mdev_types = xreallocarray(d->mdev_types, d->n_mdev_types + 1, sizeof(*d->mdev_types));
+	struct host_mdev_type *t = &d->mdev_types[d->n_mdev_types++];
+	memset(t, 0, sizeof(*t));
+	t->id = xstrdup(id);
+	t->available_instances = -1;
+	return t;
+}
+
+void host_device_add_mdev(struct host_device *d, const char *uuid, const char *type)
+{
+	d->mdevs = xreallocarray(d->mdevs, d->n_mdevs + 1, sizeof(*d->mdevs));
+	d->mdevs[d->n_mdevs].uuid = xstrdup(uuid);
+	d->mdevs[d->n_mdevs].type = xstrdup(type);
+	d->n_mdevs++;
+}
+
+static int cmp_device(const void *a, const void *b)
+{
+	return pciaddr_cmp(&((const struct host_device *)a)->addr, &((const struct host_device *)b)->addr);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort devices, index the groups. Group types come from TYPES (parallel to
+ * the sorted ids) when the caller read them; may be NULL. */
+void host_finish(struct host *h, struct names *names)
+{
+	qsort(h->devices, h->n_devices, sizeof(*h->devices), cmp_device);
+
+	for (size_t i = 0; i < h->n_devices; i++) {
+		struct host_device *d = &h->devices[i];
+		if (names) {
+			if (!d->vendor_name)
+				d->vendor_name = names_vendor(names, d->vendor_id);
+			if (!d->device_name)
+				d->device_name = names_device(names, d->vendor_id, d->device_id);
+			if (!d->class_name)
+				d->class_name = names_class(names, d->class_code);
+		}
+		if (!d->vendor_name)
+			d->vendor_name = xstrdup("Vendor unknown");
+		if (!d->device_name)
+			d->device_name = xstrdup("Device unknown");
+		if (!d->class_name)
+			d->class_name = xstrdup("Class unknown");
+		if (d->n_mdev_types > 1)
+			qsort(d->mdev_types, d->n_mdev_types, sizeof(*d->mdev_types), cmp_str);
+	}
+
+	/* Group ids are not contiguous: collect, sort, then fill members in
+	 * address order (devices are sorted already). */
+	int *ids = xcalloc(h->n_devices, sizeof(int));
+	size_t n_ids = 0;
+	for (size_t i = 0; i < h->n_devices; i++)
+		if (h->devices[i].iommu_group >= 0)
+			ids[n_ids++] = h->devices[i].iommu_group;
+	qsort(ids, n_ids, sizeof(int), cmp_int);
+	h->groups = xcalloc(n_ids, sizeof(*h->groups));
+	h->n_groups = 0;
+	for (size_t i = 0; i < n_ids; i++)
+		if (h->n_groups == 0 || h->groups[h->n_groups - 1].id != ids[i])
+			h->groups[h->n_groups++].id = ids[i];
+	free(ids);
+	for (size_t i = 0; i < h->n_devices; i++) {
+		const struct host_device *d = &h->devices[i];
+		struct host_iommu_group *g = (struct host_iommu_group *)host_find_group(h, d->iommu_group);
+		if (!g)
+			continue;
+		g->devices = xreallocarray(g->devices, g->n_devices + 1, sizeof(*g->devices));
+		g->devices[g->n_devices++] = d;
+	}
+}
+
+/* ---- scanning the running host --------------------------------------- */
+
+static void scan_mdev_types(struct host_device *d, int devfd)
+{
+	int tfd = openat(devfd, "mdev_supported_types", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0)
+		return;
+	DIR *dir = fdopendir(tfd);
+	if (!dir) {
+		close(tfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		int fd = openat(tfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct host_mdev_type *t = host_device_add_mdev_type(d, de->d_name);
+		char ctx[PCIADDR_STRLEN + 300];
+		snprintf(ctx, sizeof(ctx), "%s: mdev type %s", d->address, de->d_name);
+		t->name = read_string_attr(fd, "name");
+		t->available_instances = (int)read_dec(fd, ctx, "available_instances", false);
+		t->device_api = read_string_attr(fd, "device_api");
+		t->description = read_string_attr(fd, "description");
+		close(fd);
+	}
+	closedir(dir);
+}
+
+/* Existing mdevs live under their parent device; /sys/bus/mdev/devices lists
+ * them all, so one pass finds every instance. */
+static void scan_mdevs(struct host *h)
+{
+	DIR *dir = opendir("/sys/bus/mdev/devices");
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		char path[512], real[4096];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", de->d_name);
+		if (!realpath(path, real)) {
+			gv_log(GV_LOG_WARN, "mdev %s: %s", de->d_name, strerror(errno));
+			continue;
+		}
+		char *slash = strrchr(real, '/');
+		if (!slash)
+			continue;
+		*slash = '\0';
+		const char *parent = strrchr(real, '/');
+		struct host_device *d = parent ? (struct host_device *)host_find(h, parent + 1) : NULL;
+		if (!d) {
+			gv_log(GV_LOG_DEBUG, "mdev %s: parent %s is not a PCI device", de->d_name, real);
+			continue;
+		}
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		char *type = fd >= 0 ? read_link_base(fd, "mdev_type") : NULL;
+		if (fd >= 0)
+			close(fd);
+		host_device_add_mdev(d, de->d_name, type);
+		free(type);
+	}
+	closedir(dir);
+}
+
+static void scan_device(struct host *h, const char *syspath)
+{
+	const char *base = strrchr(syspath, '/');
+	struct pciaddr a;
+
+	base = base ? base + 1 : syspath;
+	if (pciaddr_parse(base, &a) < 0) {
+		gv_log(GV_LOG_WARN, "%s: not a PCI address, skipped", syspath);
+		return;
+	}
+	int fd = open(syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		/* Removed between enumeration and now (hot unplug, VF count change). */
+		gv_log(GV_LOG_WARN, "%s: %s during the scan, skipped", base,
+		       errno == ENOENT ? "vanished" : strerror(errno));
+		return;
+	}
+	struct host_device *d = host_add_device(h, &a);
+	d->syspath = xstrdup(syspath);
+	d->vendor_id = (int)read_hex(fd, d->address, "vendor", false);
+	d->device_id = (int)read_hex(fd, d->address, "device", false);
+	d->subsys_vendor_id = (int)read_hex(fd, d->address, "subsystem_vendor", true);
+	d->subsys_device_id = (int)read_hex(fd, d->address, "subsystem_device", true);
+	long cls = read_hex(fd, d->address, "class", false);
+	d->class_code = cls > 0xffffff ? -1 : (int32_t)cls;
+	d->driver = read_link_base(fd, "driver");
+	char *group = read_link_base(fd, "iommu_group");
+	if (group) {
+		char *end;
+		long g = strtol(group, &end, 10);
+		if (*end || g < 0)
+			gv_log(GV_LOG_WARN, "%s: iommu_group: odd group '%s'", d->address, group);
+		else
+			d->iommu_group = (int)g;
+		free(group);
+	}
+	if ((d->class_code >> 16) == 0x03)
+		d->boot_vga = (int)read_dec(fd, d->address, "boot_vga", true);
+	d->physfn = read_link_base(fd, "physfn");
+	d->sriov_total = (int)read_dec(fd, d->address, "sriov_totalvfs", true);
+	if (d->sriov_total >= 0) {
+		d->sriov_num = (int)read_dec(fd, d->address, "sriov_numvfs", false);
+		for (int i = 0; i < d->sriov_total && i < 4096; i++) {
+			char name[32];
+			snprintf(name, sizeof(name), "virtfn%d", i);
+			char *vf = read_link_base(fd, name);
+			if (!vf)
+				break;
+			host_device_add_vf(d, vf);
+			free(vf);
+		}
+	}
+	scan_mdev_types(d, fd);
+	close(fd);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	struct buf_tmp { char *p; size_t n; } out = { NULL, 0 };
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		out.p = xreallocarray(out.p, out.n + (size_t)n + 1, 1);
+		memcpy(out.p + out.n, line, (size_t)n);
+		out.n += (size_t)n;
+		out.p[out.n] = '\0';
+	}
+	free(line);
+	fclose(f);
+	return out.p ? out.p : xstrdup("");
+}
+
+static char *first_line(const char *path)
+{
+	char *s = read_file(path);
+	if (s)
+		s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+static void scan_cpu(struct host *h)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f) {
+		gv_log(GV_LOG_WARN, "/proc/cpuinfo: %s", strerror(errno));
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		char *val = colon + 1;
+		val += strspn(val, " \t");
+		val[strcspn(val, "\n")] = '\0';
+		if (!strncmp(line, "vendor_id", 9) && h->cpu_vendor == HOST_CPU_UNKNOWN) {
+			if (!strcmp(val, "GenuineIntel"))
+				h->cpu_vendor = HOST_CPU_INTEL;
+			else if (!strcmp(val, "AuthenticAMD") || !strcmp(val, "HygonGenuine"))
+				h->cpu_vendor = HOST_CPU_AMD;
+			else
+				h->cpu_vendor = HOST_CPU_OTHER;
+		} else if (!strncmp(line, "flags", 5) && !h->cpu_flags) {
+			h->cpu_flags = xstrdup(val);
+		}
+		if (h->cpu_vendor != HOST_CPU_UNKNOWN && h->cpu_flags)
+			break;
+	}
+	free(line);
+	fclose(f);
+}
+
+static void scan_group_types(struct host *h)
+{
+	for (size_t i = 0; i < h->n_groups; i++) {
+		char path[128];
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", h->groups[i].id);
+		h->groups[i].type = first_line(path);
+	}
+}
+
+int host_scan(struct host **ret, struct gv_error *err)
+{
+	struct udev *udev = NULL;
+	struct udev_enumerate *e = NULL;
+	struct udev_list_entry *item;
+	struct host *h = NULL;
+	struct names *names = NULL;
+	int r;
+
+	udev = udev_new();
+	if (!udev) {
+		r = gv_error_set(err, -ENOMEM, "libudev: cannot create a context");
+		goto out;
+	}
+	e = udev_enumerate_new(udev);
+	if (!e) {
+		r = gv_error_set(err, -ENOMEM, "libudev: cannot create an enumerator");
+		goto out;
+	}
+	udev_enumerate_add_match_subsystem(e, "pci");
+	r = udev_enumerate_scan_devices(e);
+	if (r < 0)
+		gv_log(GV_LOG_WARN, "/sys/bus/pci: cannot enumerate PCI devices: %s", strerror(-r));
+
+	h = host_alloc();
+	udev_list_entry_foreach(item, udev_enumerate_get_list_entry(e))
+		scan_device(h, udev_list_entry_get_name(item));
+	if (h->n_devices == 0)
+		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: no PCI devices found");
+
+	names = names_new();
+	host_finish(h, names);
+	scan_group_types(h);
+	scan_mdevs(h);
+	scan_cpu(h);
+	h->cmdline = first_line("/proc/cmdline");
+	h->kernel_release = first_line("/proc/sys/kernel/osrelease");
+	*ret = h;
+	h = NULL;
+	r = 0;
+out:
+	names_free(names);
+	host_free(h);
+	udev_enumerate_unref(e);
+	udev_unref(udev);
+	return r;
+}
+
+void host_free(struct host *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n_devices; i++) {
+		struct host_device *d = &h->devices[i];
+		free(d->syspath);
+		free(d->vendor_name);
+		free(d->device_name);
+		free(d->class_name);
+		free(d->driver);
+		free(d->physfn);
+		for (size_t j = 0; j < d->n_vfs; j++)
+			free(d->vfs[j]);
+		free(d->vfs);
+		for (size_t j = 0; j < d->n_mdev_types; j++) {
+			free(d->mdev_types[j].id);
+			free(d->mdev_types[j].name);
+			free(d->mdev_types[j].device_api);
+			free(d->mdev_types[j].description);
+		}
+		free(d->mdev_types);
+		for (size_t j = 0; j < d->n_mdevs; j++) {
+			free(d->mdevs[j].uuid);
+			free(d->mdevs[j].type);
+		}
+		free(d->mdevs);
+	}
+	free(h->devices);
+	for (size_t i = 0; i < h->n_groups; i++) {
+		free(h->groups[i].type);
+		free(h->groups[i].devices);
+	}
+	free(h->groups);
+	free(h->cpu_flags);
+	free(h->cmdline);
+	free(h->kernel_release);
+	free(h);
+}
+
+/* ---- queries -------------------------------------------------------------- */
+
+size_t host_n_devices(const struct host *h)
+{
+	return h->n_devices;
+}
+
+const struct host_device *host_device(const struct host *h, size_t i)
+{
+	return i < h->n_devices ? &h->devices[i] : NULL;
+}
+
+const struct host_device *host_find(const struct host *h, const char *address)
+{
+	struct pciaddr a;
+	size_t lo = 0, hi = h->n_devices;
+
+	if (!address || pciaddr_parse(address, &a) < 0)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = pciaddr_cmp(&h->devices[mid].addr, &a);
+		if (c == 0)
+			return &h->devices[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+size_t host_n_groups(const struct host *h)
+{
+	return h->n_groups;
+}
+
+const struct host_iommu_group *host_group(const struct host *h, size_t i)
+{
+	return i < h->n_groups ? &h->groups[i] : NULL;
+}
+
+const struct host_iommu_group *host_find_group(const struct host *h, int id)
+{
+	size_t lo = 0, hi = h->n_groups;
+
+	if (id < 0)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->groups[mid].id == id)
+			return &h->groups[mid];
+		if (h->groups[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+enum host_cpu_vendor host_cpu_vendor(const struct host *h)
+{
+	return h->cpu_vendor;
+}
+
+bool host_cpu_has_flag(const struct host *h, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p = h->cpu_flags;
+
+	if (!p || !n)
+		return false;
+	while ((p = strstr(p, flag))) {
+		bool start = p == h->cpu_flags || p[-1] == ' ' || p[-1] == '\t';
+		bool end = p[n] == '\0' || p[n] == ' ' || p[n] == '\t';
+		if (start && end)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+const char *host_cmdline(const struct host *h)
+{
+	return h->cmdline;
+}
+
+const char *host_kernel_release(const struct host *h)
+{
+	return h->kernel_release;
+}
+
+bool host_device_is_display(const struct host_device *d)
+{
+	return d->class_code >= 0 && (d->class_code >> 16) == 0x03;
+}
+
+bool host_device_is_bridge(const struct host_device *d)
+{
+	return d->class_code >= 0 && (d->class_code >> 16) == 0x06;
+}
+
+bool host_device_shares_group(const struct host *h, const struct host_device *d)
+{
+	const struct host_iommu_group *g = host_find_group(h, d->iommu_group);
+
+	if (!g)
+		return false;
+	for (size_t i = 0; i < g->n_devices; i++) {
+		const struct host_device *o = g->devices[i];
+		/* Bridges stay with the host and do not stop assignment. */
+		if (o == d || host_device_is_bridge(o))
+			continue;
+		if (!pciaddr_same_slot(&o->addr, &d->addr))
+			return true;
+	}
+	return false;
+}
+
+size_t host_n_gpus(const struct host *h)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->n_devices; i++)
+		if (host_device_is_display(&h->devices[i]) && !h->devices[i].physfn)
+			n++;
+	return n;
+}

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gpuvirt list [--all] [--json]: the host's GPUs by IOMMU group, with every
+ * device that shares a group with one, their drivers, VFs and mdev types.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/host.h"
+#include "tui/commands.h"
+
+/* A device is listed when --all, when it is a display device, when it shares
+ * an IOMMU group with one, or when it is a VF of a listed PF. */
+static bool *list_selection(const struct host *h, bool all)
+{
+	size_t n = host_n_devices(h);
+	bool *sel = calloc(n ? n : 1, sizeof(bool));
+
+	if (!sel)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const struct host_device *d = host_device(h, i);
+		if (all || host_device_is_display(d)) {
+			sel[i] = true;
+			continue;
+		}
+		const struct host_iommu_group *g = host_find_group(h, d->iommu_group);
+		for (size_t j = 0; g && j < g->n_devices && !sel[i]; j++)
+			sel[i] = host_device_is_display(g->devices[j]);
+	}
+	/* VFs follow their PF (PFs sort before their VFs, but not always:
+	 * resolve through the PF itself). */
+	for (size_t i = 0; i < n; i++) {
+		const struct host_device *d = host_device(h, i);
+		const struct host_device *pf = d->physfn ? host_find(h, d->physfn) : NULL;
+		if (pf && sel[pf - host_device(h, 0)])
+			sel[i] = true;
+	}
+	return sel;
+}
+
+static bool group_selected(const struct host *h, const struct host_iommu_group *g, const bool *sel)
+{
+	for (size_t j = 0; j < g->n_devices; j++)
+		if (sel[g->devices[j] - host_device(h, 0)])
+			return true;
+	return false;
+}
+
+static void json_hex(struct buf *b, const char *key, int v, int digits)
+{
+	buf_printf(b, "\"%s\": ", key);
+	if (v < 0)
+		buf_puts(b, "null");
+	else
+		buf_printf(b, "\"%0*x\"", digits, v);
+}
+
+static void list_json(const struct host *h, const bool *sel, struct buf *b)
+{
+	bool first = true;
+
+	buf_puts(b, "{\n  \"devices\": [");
+	for (size_t i = 0; i < host_n_devices(h); i++) {
+		const struct host_device *d = host_device(h, i);
+		if (!sel[i])
+			continue;
+		buf_puts(b, first ? "\n    {" : ",\n    {");
+		first = false;
+		buf_puts(b, "\"address\": ");
+		buf_json_str(b, d->address);
+		buf_puts(b, ", ");
+		json_hex(b, "vendor_id", d->vendor_id, 4);
+		buf_puts(b, ", ");
+		json_hex(b, "device_id", d->device_id, 4);
+		buf_puts(b, ", ");
+		json_hex(b, "class", d->class_code, 6);
+		buf_puts(b, ", \"vendor_name\": ");
+		buf_json_str(b, d->vendor_name);
+		buf_puts(b, ", \"device_name\": ");
+		buf_json_str(b, d->device_name);
+		buf_puts(b, ", \"driver\": ");
+		buf_json_str(b, d->driver);
+		buf_puts(b, ", \"iommu_group\": ");
+		if (d->iommu_group < 0)
+			buf_puts(b, "null");
+		else
+			buf_printf(b, "%d", d->iommu_group);
+		buf_printf(b, ", \"boot_vga\": %s", d->boot_vga == 1 ? "true" : "false");
+		buf_puts(b, ", \"sriov\": ");
+		if (d->sriov_total < 0) {
+			buf_puts(b, "null");
+		} else {
+			buf_printf(b, "{\"total_vfs\": %d, \"num_vfs\": %d, \"vfs\": [", d->sriov_total,
+				   d->sriov_num < 0 ? 0 : d->sriov_num);
+			for (size_t j = 0; j < d->n_vfs; j++) {
+				if (j)
+					buf_puts(b, ", ");
+				buf_json_str(b, d->vfs[j]);
+			}
+			buf_puts(b, "]}");
+		}
+		buf_puts(b, ", \"physfn\": ");
+		buf_json_str(b, d->physfn);
+		buf_puts(b, ", \"mdev_types\": [");
+		for (size_t j = 0; j < d->n_mdev_types; j++) {
+			const struct host_mdev_type *t = &d->mdev_types[j];
+			buf_puts(b, j ? ", {\"id\": " : "{\"id\": ");
+			buf_json_str(b, t->id);
+			buf_puts(b, ", \"name\": ");
+			buf_json_str(b, t->name);
+			buf_puts(b, ", \"available_instances\": ");
+			if (t->available_instances < 0)
+				buf_puts(b, "null");
+			else
+				buf_printf(b, "%d", t->available_instances);
+			buf_puts(b, ", \"device_api\": ");
+			buf_json_str(b, t->device_api);
+			buf_puts(b, ", \"description\": ");
+			buf_json_str(b, t->description);
+			buf_puts(b, "}");
+		}
+		buf_puts(b, "], \"mdevs\": [");
+		for (size_t j = 0; j < d->n_mdevs; j++) {
+			buf_puts(b, j ? ", {\"uuid\": " : "{\"uuid\": ");
+			buf_json_str(b, d->mdevs[j].uuid);
+			buf_puts(b, ", \"type\": ");
+			buf_json_str(b, d->mdevs[j].type);
+			buf_puts(b, "}");
+		}
+		buf_puts(b, "]}");
+	}
+	buf_puts(b, first ? "],\n  \"iommu_groups\": [" : "\n  ],\n  \"iommu_groups\": [");
+	first = true;
+	for (size_t i = 0; i < host_n_groups(h); i++) {
+		const struct host_iommu_group *g = host_group(h, i);
+		if (!group_selected(h, g, sel))
+			continue;
+		buf_printf(b, "%s\n    {\"id\": %d, \"devices\": [", first ? "" : ",", g->id);
+		first = false;
+		for (size_t j = 0; j < g->n_devices; j++) {
+			if (j)
+				buf_puts(b, ", ");
+			buf_json_str(b, g->devices[j]->address);
+		}
+		buf_puts(b, "]}");
+	}
+	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+static void human_device(const struct host *h, const struct host_device *d, int indent, struct buf *b)
+{
+	buf_printf(b, "%*s%s  %s [%04x]: %s %s [%04x:%04x]", indent, "", d->address, d->class_name,
+		   d->class_code < 0 ? 0 : d->class_code >> 8, d->vendor_name, d->device_name,
+		   d->vendor_id < 0 ? 0 : d->vendor_id, d->device_id < 0 ? 0 : d->device_id);
+	if (d->boot_vga == 1)
+		buf_puts(b, "  [boot GPU]");
+	buf_putc(b, '\n');
+	int pad = indent + 4;
+	buf_printf(b, "%*sdriver: %s", pad, "", d->driver ? d->driver : "(none)");
+	if (d->physfn)
+		buf_printf(b, "   VF of %s", d->physfn);
+	buf_putc(b, '\n');
+	if (host_device_is_display(d) && host_device_shares_group(h, d)) {
+		const struct host_iommu_group *g = host_find_group(h, d->iommu_group);
+		buf_printf(b, "%*scannot be passed alone: IOMMU group %d also holds", pad, "", d->iommu_group);
+		for (size_t j = 0; j < g->n_devices; j++) {
+			const struct host_device *o = g->devices[j];
+			if (o != d && !host_device_is_bridge(o) && !pciaddr_same_slot(&o->addr, &d->addr))
+				buf_printf(b, " %s", o->address);
+		}
+		buf_putc(b, '\n');
+	}
+	if (d->sriov_total >= 0)
+		buf_printf(b, "%*sSR-IOV: %d of %d VFs enabled\n", pad, "", d->sriov_num < 0 ? 0 : d->sriov_num,
+			   d->sriov_total);
+	for (size_t j = 0; j < d->n_mdev_types; j++) {
+		const struct host_mdev_type *t = &d->mdev_types[j];
+		buf_printf(b, "%*smdev type %s", pad, "", t->id);
+		if (t->name)
+			buf_printf(b, " \"%s\"", t->name);
+		if (t->available_instances >= 0)
+			buf_printf(b, ", %d available", t->available_instances);
+		if (t->device_api)
+			buf_printf(b, ", %s", t->device_api);
+		buf_putc(b, '\n');
+	}
+	for (size_t j = 0; j < d->n_mdevs; j++)
+		buf_printf(b, "%*smdev %s (%s)\n", pad, "", d->mdevs[j].uuid, d->mdevs[j].type ? d->mdevs[j].type : "type unknown");
+}
+
+static void human_with_vfs(const struct host *h, const struct host_device *d, const bool *sel, struct buf *b)
+{
+	human_device(h, d, 2, b);
+	for (size_t j = 0; j < d->n_vfs; j++) {
+		const struct host_device *vf = host_find(h, d->vfs[j]);
+		if (vf && sel[vf - host_device(h, 0)]) {
+			human_device(h, vf, 6, b);
+			if (vf->iommu_group >= 0 && vf->iommu_group != d->iommu_group)
+				buf_printf(b, "%*sIOMMU group %d\n", 10, "", vf->iommu_group);
+		}
+	}
+}
+
+/* A VF shown under its PF is not shown again in a group of its own. */
+static bool shown_under_pf(const struct host *h, const struct host_device *d, const bool *sel)
+{
+	const struct host_device *pf = d->physfn ? host_find(h, d->physfn) : NULL;
+	return pf && sel[pf - host_device(h, 0)];
+}
+
+static void list_human(const struct host *h, const bool *sel, bool all, struct buf *b)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < host_n_groups(h); i++) {
+		const struct host_iommu_group *g = host_group(h, i);
+		bool any = false;
+		for (size_t j = 0; j < g->n_devices; j++) {
+			const struct host_device *d = g->devices[j];
+			if (sel[d - host_device(h, 0)] && !shown_under_pf(h, d, sel))
+				any = true;
+		}
+		if (!any)
+			continue;
+		buf_printf(b, "%sIOMMU group %d%s%s%s\n", shown ? "\n" : "", g->id, g->type ? " (" : "",
+			   g->type ? g->type : "", g->type ? ")" : "");
+		shown++;
+		for (size_t j = 0; j < g->n_devices; j++) {
+			const struct host_device *d = g->devices[j];
+			if (sel[d - host_device(h, 0)] && !shown_under_pf(h, d, sel))
+				human_with_vfs(h, d, sel, b);
+		}
+	}
+	bool header = false;
+	for (size_t i = 0; i < host_n_devices(h); i++) {
+		const struct host_device *d = host_device(h, i);
+		if (!sel[i] || d->iommu_group >= 0 || shown_under_pf(h, d, sel))
+			continue;
+		if (!header) {
+			buf_printf(b, "%sNo IOMMU group%s\n", shown ? "\n" : "",
+				   host_n_groups(h) ? "" : " (the IOMMU is off: see gpuvirt check)");
+			header = true;
+		}
+		human_with_vfs(h, d, sel, b);
+		shown++;
+	}
+	if (!shown)
+		buf_puts(b, all ? "No PCI devices found.\n" : "No display devices found (gpuvirt list --all shows every device).\n");
+}
+
+int cmd_list(int argc, char **argv, const struct gv_globals *g)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool all = false, json = false;
+	struct host *h = NULL;
+	struct gv_error err = {};
+	struct buf out = BUF_INIT;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "ajh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			puts("usage: gpuvirt list [--all] [--json]");
+			return 0;
+		default:
+			fputs("usage: gpuvirt list [--all] [--json]\n", stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gpuvirt list: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+
+	r = g->demo ? host_demo(&h) : host_scan(&h, &err);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt: %s\n", err.msg);
+		return 2;
+	}
+	bool *sel = list_selection(h, all);
+	if (json)
+		list_json(h, sel, &out);
+	else
+		list_human(h, sel, all, &out);
+	fwrite(buf_str(&out), 1, out.len, stdout);
+	buf_free(&out);
+	free(sel);
+	host_free(h);
+	return fflush(stdout) == 0 ? 0 : 2;
+}

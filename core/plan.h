@@ -102,3 +102,17 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
  * line at fault. */
 int plan_save(const struct plan *p, const char *file, struct gv_error *err);
 int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err);
+
+/* Default for plan_apply_opts.sysfs_timeout_ms. */
+#define PLAN_SYSFS_TIMEOUT_MS 5000
+
+/*
+ * Run ARGV (argv[0] looked up in PATH) inside `chroot ROOT` when ROOT is not
+ * "/", directly otherwise; its output goes line by line to gv_log (INFO).
+ * Returns 0 when it exited 0; otherwise -EIO (non-zero exit or signal) or
+ * -errno, with ERR naming the command and its exit status.
+ */
+int plan_exec(const char *root, const char *const *argv, struct gv_error *err);
+
+/* ARGV as one shell-quoted line ("update-initramfs -u -k all"); owned. */
+char *plan_argv_str(const char *const *argv);

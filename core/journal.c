@@ -1,0 +1,1058 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The journal is plain text so that a person in a rescue shell can read it
+ * and, if gpuvirt itself cannot run, copy backup/NNNN/<path> back by hand.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/diff.h"
+#include "core/fsutil.h"
+#include "core/journal.h"
+#include "core/log.h"
+#include "core/plan.h"
+#include "core/sha256.h"
+
+#define ABSENT "absent"
+
+struct jfile {
+	char *path, *target;
+	bool had_before, has_after;
+	char before_sha[SHA256_HEX_SIZE], after_sha[SHA256_HEX_SIZE];
+	mode_t mode;
+};
+
+struct jdir {
+	char *dir;
+	size_t n;
+};
+
+struct jsysfs {
+	char *attr, *before, *after;
+};
+
+struct jrun {
+	char **argv;
+	int status;   /* -1: pending */
+};
+
+struct journal_txn {
+	char *root;
+	int id;
+	char *state, *when, *summary;
+	struct jfile *files; size_t n_files;
+	struct jdir *dirs; size_t n_dirs;
+	struct jsysfs *sysfs; size_t n_sysfs;
+	struct jrun *runs; size_t n_runs;
+	struct journal_expect *expects; size_t n_expects;
+	bool files_saved;
+};
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+#define PUSH(arr, n) (arr = xrealloc(arr, (n + 1) * sizeof(*arr)), memset(&arr[n], 0, sizeof(*arr)), &arr[n++])
+
+/* ---- field encoding ---- */
+
+void journal_field_encode(struct buf *out, const char *s, size_t len, bool space)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '%' || (space && c == ' '))
+			buf_printf(out, "%%%02X", c);
+		else
+			buf_putc(out, (char)c);
+	}
+	if (len == 0 && space)
+		buf_puts(out, "%");   /* an empty field still takes a place: "%" alone */
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int journal_field_decode(struct buf *out, const char *field)
+{
+	if (strcmp(field, "%") == 0) {
+		buf_append(out, "", 0);
+		return 0;
+	}
+	for (const char *p = field; *p; p++) {
+		if (*p != '%') {
+			buf_putc(out, *p);
+			continue;
+		}
+		int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
+		if (h < 0 || l < 0)
+			return -EINVAL;
+		buf_putc(out, (char)(h * 16 + l));
+		p += 2;
+	}
+	buf_append(out, "", 0);
+	return 0;
+}
+
+static void put_field(struct buf *b, const char *s)
+{
+	buf_putc(b, ' ');
+	journal_field_encode(b, s, strlen(s), true);
+}
+
+/* ---- paths ---- */
+
+static char *jpath(const char *root, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *jpath(const char *root, const char *fmt, ...)
+{
+	struct buf rel = BUF_INIT;
+	va_list ap;
+	char *r;
+
+	buf_puts(&rel, JOURNAL_DIR "/");
+	va_start(ap, fmt);
+	char *tail = NULL;
+	if (vasprintf(&tail, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	buf_puts(&rel, tail);
+	free(tail);
+	r = fsutil_join(root, rel.data);
+	buf_free(&rel);
+	return r;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- sets in memory ---- */
+
+static void txn_clear(struct journal_txn *t)
+{
+	for (size_t i = 0; i < t->n_files; i++) {
+		free(t->files[i].path);
+		free(t->files[i].target);
+	}
+	for (size_t i = 0; i < t->n_dirs; i++)
+		free(t->dirs[i].dir);
+	for (size_t i = 0; i < t->n_sysfs; i++) {
+		free(t->sysfs[i].attr);
+		free(t->sysfs[i].before);
+		free(t->sysfs[i].after);
+	}
+	for (size_t i = 0; i < t->n_runs; i++) {
+		for (char **a = t->runs[i].argv; a && *a; a++)
+			free(*a);
+		free(t->runs[i].argv);
+	}
+	for (size_t i = 0; i < t->n_expects; i++) {
+		free(t->expects[i].kind);
+		free(t->expects[i].key);
+		free(t->expects[i].value);
+	}
+	free(t->files);
+	free(t->dirs);
+	free(t->sysfs);
+	free(t->runs);
+	free(t->expects);
+	free(t->state);
+	free(t->when);
+	free(t->summary);
+	free(t->root);
+}
+
+void journal_txn_free(struct journal_txn *t)
+{
+	if (!t)
+		return;
+	txn_clear(t);
+	free(t);
+}
+
+static void serialize(const struct journal_txn *t, struct buf *b)
+{
+	buf_puts(b, "gpuvirt-journal 1\n");
+	buf_printf(b, "id %d\n", t->id);
+	buf_printf(b, "state %s\n", t->state);
+	buf_printf(b, "when %s\n", t->when);
+	buf_puts(b, "summary ");
+	journal_field_encode(b, t->summary ? t->summary : "", strlen(t->summary ? t->summary : ""), false);
+	buf_putc(b, '\n');
+	for (size_t i = 0; i < t->n_dirs; i++) {
+		buf_puts(b, "mkdir");
+		put_field(b, t->dirs[i].dir);
+		buf_printf(b, " count=%zu\n", t->dirs[i].n);
+	}
+	for (size_t i = 0; i < t->n_files; i++) {
+		const struct jfile *f = &t->files[i];
+		buf_puts(b, "file");
+		put_field(b, f->path);
+		buf_puts(b, " target=");
+		journal_field_encode(b, f->target, strlen(f->target), true);
+		buf_printf(b, " before=%s%s after=%s%s mode=%04o\n",
+			   f->had_before ? "sha256:" : "", f->had_before ? f->before_sha : ABSENT,
+			   f->has_after ? "sha256:" : "", f->has_after ? f->after_sha : ABSENT,
+			   (unsigned)(f->mode & 07777));
+	}
+	for (size_t i = 0; i < t->n_sysfs; i++) {
+		const struct jsysfs *s = &t->sysfs[i];
+		buf_puts(b, "sysfs");
+		put_field(b, s->attr);
+		buf_puts(b, " before=");
+		if (s->before)
+			journal_field_encode(b, s->before, strlen(s->before), true);
+		else
+			buf_puts(b, "%3F");   /* "?": unreadable */
+		buf_puts(b, " after=");
+		journal_field_encode(b, s->after, strlen(s->after), true);
+		buf_putc(b, '\n');
+	}
+	for (size_t i = 0; i < t->n_runs; i++) {
+		if (t->runs[i].status < 0)
+			buf_puts(b, "run pending");
+		else
+			buf_printf(b, "run %d", t->runs[i].status);
+		for (char **a = t->runs[i].argv; *a; a++)
+			put_field(b, *a);
+		buf_putc(b, '\n');
+	}
+	for (size_t i = 0; i < t->n_expects; i++) {
+		const struct journal_expect *e = &t->expects[i];
+		buf_puts(b, "expect");
+		put_field(b, e->kind);
+		put_field(b, e->key);
+		if (e->value)
+			put_field(b, e->value);
+		buf_putc(b, '\n');
+	}
+	buf_puts(b, "end\n");
+}
+
+/* Split a line into space-separated fields (in place). */
+static size_t split(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(line, " ", &save); tok && n < max; tok = strtok_r(NULL, " ", &save))
+		f[n++] = tok;
+	return n;
+}
+
+static char *decode(const char *field)
+{
+	struct buf b = BUF_INIT;
+
+	if (journal_field_decode(&b, field) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+static const char *kv(char **f, size_t n, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(f[i], key, kl) == 0 && f[i][kl] == '=')
+			return f[i] + kl + 1;
+	return NULL;
+}
+
+static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_HEX_SIZE])
+{
+	if (!v)
+		return false;
+	if (strcmp(v, ABSENT) == 0) {
+		*ret_has = false;
+		out[0] = '\0';
+		return true;
+	}
+	if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != 64)
+		return false;
+	memcpy(out, v + 7, SHA256_HEX_SIZE);
+	*ret_has = true;
+	return true;
+}
+
+/* Parse manifest FILE into T. Errors name file:line. */
+static int parse_manifest(const char *file, struct journal_txn *t, struct gv_error *err)
+{
+	char *data = NULL, *save = NULL;
+	size_t len, lineno = 0;
+	bool ended = false;
+	int r;
+
+	r = fsutil_read_file(file, &data, &len);
+	if (r < 0)
+		return gv_error_set(err, r, "%s: %s", file, strerror(-r));
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[64];
+		size_t n;
+
+		lineno++;
+		if (lineno == 1) {
+			if (strcmp(line, "gpuvirt-journal 1") != 0) {
+				r = gv_error_set(err, -EINVAL, "%s:1: not a gpuvirt journal (version 1)", file);
+				goto out;
+			}
+			continue;
+		}
+		if (strncmp(line, "summary ", 8) == 0 || strcmp(line, "summary") == 0) {
+			free(t->summary);
+			t->summary = decode(line[7] ? line + 8 : "");
+			if (!t->summary)
+				goto bad;
+			continue;
+		}
+		n = split(line, f, 64);
+		if (n == 0)
+			continue;
+		if (strcmp(f[0], "end") == 0) {
+			ended = true;
+		} else if (strcmp(f[0], "id") == 0 && n == 2) {
+			t->id = atoi(f[1]);
+		} else if (strcmp(f[0], "state") == 0 && n == 2) {
+			free(t->state);
+			t->state = xstrdup(f[1]);
+		} else if (strcmp(f[0], "when") == 0 && n == 2) {
+			free(t->when);
+			t->when = xstrdup(f[1]);
+		} else if (strcmp(f[0], "mkdir") == 0 && n == 3 && kv(f, n, "count")) {
+			struct jdir *d = PUSH(t->dirs, t->n_dirs);
+			d->dir = decode(f[1]);
+			d->n = (size_t)atoi(kv(f, n, "count"));
+			if (!d->dir)
+				goto bad;
+		} else if (strcmp(f[0], "file") == 0 && n >= 6) {
+			struct jfile *jf = PUSH(t->files, t->n_files);
+			const char *target = kv(f, n, "target"), *mode = kv(f, n, "mode");
+			jf->path = decode(f[1]);
+			jf->target = target ? decode(target) : NULL;
+			if (!jf->path || !jf->target || !mode ||
+			    !parse_sha(kv(f, n, "before"), &jf->had_before, jf->before_sha) ||
+			    !parse_sha(kv(f, n, "after"), &jf->has_after, jf->after_sha))
+				goto bad;
+			jf->mode = (mode_t)strtoul(mode, NULL, 8);
+		} else if (strcmp(f[0], "sysfs") == 0 && n == 4) {
+			struct jsysfs *s = PUSH(t->sysfs, t->n_sysfs);
+			const char *before = kv(f, n, "before"), *after = kv(f, n, "after");
+			s->attr = decode(f[1]);
+			if (!before || !after)
+				goto bad;
+			s->before = strcmp(before, "%3F") == 0 ? NULL : decode(before);
+			s->after = decode(after);
+			if (!s->attr || !s->after)
+				goto bad;
+		} else if (strcmp(f[0], "run") == 0 && n >= 3) {
+			struct jrun *run = PUSH(t->runs, t->n_runs);
+			run->status = strcmp(f[1], "pending") == 0 ? -1 : atoi(f[1]);
+			run->argv = xrealloc(NULL, (n - 1) * sizeof(char *));
+			for (size_t i = 2; i < n; i++) {
+				run->argv[i - 2] = decode(f[i]);
+				run->argv[i - 1] = NULL;
+				if (!run->argv[i - 2])
+					goto bad;
+			}
+		} else if (strcmp(f[0], "expect") == 0 && (n == 3 || n == 4)) {
+			struct journal_expect *e = PUSH(t->expects, t->n_expects);
+			e->kind = decode(f[1]);
+			e->key = decode(f[2]);
+			e->value = n == 4 ? decode(f[3]) : NULL;
+			if (!e->kind || !e->key || (n == 4 && !e->value))
+				goto bad;
+		} else {
+			goto bad;
+		}
+	}
+	if (!ended || !t->state || t->id <= 0) {
+		r = gv_error_set(err, -EINVAL, "%s: incomplete journal entry (no 'end' line)", file);
+		goto out;
+	}
+	r = 0;
+	goto out;
+bad:
+	r = gv_error_set(err, -EINVAL, "%s:%zu: cannot parse journal line", file, lineno);
+out:
+	free(data);
+	return r;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Ids of all sets on disk, ascending. */
+static int set_ids(const char *root, int **ret_ids, size_t *ret_n)
+{
+	char *dir = jpath(root, "journal");
+	int *ids = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	free(dir);
+	if (!d) {
+		if (errno != ENOENT)
+			return -errno;
+		*ret_ids = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		long id = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || id <= 0)
+			continue;
+		ids = xrealloc(ids, (n + 1) * sizeof(int));
+		ids[n++] = (int)id;
+	}
+	closedir(d);
+	qsort(ids, n, sizeof(int), cmp_int);
+	*ret_ids = ids;
+	*ret_n = n;
+	return 0;
+}
+
+static int load_set(const char *root, int id, struct journal_txn **ret, struct gv_error *err)
+{
+	struct journal_txn *t = calloc(1, sizeof(*t));
+	char *file = jpath(root, "journal/%04d", id);
+	int r;
+
+	if (!t)
+		abort();
+	t->root = xstrdup(root);
+	r = parse_manifest(file, t, err);
+	free(file);
+	if (r < 0) {
+		journal_txn_free(t);
+		return r;
+	}
+	t->id = id;
+	t->files_saved = true;
+	*ret = t;
+	return 0;
+}
+
+/* ---- recording ---- */
+
+int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_error *err)
+{
+	struct journal_txn *t;
+	int *ids = NULL, r;
+	size_t n = 0;
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	r = set_ids(root, &ids, &n);
+	if (r < 0)
+		return gv_error_set(err, r, "reading the journal under %s/" JOURNAL_DIR ": %s", root, strerror(-r));
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		abort();
+	t->root = xstrdup(root);
+	t->id = n ? ids[n - 1] + 1 : 1;
+	free(ids);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	t->when = xstrdup(when);
+	t->state = xstrdup("applying");
+	*ret = t;
+	return 0;
+}
+
+int journal_txn_id(const struct journal_txn *t)
+{
+	return t->id;
+}
+
+static int save_copy(const char *root, const char *area, int id, const char *target, const char *data,
+		     size_t len, struct gv_error *err)
+{
+	char *file = jpath(root, "%s/%04d/%s", area, id, target);
+	char *slash = strrchr(file, '/');
+	int r;
+
+	*slash = '\0';
+	r = fsutil_mkdir_p(file, 0700, NULL);
+	*slash = '/';
+	if (r < 0) {
+		gv_error_set(err, r, "saving a copy of %s in %s/" JOURNAL_DIR "/%s: %s", target, root, area,
+			     strerror(-r));
+		goto out;
+	}
+	r = fsutil_write_atomic(file, data, len, 0600, err);
+	if (r < 0)
+		goto out;
+	r = 0;
+out:
+	free(file);
+	return r;
+}
+
+int journal_txn_file(struct journal_txn *t, const char *path, const char *target,
+		     const char *before, size_t before_len, mode_t before_mode,
+		     const char *after, size_t after_len, struct gv_error *err)
+{
+	struct jfile *f = PUSH(t->files, t->n_files);
+	int r;
+
+	f->path = xstrdup(path);
+	f->target = xstrdup(target);
+	f->had_before = before != NULL;
+	f->has_after = after != NULL;
+	f->mode = before_mode;
+	if (before)
+		sha256_hex(before, before_len, f->before_sha);
+	if (after)
+		sha256_hex(after, after_len, f->after_sha);
+	t->files_saved = true;
+	if (before) {
+		r = save_copy(t->root, "backup", t->id, target, before, before_len, err);
+		if (r < 0)
+			return r;
+	}
+	if (after) {
+		r = save_copy(t->root, "written", t->id, target, after, after_len, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n)
+{
+	struct jdir *d = PUSH(t->dirs, t->n_dirs);
+
+	d->dir = xstrdup(dir);
+	d->n = n;
+}
+
+void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *before, const char *after)
+{
+	struct jsysfs *s = PUSH(t->sysfs, t->n_sysfs);
+
+	s->attr = xstrdup(attr);
+	s->before = xstrdup(before);
+	s->after = xstrdup(after);
+}
+
+void journal_txn_run(struct journal_txn *t, const char *const *argv, int status)
+{
+	struct jrun *run = PUSH(t->runs, t->n_runs);
+	size_t n = 0;
+
+	while (argv[n])
+		n++;
+	run->argv = xrealloc(NULL, (n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		run->argv[i] = xstrdup(argv[i]);
+	run->argv[n] = NULL;
+	run->status = status;
+}
+
+void journal_txn_expect(struct journal_txn *t, const char *kind, const char *key, const char *value)
+{
+	struct journal_expect *e = PUSH(t->expects, t->n_expects);
+
+	e->kind = xstrdup(kind);
+	e->key = xstrdup(key);
+	e->value = xstrdup(value);
+}
+
+static int write_manifest(struct journal_txn *t, struct gv_error *err)
+{
+	char *dir = jpath(t->root, "journal"), *file = jpath(t->root, "journal/%04d", t->id);
+	struct buf b = BUF_INIT;
+	int r;
+
+	r = fsutil_mkdir_p(dir, 0700, NULL);
+	if (r < 0) {
+		gv_error_set(err, r, "creating %s: %s", dir, strerror(-r));
+		goto out;
+	}
+	serialize(t, &b);
+	r = fsutil_write_atomic(file, b.data, b.len, 0600, err);
+	if (r > 0)
+		r = 0;
+out:
+	buf_free(&b);
+	free(dir);
+	free(file);
+	return r;
+}
+
+int journal_txn_commit(struct journal_txn *t, bool applied, const char *summary, struct gv_error *err)
+{
+	free(t->state);
+	t->state = xstrdup(applied ? "applied" : "applying");
+	if (summary) {
+		free(t->summary);
+		t->summary = xstrdup(summary);
+	}
+	return write_manifest(t, err);
+}
+
+void journal_txn_discard(struct journal_txn *t)
+{
+	char *p;
+
+	p = jpath(t->root, "journal/%04d", t->id);
+	unlink(p);
+	free(p);
+	p = jpath(t->root, "backup/%04d", t->id);
+	rm_rf(p);
+	free(p);
+	p = jpath(t->root, "written/%04d", t->id);
+	rm_rf(p);
+	free(p);
+}
+
+/* ---- reading ---- */
+
+int journal_last_written(const char *root, const char *target, char **ret_content, size_t *ret_len,
+			 int *ret_set)
+{
+	int *ids = NULL, r, found = 0;
+	bool has_after = false;
+	size_t n = 0;
+
+	r = set_ids(root, &ids, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = n; i-- > 0 && !found;) {
+		struct journal_txn *t = NULL;
+		if (load_set(root, ids[i], &t, NULL) < 0)
+			continue;
+		if (strcmp(t->state, "applied") == 0) {
+			for (size_t j = t->n_files; j-- > 0;) {
+				if (strcmp(t->files[j].target, target) == 0) {
+					found = t->id;
+					has_after = t->files[j].has_after;
+					break;
+				}
+			}
+		}
+		journal_txn_free(t);
+	}
+	free(ids);
+	if (!found)
+		return -ENOENT;
+	if (has_after) {
+		char *file = jpath(root, "written/%04d/%s", found, target);
+		r = fsutil_read_file(file, ret_content, ret_len);
+		free(file);
+		if (r < 0)
+			return -ENOENT;   /* the copy is gone: nothing to compare with */
+	} else {
+		*ret_content = NULL;
+		*ret_len = 0;
+	}
+	if (ret_set)
+		*ret_set = found;
+	return 0;
+}
+
+static char *argv_line(char **argv)
+{
+	return plan_argv_str((const char *const *)argv);
+}
+
+int journal_list(const char *root, struct journal_set **ret, size_t *ret_n, struct gv_error *err)
+{
+	struct journal_set *sets = NULL;
+	size_t n_ids = 0, n = 0;
+	int *ids = NULL, r;
+
+	r = set_ids(root, &ids, &n_ids);
+	if (r < 0)
+		return gv_error_set(err, r, "reading the journal under %s/" JOURNAL_DIR ": %s", root, strerror(-r));
+	for (size_t i = 0; i < n_ids; i++) {
+		struct journal_txn *t = NULL;
+		r = load_set(root, ids[i], &t, err);
+		if (r < 0)
+			goto fail;
+		if (strcmp(t->state, "undone") == 0) {
+			journal_txn_free(t);
+			continue;
+		}
+		struct journal_set *s = PUSH(sets, n);
+		s->id = t->id;
+		s->when = xstrdup(t->when ? t->when : "");
+		s->summary = xstrdup(t->summary ? t->summary : "");
+		s->interrupted = strcmp(t->state, "applying") == 0;
+		s->expects = t->expects;
+		s->n_expects = t->n_expects;
+		t->expects = NULL;
+		t->n_expects = 0;
+		for (size_t j = 0; j < t->n_runs; j++) {
+			if (t->runs[j].status >= 0)
+				continue;
+			s->pending = xrealloc(s->pending, (s->n_pending + 1) * sizeof(char *));
+			s->pending[s->n_pending++] = argv_line(t->runs[j].argv);
+		}
+		journal_txn_free(t);
+	}
+	free(ids);
+	*ret = sets;
+	*ret_n = n;
+	return 0;
+fail:
+	free(ids);
+	journal_sets_free(sets, n);
+	return r;
+}
+
+void journal_sets_free(struct journal_set *sets, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(sets[i].when);
+		free(sets[i].summary);
+		for (size_t j = 0; j < sets[i].n_expects; j++) {
+			free(sets[i].expects[j].kind);
+			free(sets[i].expects[j].key);
+			free(sets[i].expects[j].value);
+		}
+		free(sets[i].expects);
+		for (size_t j = 0; j < sets[i].n_pending; j++)
+			free(sets[i].pending[j]);
+		free(sets[i].pending);
+	}
+	free(sets);
+}
+
+/* ---- hand edits ---- */
+
+void journal_log_hand_edit(const char *path, const char *wrote, size_t wrote_len, const char *now,
+			   size_t now_len, const char *would, size_t would_len)
+{
+	struct buf d = BUF_INIT, la = BUF_INIT, lb = BUF_INIT;
+	char *save = NULL;
+
+	buf_printf(&la, "%s (what gpuvirt wrote)", path);
+	buf_printf(&lb, "%s (what is there now)", path);
+	if (!diff_unified(&d, wrote ? la.data : "/dev/null", wrote ? wrote : "", wrote ? wrote_len : 0,
+			  now ? lb.data : "/dev/null", now ? now : "", now ? now_len : 0, DIFF_CONTEXT))
+		buf_printf(&d, "%s: unchanged since gpuvirt wrote it\n", path);
+	buf_reset(&la);
+	buf_printf(&la, "%s (what gpuvirt would write)", path);
+	diff_unified(&d, now ? lb.data : "/dev/null", now ? now : "", now ? now_len : 0,
+		     would ? la.data : "/dev/null", would ? would : "", would ? would_len : 0, DIFF_CONTEXT);
+	gv_log(GV_LOG_WARN, "%s was changed by hand since gpuvirt wrote it:", path);
+	for (char *l = strtok_r(d.data ? d.data : (char *)"", "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		gv_log(GV_LOG_WARN, "%s", l);
+	buf_free(&d);
+	buf_free(&la);
+	buf_free(&lb);
+}
+
+/* ---- undo ---- */
+
+enum fstate { F_AFTER, F_BEFORE, F_OTHER };
+
+struct revert {
+	const struct jfile *f;
+	char *abs;
+	char *now; size_t now_len; bool exists;
+	char *before; size_t before_len;
+	bool done;
+};
+
+static void revert_free(struct revert *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].abs);
+		free(v[i].now);
+		free(v[i].before);
+	}
+	free(v);
+}
+
+static enum fstate file_state(const struct jfile *f, const char *now, size_t now_len, bool exists)
+{
+	char sha[SHA256_HEX_SIZE];
+
+	if (exists)
+		sha256_hex(now, now_len, sha);
+	if (exists ? (f->has_after && strcmp(sha, f->after_sha) == 0) : !f->has_after)
+		return F_AFTER;
+	if (exists ? (f->had_before && strcmp(sha, f->before_sha) == 0) : !f->had_before)
+		return F_BEFORE;
+	return F_OTHER;
+}
+
+/* Put the files of set T back as they were before it; on failure the ones
+ * already restored are put forward again, so the tree stays consistent. */
+static int revert_files(struct journal_txn *t, bool force, struct gv_error *err)
+{
+	struct revert *v = calloc(t->n_files + 1, sizeof(*v));
+	int r = 0;
+
+	if (!v)
+		abort();
+	for (size_t i = 0; i < t->n_files; i++) {
+		const struct jfile *f = &t->files[i];
+		v[i].f = f;
+		v[i].abs = fsutil_join(t->root, f->target);
+		r = fsutil_read_file(v[i].abs, &v[i].now, &v[i].now_len);
+		if (r < 0 && r != -ENOENT) {
+			gv_error_set(err, r, "undo: reading %s: %s", f->target, strerror(-r));
+			goto out;
+		}
+		v[i].exists = r == 0;
+		if (f->had_before) {
+			char *b = jpath(t->root, "backup/%04d/%s", t->id, f->target);
+			r = fsutil_read_file(b, &v[i].before, &v[i].before_len);
+			if (r < 0) {
+				gv_error_set(err, r, "undo: the backup of %s (%s) is missing: %s", f->target, b,
+					     strerror(-r));
+				free(b);
+				goto out;
+			}
+			free(b);
+			char sha[SHA256_HEX_SIZE];
+			sha256_hex(v[i].before, v[i].before_len, sha);
+			if (strcmp(sha, f->before_sha) != 0) {
+				r = gv_error_set(err, -EIO, "undo: the backup of %s does not match its recorded hash",
+						 f->target);
+				goto out;
+			}
+		}
+		if (file_state(f, v[i].now, v[i].now_len, v[i].exists) == F_OTHER) {
+			char *wrote = NULL;
+			size_t wrote_len = 0;
+			if (f->has_after) {
+				char *w = jpath(t->root, "written/%04d/%s", t->id, f->target);
+				if (fsutil_read_file(w, &wrote, &wrote_len) < 0)
+					wrote = NULL;
+				free(w);
+			}
+			journal_log_hand_edit(f->target, wrote, wrote_len, v[i].exists ? v[i].now : NULL,
+					      v[i].now_len, v[i].before, v[i].before_len);
+			free(wrote);
+			if (!force) {
+				r = gv_error_set(err, -EEXIST,
+						 "%s was changed by hand since gpuvirt wrote it (change set %d); "
+						 "not overwriting it (force to override)", f->target, t->id);
+				goto out;
+			}
+			gv_log(GV_LOG_WARN, "%s: overwriting the hand edits (forced)", f->target);
+		}
+	}
+	for (size_t i = t->n_files; i-- > 0;) {
+		struct revert *x = &v[i];
+		if (file_state(x->f, x->now, x->now_len, x->exists) == F_BEFORE)
+			continue;
+		if (x->f->had_before) {
+			/* A hand-removed file comes back with its old mode. */
+			r = fsutil_write_atomic(x->abs, x->before, x->before_len, x->f->mode, err);
+			if (r >= 0 && !x->exists)
+				chmod(x->abs, x->f->mode);
+		} else {
+			r = fsutil_remove(x->abs, err);
+			if (r == -ENOENT)
+				r = 0;
+		}
+		if (r < 0) {
+			char reason[512];
+			snprintf(reason, sizeof(reason), "%s", err ? err->msg : strerror(-r));
+			gv_error_set(err, r, "undo stopped at %s: %s", x->f->target, reason);
+			goto roll_forward;
+		}
+		x->done = true;
+	}
+	for (size_t i = t->n_dirs; i-- > 0;) {
+		char *d = fsutil_join(t->root, t->dirs[i].dir);
+		fsutil_rmdir_parents(d, t->dirs[i].n);
+		free(d);
+	}
+	r = 0;
+	goto out;
+roll_forward:
+	for (size_t i = 0; i < t->n_files; i++) {
+		if (!v[i].done)
+			continue;
+		if (v[i].exists)
+			fsutil_write_atomic(v[i].abs, v[i].now, v[i].now_len, v[i].f->mode, NULL);
+		else
+			fsutil_remove(v[i].abs, NULL);
+	}
+out:
+	revert_free(v, t->n_files);
+	return r;
+}
+
+static int last_set(const char *root, struct journal_txn **ret, struct gv_error *err)
+{
+	int *ids = NULL, r = -ENOENT;
+	size_t n = 0;
+
+	r = set_ids(root, &ids, &n);
+	if (r < 0)
+		return gv_error_set(err, r, "reading the journal under %s/" JOURNAL_DIR ": %s", root, strerror(-r));
+	r = -ENOENT;
+	for (size_t i = n; i-- > 0;) {
+		struct journal_txn *t = NULL;
+		r = load_set(root, ids[i], &t, err);
+		if (r < 0)
+			break;
+		if (strcmp(t->state, "undone") != 0) {
+			*ret = t;
+			r = 0;
+			break;
+		}
+		journal_txn_free(t);
+		r = -ENOENT;
+	}
+	free(ids);
+	return r;
+}
+
+int journal_recover(const char *root, bool force_hand_edits, struct gv_error *err)
+{
+	struct journal_txn *t = NULL;
+	int r;
+
+	r = last_set(root, &t, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (strcmp(t->state, "applying") != 0) {
+		r = 0;
+		goto out;
+	}
+	r = revert_files(t, force_hand_edits, err);
+	if (r < 0)
+		goto out;
+	gv_log(GV_LOG_INFO, "rolled back change set %d, interrupted on %s", t->id, t->when);
+	journal_txn_discard(t);
+	r = 1;
+out:
+	journal_txn_free(t);
+	return r;
+}
+
+int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err)
+{
+	static const struct journal_undo_opts defaults;
+	struct journal_txn *t = NULL;
+	char *dir = jpath(root, "%s", ""), *lock = jpath(root, "lock"), *dpkg = fsutil_join(root, "var/lib/dpkg/lock-frontend");
+	int lock_fd = -1, r;
+	pid_t holder = 0;
+	bool was_applied;
+
+	if (!opts)
+		opts = &defaults;
+	if (access(dir, F_OK) < 0) {
+		r = gv_error_set(err, -ENOENT, "nothing to undo: no journal under %s", dir);
+		goto out;
+	}
+	r = fsutil_lock(lock, &lock_fd);
+	if (r == -EWOULDBLOCK) {
+		r = gv_error_set(err, -EBUSY, "another gpuvirt is applying (%s is locked)", lock);
+		goto out;
+	} else if (r < 0) {
+		gv_error_set(err, r, "cannot take the lock %s: %s", lock, strerror(-r));
+		goto out;
+	}
+	if (fsutil_fcntl_lock_held(dpkg, &holder) > 0) {
+		r = gv_error_set(err, -EBUSY, "the package manager is running (%s is held by process %d); try again when it is done",
+				 dpkg, (int)holder);
+		goto out;
+	}
+	r = last_set(root, &t, err);
+	if (r == -ENOENT) {
+		r = gv_error_set(err, -ENOENT, "nothing to undo: every change set in %s is undone", dir);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	was_applied = strcmp(t->state, "applied") == 0;
+	r = revert_files(t, opts->force_hand_edits, err);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < t->n_sysfs; i++)
+		gv_log(GV_LOG_INFO, "not reverted (runtime state, it resets at reboot): %s was %s, to restore now: echo %s > %s",
+		       t->sysfs[i].attr, t->sysfs[i].before ? t->sysfs[i].before : "unreadable",
+		       t->sysfs[i].before ? t->sysfs[i].before : "VALUE", t->sysfs[i].attr);
+	free(t->state);
+	t->state = xstrdup("undone");
+	r = write_manifest(t, err);
+	if (r < 0)
+		goto out;
+	gv_log(GV_LOG_INFO, "undid change set %d (%s)", t->id, t->summary ? t->summary : "");
+	/* The regeneration commands run again so that boot files match the
+	 * restored configuration; an interrupted set never got to them. */
+	for (size_t i = 0; was_applied && i < t->n_runs; i++) {
+		char *line = argv_line(t->runs[i].argv);
+		if (opts->no_run) {
+			gv_log(GV_LOG_INFO, "not run (--no-run), run it by hand: %s", line);
+		} else {
+			r = plan_exec(root, (const char *const *)t->runs[i].argv, err);
+			if (r < 0) {
+				char reason[512];
+				snprintf(reason, sizeof(reason), "%s", err ? err->msg : line);
+				gv_error_set(err, r, "the files are restored, but %s; run it again by hand", reason);
+				free(line);
+				goto out;
+			}
+		}
+		free(line);
+	}
+	r = 0;
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	journal_txn_free(t);
+	free(dir);
+	free(lock);
+	free(dpkg);
+	return r;
+}

@@ -959,3 +959,70 @@ char *modconf_file_render(const struct modconf_file *f)
 		buf_printf(&b, "%s\n", f->others.v[i]);
 	return buf_steal(&b);
 }
+
+/* ---- modules-load.d ---- */
+
+size_t modconf_vfio_modules(const char *kernel_release, const char *ret[4])
+{
+	unsigned major = 0, minor = 0;
+	size_t n = 0;
+
+	ret[n++] = "vfio";
+	ret[n++] = "vfio_iommu_type1";
+	ret[n++] = "vfio_pci";
+	if (kernel_release && sscanf(kernel_release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 6 || (major == 6 && minor < 2)))
+		ret[n++] = "vfio_virqfd";
+	return n;
+}
+
+static int autoload_line(void *ud, const char *line, unsigned lineno)
+{
+	struct strv *s = ud;
+	size_t l = strcspn(line, " \t\r");
+
+	(void)lineno;
+	for (size_t i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) == l && !strncmp(s->v[i], line, l))
+			return 0;
+	return strv_push(s, line, l);
+}
+
+int modconf_autoload_add(const char *content, const char *const *modules, size_t n_modules,
+			 char **ret_content)
+{
+	struct strv names = { 0 };
+	struct buf b = BUF_INIT;
+	bool added = false;
+	int r;
+
+	r = for_each_line(content, autoload_line, &names);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < n_modules; i++) {
+		bool have = false;
+		for (size_t j = 0; j < names.n && !have; j++)
+			have = modconf_module_eq(names.v[j], modules[i]);
+		if (!have) {
+			r = strv_push(&names, modules[i], strlen(modules[i]));
+			if (r < 0)
+				goto out;
+			added = true;
+		}
+	}
+	if (!added) {
+		*ret_content = strdup(content ? content : "");
+		r = *ret_content ? 0 : -ENOMEM;
+		goto out;
+	}
+	buf_puts(&b, "# Written by gpuvirt: modules to load at boot for vfio-pci. Undo with\n"
+		     "# `gpuvirt undo`, or delete this file.\n");
+	for (size_t i = 0; i < names.n; i++)
+		buf_printf(&b, "%s\n", names.v[i]);
+	*ret_content = buf_steal(&b);
+	r = 1;
+out:
+	strv_free(&names);
+	buf_free(&b);
+	return r;
+}

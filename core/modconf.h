@@ -100,3 +100,25 @@ int modconf_file_add_override(struct modconf_file *f, const char *address);
 /* The file's content: the header comment, then the directives in a fixed
  * order (blacklists, options, softdeps, install, others). Owned. */
 char *modconf_file_render(const struct modconf_file *f);
+
+/* Modules loaded at boot by systemd-modules-load, gpuvirt's own list. */
+#define MODCONF_AUTOLOAD_FILE "etc/modules-load.d/gpuvirt.conf"
+
+/*
+ * The modules vfio-pci needs at boot for KERNEL_RELEASE ("6.8.0-45-generic"):
+ * vfio, vfio_iommu_type1, vfio_pci, and vfio_virqfd before 6.2 only (later
+ * kernels build it into vfio, and listing it breaks initramfs builds). An
+ * unknown or unreadable release counts as new: a missing vfio_virqfd is
+ * loaded as a dependency anyway, a stray one is an error. Fills RET with
+ * static names and returns how many (at most 4).
+ */
+size_t modconf_vfio_modules(const char *kernel_release, const char *ret[4]);
+
+/*
+ * The content of MODCONF_AUTOLOAD_FILE with MODULES listed: CONTENT is its
+ * current content (NULL when absent); names already there are kept, in
+ * their order. Returns 1 and the owned new content when something was
+ * added, 0 and an owned copy when not, or -ENOMEM.
+ */
+int modconf_autoload_add(const char *content, const char *const *modules, size_t n_modules,
+			 char **ret_content);

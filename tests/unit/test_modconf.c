@@ -227,6 +227,35 @@ START_TEST(modprobe_parses_what_we_write)
 }
 END_TEST
 
+START_TEST(modules_at_boot)
+{
+	const char *m[4];
+	char *out = NULL, *again = NULL;
+
+	ck_assert_uint_eq(modconf_vfio_modules("6.8.0-45-generic", m), 3);
+	ck_assert_str_eq(m[0], "vfio");
+	ck_assert_str_eq(m[1], "vfio_iommu_type1");
+	ck_assert_str_eq(m[2], "vfio_pci");
+	ck_assert_uint_eq(modconf_vfio_modules("6.2.0", m), 3);
+	ck_assert_uint_eq(modconf_vfio_modules("6.1.0-13-amd64", m), 4);
+	ck_assert_str_eq(m[3], "vfio_virqfd");
+	ck_assert_uint_eq(modconf_vfio_modules("5.15.0-91-generic", m), 4);
+	ck_assert_uint_eq(modconf_vfio_modules(NULL, m), 3);
+	ck_assert_uint_eq(modconf_vfio_modules("garbage", m), 3);
+
+	ck_assert_int_eq(modconf_autoload_add(NULL, m, 3, &out), 1);
+	ck_assert_str_eq(out, "# Written by gpuvirt: modules to load at boot for vfio-pci. Undo with\n"
+			      "# `gpuvirt undo`, or delete this file.\nvfio\nvfio_iommu_type1\nvfio_pci\n");
+	ck_assert_int_eq(modconf_autoload_add(out, m, 3, &again), 0);
+	ck_assert_str_eq(again, out);
+	free(again);
+	ck_assert_int_eq(modconf_autoload_add("kvmgt\nvfio\n", m, 3, &again), 1);
+	ck_assert_msg(strstr(again, "\nkvmgt\nvfio\nvfio_iommu_type1\nvfio_pci\n"), "%s", again);
+	free(again);
+	free(out);
+}
+END_TEST
+
 static Suite *modconf_suite(void)
 {
 	Suite *s = suite_create("modconf");
@@ -237,6 +266,7 @@ static Suite *modconf_suite(void)
 	tcase_add_test(tc, empty_root_and_bad_lines);
 	tcase_add_test(tc, drop_in_model);
 	tcase_add_test(tc, modprobe_parses_what_we_write);
+	tcase_add_test(tc, modules_at_boot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/cmdline.h"
+#include "core/kparam.h"
+
+struct tok {
+	char *sep;    /* white space before the argument, as written */
+	char *text;   /* the argument, as written */
+};
+
+struct cmdline {
+	struct tok *v;
+	size_t n, cap;
+	char *tail;   /* separator + "--" + rest, verbatim; NULL when absent */
+	char *trail;  /* white space after the last argument (when no tail) */
+};
+
+/* Keys the kernel (or the userspace reading /proc/cmdline) accumulates over
+ * every occurrence instead of keeping the last one. */
+static const char *const accumulating_keys[] = {
+	"console", "video", "initcall_blacklist", "modprobe.blacklist", "rd.driver.pre",
+	"rd.driver.post", "rd.driver.blacklist", "memmap", "hugepagesz", "hugepages",
+	"acpi_osi", "pci", "earlycon", NULL,
+};
+
+static bool is_space(char ch)
+{
+	return isspace((unsigned char)ch);
+}
+
+/* Length of the argument starting at S (S not white space), by the kernel's
+ * next_arg() rule: a double quote toggles quoting anywhere. Sets *balanced. */
+static size_t arg_len(const char *s, bool *balanced)
+{
+	bool in_quote = false;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		if (is_space(s[i]) && !in_quote)
+			break;
+		if (s[i] == '"')
+			in_quote = !in_quote;
+	}
+	if (balanced)
+		*balanced = !in_quote;
+	return i;
+}
+
+/* Normalized key of the argument TEXT (length N): quotes dropped, part before
+ * the first '=', '-' -> '_'. */
+static char *key_of(const char *text, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < n && text[i] != '='; i++) {
+		if (text[i] == '"')
+			continue;
+		buf_putc(&b, text[i] == '-' ? '_' : text[i]);
+	}
+	return buf_steal(&b);
+}
+
+/* Canonical form for comparisons: normalized key, '=', value without quotes. */
+static char *canon_of(const char *text)
+{
+	struct buf b = BUF_INIT;
+	const char *eq;
+	char *key = key_of(text, strlen(text));
+
+	buf_puts(&b, key);
+	free(key);
+	eq = strchr(text, '=');
+	if (eq) {
+		buf_putc(&b, '=');
+		for (const char *p = eq + 1; *p; p++)
+			if (*p != '"')
+				buf_putc(&b, *p);
+	}
+	return buf_steal(&b);
+}
+
+char *cmdline_arg_key(const char *arg)
+{
+	return key_of(arg, strlen(arg));
+}
+
+static bool key_eq(const char *text, const char *nkey)
+{
+	char *k = key_of(text, strlen(text));
+	bool r = strcmp(k, nkey) == 0;
+
+	free(k);
+	return r;
+}
+
+static bool arg_eq(const char *a, const char *b)
+{
+	char *ca = canon_of(a), *cb = canon_of(b);
+	bool r = strcmp(ca, cb) == 0;
+
+	free(ca);
+	free(cb);
+	return r;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static void push(struct cmdline *c, char *sep, char *text)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct tok *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			abort();
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].sep = sep;
+	c->v[c->n].text = text;
+	c->n++;
+}
+
+int cmdline_parse(const char *line, struct cmdline **ret)
+{
+	struct cmdline *c = calloc(1, sizeof(*c));
+	const char *p = line ? line : "";
+
+	if (!c)
+		return -ENOMEM;
+	for (;;) {
+		const char *ws = p;
+		while (*p && is_space(*p))
+			p++;
+		if (!*p) {
+			c->trail = xstrndup(ws, (size_t)(p - ws));
+			break;
+		}
+		size_t n = arg_len(p, NULL);
+		if (n == 2 && p[0] == '-' && p[1] == '-') {
+			c->tail = strdup(ws);
+			if (!c->tail)
+				abort();
+			c->trail = xstrndup("", 0);
+			break;
+		}
+		push(c, xstrndup(ws, (size_t)(p - ws)), xstrndup(p, n));
+		p += n;
+	}
+	*ret = c;
+	return 0;
+}
+
+void cmdline_free(struct cmdline *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].sep);
+		free(c->v[i].text);
+	}
+	free(c->v);
+	free(c->tail);
+	free(c->trail);
+	free(c);
+}
+
+size_t cmdline_n_args(const struct cmdline *c)
+{
+	return c->n;
+}
+
+const char *cmdline_arg(const struct cmdline *c, size_t i)
+{
+	return i < c->n ? c->v[i].text : NULL;
+}
+
+const char *cmdline_tail(const struct cmdline *c)
+{
+	if (!c->tail)
+		return NULL;
+	const char *p = c->tail;
+	while (is_space(*p))
+		p++;
+	return p;
+}
+
+char *cmdline_format(const struct cmdline *c)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < c->n; i++) {
+		buf_puts(&b, c->v[i].sep);
+		buf_puts(&b, c->v[i].text);
+	}
+	if (c->tail)
+		buf_puts(&b, c->tail);
+	buf_puts(&b, c->trail);
+	return buf_steal(&b);
+}
+
+size_t cmdline_length(const struct cmdline *c)
+{
+	size_t n = strlen(c->trail) + (c->tail ? strlen(c->tail) : 0);
+
+	for (size_t i = 0; i < c->n; i++)
+		n += strlen(c->v[i].sep) + strlen(c->v[i].text);
+	return n;
+}
+
+bool cmdline_has_key(const struct cmdline *c, const char *key)
+{
+	char *nk = key_of(key, strlen(key));
+	bool r = false;
+
+	for (size_t i = 0; i < c->n && !r; i++)
+		r = key_eq(c->v[i].text, nk);
+	free(nk);
+	return r;
+}
+
+bool cmdline_contains(const struct cmdline *c, const char *arg)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (arg_eq(c->v[i].text, arg))
+			return true;
+	return false;
+}
+
+int cmdline_check_arg(const char *arg, struct gv_error *err)
+{
+	bool balanced;
+
+	if (!arg || !*arg)
+		return gv_error_set(err, -EINVAL, "empty kernel argument");
+	if (is_space(arg[0]) || arg_len(arg, &balanced) != strlen(arg))
+		return gv_error_set(err, -EINVAL, "'%s': white space outside quotes makes more than one kernel argument", arg);
+	if (!balanced)
+		return gv_error_set(err, -EINVAL, "'%s': unbalanced double quote", arg);
+	if (strcmp(arg, "--") == 0)
+		return gv_error_set(err, -EINVAL, "'--' is not a kernel argument (it ends the kernel's part of the line)");
+	if (arg[0] == '=' || (arg[0] == '"' && arg[1] == '='))
+		return gv_error_set(err, -EINVAL, "'%s': no parameter name before '='", arg);
+	return 0;
+}
+
+static bool is_accumulating(const char *nkey)
+{
+	for (size_t i = 0; accumulating_keys[i]; i++) {
+		char *k = key_of(accumulating_keys[i], strlen(accumulating_keys[i]));
+		bool r = strcmp(k, nkey) == 0;
+		free(k);
+		if (r)
+			return true;
+	}
+	return false;
+}
+
+static void drop(struct cmdline *c, size_t i)
+{
+	/* The first argument's separator is the line's leading white space:
+	 * hand it to the argument that becomes first. */
+	if (i == 0 && c->n > 1) {
+		free(c->v[1].sep);
+		c->v[1].sep = c->v[0].sep;
+	} else {
+		free(c->v[i].sep);
+	}
+	free(c->v[i].text);
+	memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof(c->v[0]));
+	c->n--;
+}
+
+int cmdline_add(struct cmdline *c, const char *arg)
+{
+	char *nkey = NULL;
+	size_t first = (size_t)-1, count = 0, same = 0;
+	int r;
+
+	r = cmdline_check_arg(arg, NULL);
+	if (r < 0)
+		return r;
+	nkey = key_of(arg, strlen(arg));
+	for (size_t i = 0; i < c->n; i++) {
+		if (!key_eq(c->v[i].text, nkey))
+			continue;
+		if (first == (size_t)-1)
+			first = i;
+		count++;
+		if (arg_eq(c->v[i].text, arg))
+			same++;
+	}
+	if (is_accumulating(nkey)) {
+		if (same > 0) {
+			r = 0;
+			goto out;
+		}
+		first = (size_t)-1;  /* append */
+	} else if (count == 1 && same == 1) {
+		r = 0;
+		goto out;
+	}
+
+	/* Size check on the result before touching anything. */
+	size_t len = cmdline_length(c);
+	if (first != (size_t)-1) {
+		len = len - strlen(c->v[first].text) + strlen(arg);
+		for (size_t i = first + 1; i < c->n; i++)
+			if (key_eq(c->v[i].text, nkey))
+				len -= strlen(c->v[i].sep) + strlen(c->v[i].text);
+	} else {
+		len += strlen(arg) + (c->n > 0 || c->tail ? 1 : 0);
+	}
+	if (len + 1 > CMDLINE_SIZE) {
+		r = -E2BIG;
+		goto out;
+	}
+
+	if (first != (size_t)-1) {
+		free(c->v[first].text);
+		c->v[first].text = xstrndup(arg, strlen(arg));
+		for (size_t i = c->n; i-- > first + 1;)
+			if (key_eq(c->v[i].text, nkey))
+				drop(c, i);
+	} else if (c->tail) {
+		/* Before `--`: the new argument takes the separator the tail had,
+		 * and the tail gets one space. */
+		const char *t = cmdline_tail(c);
+		char *newtail = NULL;
+		char *sep = xstrndup(c->tail, (size_t)(t - c->tail));
+		if (asprintf(&newtail, " %s", t) < 0)
+			abort();
+		push(c, sep, xstrndup(arg, strlen(arg)));
+		free(c->tail);
+		c->tail = newtail;
+	} else {
+		push(c, xstrndup(c->n > 0 ? " " : "", c->n > 0 ? 1 : 0), xstrndup(arg, strlen(arg)));
+	}
+	r = 1;
+out:
+	free(nkey);
+	return r;
+}
+
+int cmdline_remove(struct cmdline *c, const char *key)
+{
+	int removed = 0;
+	bool exact = strchr(key, '=') != NULL;
+	char *nkey = key_of(key, strlen(key));
+
+	for (size_t i = c->n; i-- > 0;) {
+		if (exact ? arg_eq(c->v[i].text, key) : key_eq(c->v[i].text, nkey)) {
+			drop(c, i);
+			removed++;
+		}
+	}
+	free(nkey);
+	return removed;
+}
+
+/* ---- comparison ---- */
+
+static bool ignored_in_compare(const char *canon)
+{
+	return strncmp(canon, "BOOT_IMAGE=", 11) == 0 || strcmp(canon, "BOOT_IMAGE") == 0 ||
+	       strncmp(canon, "initrd=", 7) == 0;
+}
+
+static void canon_list(const struct cmdline *c, char ***ret, size_t *ret_n)
+{
+	char **v = calloc(c->n + 2, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		abort();
+	for (size_t i = 0; i < c->n; i++) {
+		char *k = canon_of(c->v[i].text);
+		if (ignored_in_compare(k)) {
+			free(k);
+			continue;
+		}
+		v[n++] = k;
+	}
+	if (c->tail) {
+		/* The tail as one item, with trailing white space trimmed. */
+		const char *t = cmdline_tail(c);
+		size_t l = strlen(t);
+		while (l > 0 && is_space(t[l - 1]))
+			l--;
+		v[n++] = xstrndup(t, l);
+	}
+	*ret = v;
+	*ret_n = n;
+}
+
+static void push_str(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		abort();
+	nv[*n] = xstrndup(s, strlen(s));
+	*v = nv;
+	(*n)++;
+}
+
+int cmdline_compare(const char *want, const char *have, struct cmdline_diff **ret)
+{
+	struct cmdline *cw = NULL, *ch = NULL;
+	char **lw = NULL, **lh = NULL;
+	size_t nw = 0, nh = 0;
+	bool *used = NULL;
+	struct cmdline_diff *d = NULL;
+	int r;
+
+	r = cmdline_parse(want, &cw);
+	if (r < 0)
+		goto out;
+	r = cmdline_parse(have, &ch);
+	if (r < 0)
+		goto out;
+	canon_list(cw, &lw, &nw);
+	canon_list(ch, &lh, &nh);
+	d = calloc(1, sizeof(*d));
+	used = calloc(nh + 1, sizeof(*used));
+	if (!d || !used) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		size_t j;
+		for (j = 0; j < nh; j++)
+			if (!used[j] && strcmp(lw[i], lh[j]) == 0)
+				break;
+		if (j < nh)
+			used[j] = true;
+		else
+			push_str(&d->missing, &d->n_missing, lw[i]);
+	}
+	for (size_t j = 0; j < nh; j++)
+		if (!used[j])
+			push_str(&d->extra, &d->n_extra, lh[j]);
+	*ret = d;
+	d = NULL;
+	r = 0;
+out:
+	for (size_t i = 0; i < nw; i++)
+		free(lw[i]);
+	for (size_t i = 0; i < nh; i++)
+		free(lh[i]);
+	free(lw);
+	free(lh);
+	free(used);
+	cmdline_diff_free(d);
+	cmdline_free(cw);
+	cmdline_free(ch);
+	return r;
+}
+
+void cmdline_diff_free(struct cmdline_diff *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n_missing; i++)
+		free(d->missing[i]);
+	for (size_t i = 0; i < d->n_extra; i++)
+		free(d->extra[i]);
+	free(d->missing);
+	free(d->extra);
+	free(d);
+}
+
+bool cmdline_diff_empty(const struct cmdline_diff *d)
+{
+	return !d || (d->n_missing == 0 && d->n_extra == 0);
+}
+
+/* ---- lint ---- */
+
+struct findings {
+	struct cmdline_finding *v;
+	size_t n;
+};
+
+static void add_finding(struct findings *f, const char *id, enum cmdline_lint_status st,
+			const char *arg, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_finding(struct findings *f, const char *id, enum cmdline_lint_status st,
+			const char *arg, const char *fmt, ...)
+{
+	struct cmdline_finding *v = realloc(f->v, (f->n + 1) * sizeof(*v));
+	va_list ap;
+	char *msg = NULL;
+
+	if (!v)
+		abort();
+	f->v = v;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	v[f->n].id = id;
+	v[f->n].status = st;
+	v[f->n].arg = xstrndup(arg, strlen(arg));
+	v[f->n].message = msg;
+	f->n++;
+}
+
+/* True when every comma-separated item of VALUE is in ALLOWED. Sets *bad to
+ * the first item that is not (owned), or NULL. */
+static bool items_in(const char *value, const char *const *allowed, char **bad)
+{
+	const char *p = value;
+
+	*bad = NULL;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		bool ok = false;
+		for (size_t i = 0; allowed[i] && !ok; i++)
+			ok = strlen(allowed[i]) == n && strncmp(allowed[i], p, n) == 0;
+		if (!ok) {
+			*bad = xstrndup(p, n);
+			return false;
+		}
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
+
+static bool has_item(const char *value, const char *item)
+{
+	size_t l = strlen(item);
+
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == l && strncmp(p, item, l) == 0)
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+static void lint_values(struct findings *f, const char *arg, const char *key, const char *value)
+{
+	static const char *const intel_ok[] = {
+		"on", "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off",
+		"tboot_noforce", "nobounce", NULL,
+	};
+	static const char *const amd_ok[] = {
+		"fullflush", "force_enable", "force_isolation", "off", "pgtbl_v1", "pgtbl_v2",
+		"irtcachedis", "nohugepages", "v2_pgsizes_only", NULL,
+	};
+	static const char *const iommu_ok[] = {
+		"off", "force", "noforce", "biomerge", "panic", "nopanic", "merge", "nomerge",
+		"soft", "pt", "nopt", "forcesac", "allowdac", "nodac", "usedac", "calgary",
+		"memaper", "noagp", "noaperture", "allowed", "fullflush", "nofullflush", NULL,
+	};
+	static const char *const bool_ok[] = { "0", "1", "y", "n", "Y", "N", "on", "off", NULL };
+	char *bad = NULL;
+
+	if (strcmp(key, "intel_iommu") == 0 && value) {
+		if (has_item(value, "off"))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_FAIL, arg,
+				    "%s turns the Intel IOMMU (VT-d) off; passthrough needs it on", arg);
+		else if (!items_in(value, intel_ok, &bad))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
+				    "%s: '%s' is not a value intel_iommu takes (on, off, igfx_off, sm_on, ...)", arg, bad);
+	} else if (strcmp(key, "amd_iommu") == 0 && value) {
+		if (has_item(value, "on"))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
+				    "%s is not a valid value and does nothing (AMD-Vi is on by default); remove it, iommu=pt is what you want", arg);
+		else if (has_item(value, "off"))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_FAIL, arg,
+				    "%s turns the AMD IOMMU off; passthrough needs it on", arg);
+		else if (!items_in(value, amd_ok, &bad))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
+				    "%s: '%s' is not a value amd_iommu takes", arg, bad);
+	} else if (strcmp(key, "iommu") == 0 && value) {
+		if (has_item(value, "off"))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_FAIL, arg,
+				    "%s turns the IOMMU off; passthrough needs it on", arg);
+		else if (!items_in(value, iommu_ok, &bad))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
+				    "%s: '%s' is not a value iommu takes (pt, nopt, force, ...)", arg, bad);
+	} else if ((strcmp(key, "iommu.passthrough") == 0 || strcmp(key, "iommu.strict") == 0) && value) {
+		if (!items_in(value, bool_ok, &bad))
+			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
+				    "%s: %s takes 0 or 1", arg, key);
+	} else if (strcmp(key, "pcie_acs_override") == 0) {
+		add_finding(f, "cmdline-acs-override", CMDLINE_LINT_WARN, arg,
+			    "%s splits IOMMU groups by pretending devices isolate each other: it weakens isolation between VMs and the host, and only patched kernels (Proxmox, linux-zen) know it",
+			    arg);
+	}
+	free(bad);
+}
+
+static void lint_module_param(struct findings *f, struct kparam_db *db, const char *arg,
+			      const char *key, const char *root, const char *rel)
+{
+	const char *dot = strchr(key, '.');
+	char *module = xstrndup(key, (size_t)(dot - key));
+	const char *param = dot + 1;
+	struct kparam_info info;
+	const char *sug;
+
+	kparam_lookup(db, module, param, &info);
+	switch (info.module) {
+	case KPARAM_MODULE_ABSENT:
+		sug = kparam_suggest_module(module);
+		add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_FAIL, arg,
+			    "%s: no module \"%s\" is installed under %s/lib/modules/%s or built in%s%s%s",
+			    arg, module, strcmp(root, "/") == 0 ? "" : root, rel,
+			    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
+		break;
+	case KPARAM_MODULE_UNKNOWN:
+		sug = kparam_suggest_module(module);
+		if (sug)
+			add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_FAIL, arg,
+				    "%s: there is no module \"%s\" (did you mean %s?)", arg, module, sug);
+		else
+			add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_WARN, arg,
+				    "%s: module \"%s\" is not known to gpuvirt and no module index was found to check it",
+				    arg, module);
+		break;
+	case KPARAM_MODULE_KNOWN:
+		sug = kparam_suggest_param(module, param);
+		if (info.param == KPARAM_PARAM_UNKNOWN) {
+			bool sriov = strcmp(module, "i915") == 0 && (strcmp(param, "max_vfs") == 0);
+			add_finding(f, "cmdline-unknown-param", CMDLINE_LINT_FAIL, arg,
+				    "%s: the installed %s module has no parameter %s%s%s%s%s", arg, module, param,
+				    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "",
+				    sriov ? "; the SR-IOV build of i915 (i915-sriov-dkms) is not installed for this kernel" : "");
+		} else if (info.param == KPARAM_PARAM_NOT_IN_TABLE && sug) {
+			add_finding(f, "cmdline-unknown-param", CMDLINE_LINT_FAIL, arg,
+				    "%s: %s has no parameter %s (did you mean %s?)", arg, module, param, sug);
+		}
+		break;
+	}
+	free(module);
+}
+
+int cmdline_lint(const char *line, const char *root, const char *kernel_release,
+		 struct cmdline_finding **ret_findings, size_t *ret_n, struct gv_error *err)
+{
+	struct cmdline *c = NULL;
+	struct kparam_db *db = NULL;
+	struct findings f = { NULL, 0 };
+	char **keys = NULL;
+	int r;
+
+	r = cmdline_parse(line, &c);
+	if (r < 0)
+		return gv_error_set(err, r, "kernel command line: %s", strerror(-r));
+	r = kparam_db_new(root, kernel_release, &db);
+	if (r < 0) {
+		gv_error_set(err, r, "kernel parameters: %s", strerror(-r));
+		goto out;
+	}
+	size_t len = cmdline_length(c);
+	while (len > 0 && is_space(line[len - 1]))
+		len--;
+	if (len + 1 > CMDLINE_SIZE)
+		add_finding(&f, "cmdline-too-long", CMDLINE_LINT_FAIL, "",
+			    "the command line is %zu bytes; the kernel keeps %d and silently drops the rest",
+			    len, CMDLINE_SIZE - 1);
+
+	keys = calloc(c->n + 1, sizeof(*keys));
+	if (!keys)
+		abort();
+	for (size_t i = 0; i < c->n; i++) {
+		const char *arg = c->v[i].text;
+		char *canon = canon_of(arg);
+		char *eq = strchr(canon, '=');
+		const char *value = eq ? eq + 1 : NULL;
+		bool balanced;
+
+		if (eq)
+			*eq = '\0';
+		keys[i] = canon;    /* now just the key; value points after it */
+		arg_len(arg, &balanced);
+		if (!balanced)
+			add_finding(&f, "cmdline-unbalanced-quote", CMDLINE_LINT_WARN, arg,
+				    "%s: unbalanced double quote; the rest of the line is part of this argument", arg);
+		lint_values(&f, arg, canon, value);
+		if (kparam_is_core(canon) || !*canon)
+			continue;
+		if (strchr(canon, '.') && canon[0] != '.')
+			lint_module_param(&f, db, arg, canon, root ? root : "/", kernel_release ? kernel_release : "?");
+		else {
+			const char *sug = kparam_suggest_core(canon);
+			if (sug)
+				add_finding(&f, "cmdline-unknown-core", CMDLINE_LINT_WARN, arg,
+					    "%s: the kernel has no parameter %s (did you mean %s?); it goes to init",
+					    arg, canon, sug);
+		}
+	}
+	/* One key, several different values: the last one wins, which is rarely
+	 * what the person who added the first one meant. */
+	for (size_t i = 0; i < c->n; i++) {
+		bool seen_before = false, differs = false;
+		if (is_accumulating(keys[i]))
+			continue;
+		for (size_t j = 0; j < i && !seen_before; j++)
+			seen_before = strcmp(keys[i], keys[j]) == 0;
+		if (seen_before)
+			continue;
+		for (size_t j = i + 1; j < c->n; j++)
+			if (strcmp(keys[i], keys[j]) == 0 && !arg_eq(c->v[i].text, c->v[j].text))
+				differs = true;
+		if (differs) {
+			const char *last = NULL;
+			for (size_t j = i; j < c->n; j++)
+				if (strcmp(keys[i], keys[j]) == 0)
+					last = c->v[j].text;
+			add_finding(&f, "cmdline-duplicate", CMDLINE_LINT_WARN, c->v[i].text,
+				    "%s is given more than once with different values; the last one (%s) wins",
+				    keys[i], last);
+		}
+	}
+	*ret_findings = f.v;
+	*ret_n = f.n;
+	f.v = NULL;
+	f.n = 0;
+	r = 0;
+out:
+	if (keys)
+		for (size_t i = 0; i < c->n; i++)
+			free(keys[i]);
+	free(keys);
+	cmdline_findings_free(f.v, f.n);
+	kparam_db_free(db);
+	cmdline_free(c);
+	return r;
+}
+
+void cmdline_findings_free(struct cmdline_finding *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].arg);
+		free(f[i].message);
+	}
+	free(f);
+}
+
+const char *cmdline_lint_status_name(enum cmdline_lint_status s)
+{
+	return s == CMDLINE_LINT_FAIL ? "fail" : "warn";
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The kernel command line, tokenized with the kernel's own rules
+ * (lib/cmdline.c next_arg()): arguments are separated by white space; a
+ * double quote anywhere toggles quoting, so `dyndbg="file x +p"` and
+ * `"dyndbg=file x +p"` are one argument each; a lone `--` ends the kernel's
+ * part and everything after it goes to init untouched (this module never
+ * edits it). Keys compare with `-` and `_` as the same character, as the
+ * kernel's parameq() does, so `vfio-pci.ids` and `vfio_pci.ids` are one key.
+ *
+ * Editing keeps every byte it does not have to change: the separators, the
+ * order of the other arguments, `root=`, the text after `--`.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+/* COMMAND_LINE_SIZE on x86: the kernel keeps at most this many bytes
+ * including the terminating NUL, and silently cuts the rest. */
+#define CMDLINE_SIZE 2048
+
+struct cmdline;
+
+/* Parse LINE (any bytes; NUL ends it). Never fails on content: an unbalanced
+ * quote runs to the end, as in the kernel. Returns 0 or -ENOMEM. */
+int cmdline_parse(const char *line, struct cmdline **ret);
+void cmdline_free(struct cmdline *c);
+
+/* Arguments before `--`, as written (quotes kept). */
+size_t cmdline_n_args(const struct cmdline *c);
+const char *cmdline_arg(const struct cmdline *c, size_t i);
+/* `--` and everything after it exactly as written, or NULL when absent. */
+const char *cmdline_tail(const struct cmdline *c);
+
+/* The line as it is now: every untouched byte as parsed. Owned string. */
+char *cmdline_format(const struct cmdline *c);
+/* strlen(cmdline_format(c)) without building it. */
+size_t cmdline_length(const struct cmdline *c);
+
+/* True when an argument with KEY (the part before '=', or a bare word) is
+ * present before `--`. */
+bool cmdline_has_key(const struct cmdline *c, const char *key);
+/* True when an argument equal to ARG is present (same key, same value once
+ * quotes are removed). */
+bool cmdline_contains(const struct cmdline *c, const char *arg);
+
+/*
+ * Add ARG (one argument: `intel_iommu=on`, `quiet`, `dyndbg="file x +p"`).
+ * An argument with the same key is replaced in place (`foo=0` -> `foo=1`) and
+ * further duplicates of the key are dropped, so the key ends up exactly once;
+ * keys the kernel accumulates (console, video, initcall_blacklist,
+ * modprobe.blacklist, rd.driver.*, ...) get ARG appended next to the others
+ * instead. New arguments go before `--`. Returns 1 when the line changed, 0
+ * when ARG was already there exactly once (no-op), -EINVAL when ARG is not one
+ * well-formed argument (empty, white space outside quotes, unbalanced quote,
+ * `--`), -E2BIG when the line would no longer fit in CMDLINE_SIZE; on error
+ * the line is untouched.
+ */
+int cmdline_add(struct cmdline *c, const char *arg);
+
+/* Remove every argument whose key is KEY; when KEY contains '=', only
+ * arguments equal to it (`console=ttyS0`). Text after `--` is never touched.
+ * Returns the number removed (0 when none). */
+int cmdline_remove(struct cmdline *c, const char *key);
+
+/* Validate one argument for cmdline_add(); err names the problem. */
+int cmdline_check_arg(const char *arg, struct gv_error *err);
+
+/* Normalized key of ARG (quotes removed, '-' -> '_'): owned string. */
+char *cmdline_arg_key(const char *arg);
+
+/* Argument-by-argument comparison of two command lines, e.g. the configured
+ * next-boot line (WANT) against /proc/cmdline (HAVE). Arguments compare as
+ * multisets with normalized keys and unquoted values; BOOT_IMAGE= and
+ * initrd=, which bootloaders add on their own, are ignored on both sides.
+ * The text after `--` is compared as one item. */
+struct cmdline_diff {
+	char **missing; size_t n_missing;   /* in WANT, not in HAVE: not yet in effect */
+	char **extra; size_t n_extra;       /* in HAVE, not in WANT: still in effect */
+};
+int cmdline_compare(const char *want, const char *have, struct cmdline_diff **ret);
+void cmdline_diff_free(struct cmdline_diff *d);
+/* True when the diff has nothing in it. */
+bool cmdline_diff_empty(const struct cmdline_diff *d);
+
+/*
+ * Lint a command line: findings an administrator should act on. Module
+ * parameters (`mod.param=value`) are checked against the modules installed
+ * under ROOT/lib/modules/KERNEL_RELEASE (libkmod, "parm" info) and against
+ * gpuvirt's own table (core/kparam.h); core parameters against the table.
+ * ROOT and KERNEL_RELEASE may be NULL (table only). An unknown bare word
+ * without a dot is not a finding: the kernel passes it to init.
+ *
+ * Finding ids (stable, for `gpuvirt check --json`):
+ *   cmdline-too-long        fail  the line does not fit in CMDLINE_SIZE
+ *   cmdline-unbalanced-quote warn
+ *   cmdline-unknown-module  fail when the module index says it does not exist
+ *                           or it is a near miss of a known one (915 -> i915);
+ *                           warn when nothing is known about it
+ *   cmdline-unknown-param   fail when the installed module (or the table, for a
+ *                           near miss) says the parameter does not exist
+ *   cmdline-bad-value       warn/fail: a value the parameter does not take
+ *                           (amd_iommu=on is a no-op: warn; intel_iommu=off: fail)
+ *   cmdline-acs-override    warn  pcie_acs_override weakens isolation, patched kernels only
+ *   cmdline-duplicate       warn  one key with different values (the last wins)
+ *   cmdline-unknown-core    warn  a near miss of a known core parameter (intel_iomu=on)
+ */
+enum cmdline_lint_status { CMDLINE_LINT_WARN = 1, CMDLINE_LINT_FAIL = 2 };
+
+struct cmdline_finding {
+	const char *id;                    /* static string, see above */
+	enum cmdline_lint_status status;
+	char *arg;                         /* the argument at fault ("" for the whole line) */
+	char *message;                     /* one line */
+};
+
+/* Returns 0 with an owned array (possibly empty, *ret_findings may be NULL
+ * then), or -errno. */
+int cmdline_lint(const char *line, const char *root, const char *kernel_release,
+		 struct cmdline_finding **ret_findings, size_t *ret_n, struct gv_error *err);
+void cmdline_findings_free(struct cmdline_finding *f, size_t n);
+/* "warn" or "fail". */
+const char *cmdline_lint_status_name(enum cmdline_lint_status s);

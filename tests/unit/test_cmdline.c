@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The kernel command line: tokenizer, editor, comparison and lint. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cmdline.h"
+#include "core/kparam.h"
+#include "tests/unit/testbed.h"
+
+/* Parse LINE, apply OP ('+' add, '-' remove) with ARG, return the new line
+ * and the return code in *rc. */
+static char *edit(const char *line, char op, const char *arg, int *rc)
+{
+	struct cmdline *c;
+	char *out;
+
+	ck_assert_int_eq(cmdline_parse(line, &c), 0);
+	*rc = op == '+' ? cmdline_add(c, arg) : cmdline_remove(c, arg);
+	out = cmdline_format(c);
+	cmdline_free(c);
+	return out;
+}
+
+#define EDIT_EQ(line, op, arg, want, want_rc) do { \
+	int rc_; \
+	char *got_ = edit(line, op, arg, &rc_); \
+	ck_assert_str_eq(got_, want); \
+	ck_assert_int_eq(rc_, want_rc); \
+	free(got_); \
+} while (0)
+
+START_TEST(tokenize_kernel_rules)
+{
+	struct cmdline *c;
+
+	ck_assert_int_eq(cmdline_parse("  root=/dev/sda1 ro dyndbg=\"file x +p\" \"a=b c\"\tquiet -- single foo=bar\n", &c), 0);
+	ck_assert_uint_eq(cmdline_n_args(c), 5);
+	ck_assert_str_eq(cmdline_arg(c, 0), "root=/dev/sda1");
+	ck_assert_str_eq(cmdline_arg(c, 2), "dyndbg=\"file x +p\"");
+	ck_assert_str_eq(cmdline_arg(c, 3), "\"a=b c\"");
+	ck_assert_str_eq(cmdline_arg(c, 4), "quiet");
+	ck_assert_str_eq(cmdline_tail(c), "-- single foo=bar\n");
+	ck_assert(cmdline_has_key(c, "dyndbg"));
+	ck_assert(cmdline_has_key(c, "a"));
+	ck_assert(!cmdline_has_key(c, "single"));     /* after --: init's */
+	ck_assert(cmdline_contains(c, "\"dyndbg=file x +p\""));
+	/* untouched: byte for byte */
+	char *s = cmdline_format(c);
+	ck_assert_str_eq(s, "  root=/dev/sda1 ro dyndbg=\"file x +p\" \"a=b c\"\tquiet -- single foo=bar\n");
+	ck_assert_uint_eq(cmdline_length(c), strlen(s));
+	free(s);
+	cmdline_free(c);
+
+	/* unbalanced quote runs to the end, as in the kernel */
+	ck_assert_int_eq(cmdline_parse("a \"b c d", &c), 0);
+	ck_assert_uint_eq(cmdline_n_args(c), 2);
+	ck_assert_str_eq(cmdline_arg(c, 1), "\"b c d");
+	cmdline_free(c);
+	ck_assert_int_eq(cmdline_parse("", &c), 0);
+	ck_assert_uint_eq(cmdline_n_args(c), 0);
+	ck_assert_ptr_null(cmdline_tail(c));
+	cmdline_free(c);
+}
+END_TEST
+
+START_TEST(add_replace_noop_order)
+{
+	EDIT_EQ("root=UUID=x ro quiet", '+', "intel_iommu=on", "root=UUID=x ro quiet intel_iommu=on", 1);
+	EDIT_EQ("root=UUID=x foo=0 quiet", '+', "foo=1", "root=UUID=x foo=1 quiet", 1);
+	EDIT_EQ("root=UUID=x foo=1 quiet", '+', "foo=1", "root=UUID=x foo=1 quiet", 0);
+	EDIT_EQ("quiet", '+', "quiet", "quiet", 0);
+	/* duplicates collapse to one, in the first one's place */
+	EDIT_EQ("a foo=0 b foo=2 c foo=1", '+', "foo=1", "a foo=1 b c", 1);
+	EDIT_EQ("a foo=1 foo=1", '+', "foo=1", "a foo=1", 1);
+	/* '-' and '_' are one character in keys */
+	EDIT_EQ("vfio-pci.ids=10de:1b80 quiet", '+', "vfio_pci.ids=10de:1db4", "vfio_pci.ids=10de:1db4 quiet", 1);
+	/* quoted values */
+	EDIT_EQ("root=/dev/sda1 dyndbg=\"file x +p\"", '+', "dyndbg=\"file y +p\"", "root=/dev/sda1 dyndbg=\"file y +p\"", 1);
+	EDIT_EQ("root=/dev/sda1 dyndbg=\"file x +p\"", '+', "\"dyndbg=file x +p\"", "root=/dev/sda1 dyndbg=\"file x +p\"", 0);
+	/* before --, never after */
+	EDIT_EQ("root=/dev/sda1 -- quiet=1", '+', "quiet=2", "root=/dev/sda1 quiet=2 -- quiet=1", 1);
+	EDIT_EQ("-- single", '+', "iommu=pt", "iommu=pt -- single", 1);
+	/* accumulating keys append */
+	EDIT_EQ("console=tty0", '+', "console=ttyS0,115200", "console=tty0 console=ttyS0,115200", 1);
+	EDIT_EQ("video=efifb:off", '+', "video=vesafb:off", "video=efifb:off video=vesafb:off", 1);
+	EDIT_EQ("video=efifb:off", '+', "video=efifb:off", "video=efifb:off", 0);
+	/* separators and trailing newline kept */
+	EDIT_EQ("root=x  ro\tquiet\n", '+', "iommu=pt", "root=x  ro\tquiet iommu=pt\n", 1);
+	EDIT_EQ("", '+', "iommu=pt", "iommu=pt", 1);
+}
+END_TEST
+
+START_TEST(add_rejects_bad_args)
+{
+	struct cmdline *c;
+	struct gv_error err = { 0 };
+
+	ck_assert_int_eq(cmdline_parse("root=/dev/sda1 ro", &c), 0);
+	ck_assert_int_eq(cmdline_add(c, "a b"), -EINVAL);
+	ck_assert_int_eq(cmdline_add(c, ""), -EINVAL);
+	ck_assert_int_eq(cmdline_add(c, "--"), -EINVAL);
+	ck_assert_int_eq(cmdline_add(c, "dyndbg=\"x"), -EINVAL);
+	ck_assert_int_eq(cmdline_add(c, "=x"), -EINVAL);
+	ck_assert_int_eq(cmdline_check_arg("a b", &err), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than one"));
+	char *s = cmdline_format(c);
+	ck_assert_str_eq(s, "root=/dev/sda1 ro");
+	free(s);
+	cmdline_free(c);
+}
+END_TEST
+
+START_TEST(remove_by_key)
+{
+	EDIT_EQ("root=/dev/sda1 ro quiet iommu=soft splash iommu=pt", '-', "iommu", "root=/dev/sda1 ro quiet splash", 2);
+	EDIT_EQ("quiet root=/dev/sda1", '-', "quiet", "root=/dev/sda1", 1);
+	EDIT_EQ("  quiet root=/dev/sda1", '-', "quiet", "  root=/dev/sda1", 1);
+	EDIT_EQ("root=/dev/sda1 ro", '-', "quiet", "root=/dev/sda1 ro", 0);
+	EDIT_EQ("console=tty0 console=ttyS0", '-', "console=ttyS0", "console=tty0", 1);
+	EDIT_EQ("a dyndbg=\"file x +p\" b", '-', "dyndbg", "a b", 1);
+	EDIT_EQ("a iommu=pt -- iommu=pt", '-', "iommu", "a -- iommu=pt", 1);
+	EDIT_EQ("root=ZFS=rpool/ROOT/pve-1 boot=zfs", '-', "root", "boot=zfs", 1);
+}
+END_TEST
+
+START_TEST(length_limit)
+{
+	struct cmdline *c;
+	char *big = malloc(CMDLINE_SIZE + 16);
+
+	memset(big, 'a', CMDLINE_SIZE - 10);
+	big[CMDLINE_SIZE - 10] = '\0';
+	ck_assert_int_eq(cmdline_parse(big, &c), 0);
+	ck_assert_int_eq(cmdline_add(c, "iommu=pt"), 1);                  /* 2047 bytes: fits */
+	ck_assert_uint_eq(cmdline_length(c), CMDLINE_SIZE - 1);
+	ck_assert_int_eq(cmdline_add(c, "q"), -E2BIG);
+	ck_assert_uint_eq(cmdline_length(c), CMDLINE_SIZE - 1);            /* untouched */
+	ck_assert_int_eq(cmdline_add(c, "iommu=nopt"), -E2BIG);            /* replacement grows it */
+	ck_assert_int_eq(cmdline_add(c, "iommu=no"), 1);                   /* ... shrinks it */
+	cmdline_free(c);
+	free(big);
+}
+END_TEST
+
+START_TEST(compare_pending)
+{
+	struct cmdline_diff *d;
+
+	ck_assert_int_eq(cmdline_compare("root=/dev/sda1 ro quiet intel_iommu=on iommu=pt",
+					 "BOOT_IMAGE=/vmlinuz-6.8 root=/dev/sda1 ro quiet", &d), 0);
+	ck_assert_uint_eq(d->n_missing, 2);
+	ck_assert_str_eq(d->missing[0], "intel_iommu=on");
+	ck_assert_str_eq(d->missing[1], "iommu=pt");
+	ck_assert_uint_eq(d->n_extra, 0);
+	ck_assert(!cmdline_diff_empty(d));
+	cmdline_diff_free(d);
+
+	/* same arguments, other order, other quoting, initrd= from systemd-boot */
+	ck_assert_int_eq(cmdline_compare("root=ZFS=rpool/ROOT/pve-1 boot=zfs dyndbg=\"a b\" vfio-pci.ids=1:2",
+					 "initrd=\\EFI\\proxmox\\initrd.img \"dyndbg=a b\" vfio_pci.ids=1:2 boot=zfs root=ZFS=rpool/ROOT/pve-1", &d), 0);
+	ck_assert(cmdline_diff_empty(d));
+	cmdline_diff_free(d);
+
+	/* a removed argument still in effect; duplicates count */
+	ck_assert_int_eq(cmdline_compare("quiet", "quiet quiet pcie_acs_override=downstream -- single", &d), 0);
+	ck_assert_uint_eq(d->n_missing, 0);
+	ck_assert_uint_eq(d->n_extra, 3);
+	ck_assert_str_eq(d->extra[0], "quiet");
+	ck_assert_str_eq(d->extra[1], "pcie_acs_override=downstream");
+	ck_assert_str_eq(d->extra[2], "-- single");
+	cmdline_diff_free(d);
+}
+END_TEST
+
+static bool has_finding(struct cmdline_finding *f, size_t n, const char *id,
+			enum cmdline_lint_status st, const char *arg, const char *needle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].id, id) == 0 && f[i].status == st && strcmp(f[i].arg, arg) == 0 &&
+		    (!needle || strstr(f[i].message, needle)))
+			return true;
+	return false;
+}
+
+static void dump(struct cmdline_finding *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "finding %s %s %s: %s\n", f[i].id, cmdline_lint_status_name(f[i].status), f[i].arg, f[i].message);
+}
+
+START_TEST(lint_table_only)
+{
+	struct cmdline_finding *f = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(cmdline_lint("BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet splash intel_iommu=on iommu=pt "
+				      "i915.enable_guc=3 i915.max_vfs=7 vfio-pci.ids=10de:1db4 initcall_blacklist=sysfb_init "
+				      "rd.driver.pre=vfio-pci modprobe.blacklist=nouveau iommu.passthrough=1 kvm.ignore_msrs=1 "
+				      "systemd.unit=multi-user.target mysteryword foo=bar -- single",
+				      NULL, NULL, &f, &n, NULL), 0);
+	dump(f, n);
+	ck_assert_uint_eq(n, 0);
+	cmdline_findings_free(f, n);
+
+	ck_assert_int_eq(cmdline_lint("quiet 915.enable_guc=3 i915.enable_gcu=3 amd_iommu=on pcie_acs_override=downstream "
+				      "intel_iomu=on iommu=pt iommu=nopt intel_iommu=off",
+				      NULL, NULL, &f, &n, NULL), 0);
+	dump(f, n);
+	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_FAIL, "915.enable_guc=3", "i915"));
+	ck_assert(has_finding(f, n, "cmdline-unknown-param", CMDLINE_LINT_FAIL, "i915.enable_gcu=3", "enable_guc"));
+	ck_assert(has_finding(f, n, "cmdline-bad-value", CMDLINE_LINT_WARN, "amd_iommu=on", "not a valid value"));
+	ck_assert(has_finding(f, n, "cmdline-acs-override", CMDLINE_LINT_WARN, "pcie_acs_override=downstream", "isolation"));
+	ck_assert(has_finding(f, n, "cmdline-unknown-core", CMDLINE_LINT_WARN, "intel_iomu=on", "intel_iommu"));
+	ck_assert(has_finding(f, n, "cmdline-duplicate", CMDLINE_LINT_WARN, "iommu=pt", "iommu=nopt"));
+	ck_assert(has_finding(f, n, "cmdline-bad-value", CMDLINE_LINT_FAIL, "intel_iommu=off", NULL));
+	ck_assert_uint_eq(n, 7);
+	cmdline_findings_free(f, n);
+
+	/* an unknown module that is no near miss: nothing to check against */
+	ck_assert_int_eq(cmdline_lint("foobarmod.x=1 i915.some_new_param=1", NULL, NULL, &f, &n, NULL), 0);
+	dump(f, n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_WARN, "foobarmod.x=1", NULL));
+	cmdline_findings_free(f, n);
+}
+END_TEST
+
+START_TEST(lint_too_long)
+{
+	struct cmdline_finding *f = NULL;
+	size_t n = 0;
+	char *big = malloc(CMDLINE_SIZE + 8);
+
+	memset(big, 'a', CMDLINE_SIZE);
+	big[CMDLINE_SIZE] = '\0';
+	ck_assert_int_eq(cmdline_lint(big, NULL, NULL, &f, &n, NULL), 0);
+	ck_assert(has_finding(f, n, "cmdline-too-long", CMDLINE_LINT_FAIL, "", "2048 bytes"));
+	cmdline_findings_free(f, n);
+	big[CMDLINE_SIZE - 1] = '\0';   /* 2047: fits */
+	ck_assert_int_eq(cmdline_lint(big, NULL, NULL, &f, &n, NULL), 0);
+	ck_assert_uint_eq(n, 0);
+	cmdline_findings_free(f, n);
+	free(big);
+}
+END_TEST
+
+/* A root with modules installed for 6.8.4-2-pve: the stock i915 (no max_vfs),
+ * a module "foo" with parameter "bar", and vfio_pci built in. Built with the
+ * compiler and depmod, as a kernel build would. */
+static const char *kmod_root(void)
+{
+	static char dir[1024];
+	char cmd[8192];
+
+	snprintf(dir, sizeof(dir), "%s/gv-kmod.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; unset UMOCKDEV_DIR; m='%s/lib/modules/6.8.4-2-pve'; mkdir -p \"$m/kernel\"; cd \"$m\"; "
+		 "printf '%%s\\n' 'static const char mi[] __attribute__((section(\".modinfo\"), used, aligned(1))) = "
+		 "\"license=GPL\\0name=i915\\0parm=enable_guc:Enable GuC (int)\\0parm=modeset:x (int)\\0\";' > i.c; "
+		 "printf '%%s\\n' 'static const char mi[] __attribute__((section(\".modinfo\"), used, aligned(1))) = "
+		 "\"license=GPL\\0name=foo\\0parm=bar:a bar (int)\\0\";' > f.c; "
+		 "cc -c -o kernel/i915.ko i.c; cc -c -o kernel/foo.ko f.c; rm i.c f.c; "
+		 "echo kernel/drivers/vfio/pci/vfio-pci.ko > modules.builtin; "
+		 "PATH=$PATH:/sbin:/usr/sbin depmod -b '%s' 6.8.4-2-pve 2>/dev/null",
+		 dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	return dir;
+}
+
+START_TEST(lint_with_libkmod)
+{
+	const char *root = kmod_root();
+	struct cmdline_finding *f = NULL;
+	size_t n = 0;
+	struct kparam_db *db;
+	struct kparam_info info;
+
+	ck_assert_int_eq(kparam_db_new(root, "6.8.4-2-pve", &db), 0);
+	ck_assert(kparam_db_has_index(db));
+	kparam_lookup(db, "foo", "bar", &info);
+	ck_assert_int_eq(info.module, KPARAM_MODULE_KNOWN);
+	ck_assert_int_eq(info.param, KPARAM_PARAM_KNOWN);
+	ck_assert(info.from_modinfo);
+	kparam_lookup(db, "foo", "baz", &info);
+	ck_assert_int_eq(info.param, KPARAM_PARAM_UNKNOWN);
+	kparam_lookup(db, "nosuchmod", NULL, &info);
+	ck_assert_int_eq(info.module, KPARAM_MODULE_ABSENT);
+	kparam_lookup(db, "vfio-pci", "ids", &info);   /* built in, no modinfo: the table answers */
+	ck_assert_int_eq(info.module, KPARAM_MODULE_KNOWN);
+	ck_assert_int_eq(info.param, KPARAM_PARAM_KNOWN);
+	kparam_db_free(db);
+
+	ck_assert_int_eq(cmdline_lint("root=/dev/sda1 i915.enable_guc=3 i915.max_vfs=7 foo.bar=1 foo.baz=2 "
+				      "nosuchmod.x=1 vfio-pci.ids=10de:1db4 rd.driver.pre=vfio-pci",
+				      root, "6.8.4-2-pve", &f, &n, NULL), 0);
+	dump(f, n);
+	ck_assert(has_finding(f, n, "cmdline-unknown-param", CMDLINE_LINT_FAIL, "i915.max_vfs=7", "SR-IOV"));
+	ck_assert(has_finding(f, n, "cmdline-unknown-param", CMDLINE_LINT_FAIL, "foo.baz=2", "no parameter baz"));
+	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_FAIL, "nosuchmod.x=1", "lib/modules/6.8.4-2-pve"));
+	ck_assert_uint_eq(n, 3);
+	cmdline_findings_free(f, n);
+
+	/* a release that is not installed: the table only */
+	ck_assert_int_eq(cmdline_lint("i915.max_vfs=7 nosuchmod.x=1", root, "6.1.0-13-amd64", &f, &n, NULL), 0);
+	dump(f, n);
+	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_WARN, "nosuchmod.x=1", NULL));
+	ck_assert_uint_eq(n, 1);
+	cmdline_findings_free(f, n);
+
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("cmdline");
+	TCase *tc = tcase_create("cmdline");
+
+	tcase_add_test(tc, tokenize_kernel_rules);
+	tcase_add_test(tc, add_replace_noop_order);
+	tcase_add_test(tc, add_rejects_bad_args);
+	tcase_add_test(tc, remove_by_key);
+	tcase_add_test(tc, length_limit);
+	tcase_add_test(tc, compare_pending);
+	tcase_add_test(tc, lint_table_only);
+	tcase_add_test(tc, lint_too_long);
+	tcase_add_test(tc, lint_with_libkmod);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#include "core/buf.h"
+#include "core/lint.h"
+#include "core/log.h"
+
+#define LN CHECKS_LINT
+
+struct lint {
+	struct checks *c;
+	const struct host *h;
+	const struct firmware *fw;
+	const char *root;
+	size_t found;       /* problems reported */
+	size_t files;       /* files read */
+	int r;              /* first -ENOMEM */
+};
+
+static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+/* Report a problem; takes ownership of the strings. */
+static void problem(struct lint *l, const char *id, enum checks_status st, char *title, char *evidence,
+		    char *fix)
+{
+	int r = checks_add(l->c, LN, id, st, title, evidence, fix);
+
+	if (r < 0 && !l->r)
+		l->r = r;
+	l->found++;
+	free(title);
+	free(evidence);
+	free(fix);
+}
+
+static char *under_root(const struct lint *l, const char *rel)
+{
+	size_t n = strlen(l->root);
+
+	return fmt("%s%s%s", l->root, n && l->root[n - 1] == '/' ? "" : "/", rel);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Regular files (or links to them) in DIR under the root, without dot
+ * files, sorted, as paths relative to the root. */
+static char **list_files(const struct lint *l, const char *dir, size_t *ret_n)
+{
+	char *path = under_root(l, dir);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+
+	*ret_n = 0;
+	if (!d) {
+		free(path);
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *full;
+
+		if (de->d_name[0] == '.')
+			continue;
+		full = fmt("%s/%s", path, de->d_name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			char **nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv)
+				abort();
+			v = nv;
+			v[n++] = fmt("%s/%s", dir, de->d_name);
+		}
+		free(full);
+	}
+	closedir(d);
+	free(path);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret_n = n;
+	return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * Logical lines of a file under the root: FN(l, rel, lineno, line, data)
+ * gets each line without its newline; with CONTINUATION a trailing
+ * backslash joins the next line (modprobe.d), and LINENO is the first
+ * physical line.
+ */
+typedef void (*line_fn)(struct lint *l, const char *rel, unsigned lineno, char *line, void *data);
+
+static bool each_line(struct lint *l, const char *rel, bool continuation, line_fn fn, void *data)
+{
+	char *path = under_root(l, rel);
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0, first = 0;
+	struct buf acc = BUF_INIT;
+
+	free(path);
+	if (!f) {
+		gv_log(GV_LOG_DEBUG, "%s: cannot read", rel);
+		return false;
+	}
+	l->files++;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!acc.len)
+			first = lineno;
+		if (continuation && n && line[n - 1] == '\\') {
+			buf_append(&acc, line, (size_t)n - 1);
+			buf_putc(&acc, ' ');
+			continue;
+		}
+		buf_append(&acc, line, (size_t)n);
+		char *s = buf_steal(&acc);
+		fn(l, rel, first, s, data);
+		free(s);
+	}
+	if (acc.len) {
+		char *s = buf_steal(&acc);
+		fn(l, rel, first, s, data);
+		free(s);
+	}
+	free(line);
+	fclose(f);
+	return true;
+}
+
+/* Split LINE in place into at most MAX whitespace-separated words. */
+static size_t words(char *line, char **w, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *t = strtok_r(line, " \t", &save); t && n < max; t = strtok_r(NULL, " \t", &save))
+		w[n++] = t;
+	return n;
+}
+
+static bool is_comment(const char *line)
+{
+	while (isspace((unsigned char)*line))
+		line++;
+	return *line == '#' || *line == '\0';
+}
+
+static bool same_module(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+/* ---- vfio_virqfd ---- */
+
+static bool mentions_virqfd(const char *line)
+{
+	const char *p = line;
+
+	while ((p = strstr(p, "vfio")) != NULL) {
+		if ((p[4] == '_' || p[4] == '-') && !strncmp(p + 5, "virqfd", 6) &&
+		    !(isalnum((unsigned char)p[11]) || p[11] == '_'))
+			return true;
+		p += 4;
+	}
+	return false;
+}
+
+static void virqfd(struct lint *l, const char *rel, unsigned lineno, const char *line)
+{
+	if (!firmware_kernel_at_least(l->fw, 6, 2) || !mentions_virqfd(line))
+		return;
+	problem(l, "vfio-virqfd", CHECKS_FAIL,
+		fmt("%s:%u lists vfio_virqfd, which is part of vfio since kernel 6.2", rel, lineno),
+		fmt("%s:%u: %s; /proc/sys/kernel/osrelease: %s", rel, lineno, line,
+		    firmware_kernel_release(l->fw)),
+		fmt("delete vfio_virqfd from %s:%u (the module does not exist on this kernel; initramfs builds fail on it)",
+		    rel, lineno));
+}
+
+/* A modules list (etc/modules, modules-load.d, initramfs-tools/modules,
+ * mkinitcpio, dracut): only vfio_virqfd is of interest. */
+static void modules_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
+{
+	char *s = line;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '#' || *s == ';')
+		return;
+	char *hash = strchr(s, '#');
+	if (hash)
+		*hash = '\0';
+	virqfd(l, rel, lineno, s);
+}
+
+/* ---- module parameters ---- */
+
+static const struct {
+	const char *module;
+	const char *params;   /* space separated, complete for these modules */
+} param_table[] = {
+	{ "vfio_pci", "ids nointxmask disable_vga disable_idle_d3 enable_sriov disable_denylist" },
+	{ "vfio", "enable_unsafe_noiommu_mode" },
+	{ "vfio_iommu_type1", "allow_unsafe_interrupts disable_hugepages dma_entry_limit" },
+};
+
+static void kmod_quiet(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
+{
+}
+
+/* modinfo's parm list of MODULE from ROOT/lib/modules/RELEASE: 1/0 as for
+ * lint_module_has_param, -ENOENT when the module is not installed there. */
+static int modinfo_has_param(const char *root, const char *release, const char *module, const char *param)
+{
+	static const char *const no_config[] = { NULL };
+	struct kmod_ctx *ctx = NULL;
+	struct kmod_module *mod = NULL;
+	struct kmod_list *info = NULL, *it;
+	char *dir = NULL;
+	int r = -ENOENT;
+	bool any = false, found = false;
+
+	if (!release)
+		return -ENOENT;
+	dir = fmt("%s%slib/modules/%s", root, has_suffix(root, "/") ? "" : "/", release);
+	if (access(dir, F_OK) < 0)
+		goto out;
+	ctx = kmod_new(dir, no_config);
+	if (!ctx)
+		goto out;
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	if (kmod_module_new_from_name(ctx, module, &mod) < 0)
+		goto out;
+	if (kmod_module_get_info(mod, &info) < 0)
+		goto out;
+	kmod_list_foreach(it, info) {
+		const char *key = kmod_module_info_get_key(it);
+		const char *val = kmod_module_info_get_value(it);
+		size_t n = strlen(param);
+
+		any = true;
+		if (key && val && !strcmp(key, "parm") && !strncmp(val, param, n) && val[n] == ':')
+			found = true;
+	}
+	if (any)
+		r = found ? 1 : 0;
+out:
+	kmod_module_info_free_list(info);
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	free(dir);
+	return r;
+}
+
+int lint_module_has_param(const char *root, const char *release, const char *module,
+			  const char *param, const char **ret_source)
+{
+	int r = modinfo_has_param(root, release, module, param);
+
+	if (r >= 0) {
+		if (ret_source)
+			*ret_source = "modinfo";
+		return r;
+	}
+	for (size_t i = 0; i < sizeof(param_table) / sizeof(param_table[0]); i++) {
+		const char *p = param_table[i].params;
+		size_t n = strlen(param);
+
+		if (!same_module(param_table[i].module, module))
+			continue;
+		if (ret_source)
+			*ret_source = "gpuvirt's list of its parameters";
+		while (*p) {
+			size_t w = strcspn(p, " ");
+			if (w == n && !strncmp(p, param, n))
+				return 1;
+			p += w + (p[w] == ' ');
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void check_param(struct lint *l, const char *where, const char *module, const char *param,
+			const char *as_written)
+{
+	const char *source = NULL;
+	int r = lint_module_has_param(l->root, firmware_kernel_release(l->fw), module, param, &source);
+
+	if (r != 0)
+		return;
+	problem(l, "module-parameter", CHECKS_FAIL,
+		fmt("%s has no parameter %s: %s does nothing", module, param, as_written),
+		fmt("%s: %s (not among the parameters in %s)", where, as_written, source),
+		same_module(module, "vfio_pci") && !strcmp(param, "id")
+			? fmt("write ids= (plural): options vfio-pci ids=VENDOR:DEVICE")
+			: fmt("remove it, or correct the name: modinfo -p %s lists the parameters", module));
+}
+
+/* ---- what the options mean for this host ---- */
+
+static bool is_hex4(const char *s, size_t n)
+{
+	if (n != 4)
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* "10de:1db4", "10de:1db4,10de:10f2" (or vendor:device:subvendor:subdevice) */
+static bool looks_like_ids(const char *s)
+{
+	if (!*s)
+		return false;
+	while (*s) {
+		size_t n = strcspn(s, ":,");
+		if (!is_hex4(s, n))
+			return false;
+		s += n;
+		if (*s == ':' || *s == ',')
+			s++;
+	}
+	return true;
+}
+
+static void vfio_ids(struct lint *l, const char *where, const char *ids)
+{
+	const char *p = ids;
+
+	if (!l->h)
+		return;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		unsigned ven, dev;
+		char id[64];
+
+		snprintf(id, sizeof(id), "%.*s", (int)(n < 63 ? n : 63), p);
+		p += n + (p[n] == ',');
+		if (sscanf(id, "%4x:%4x", &ven, &dev) != 2)
+			continue;
+		const struct host_device *boot = NULL, *first = NULL;
+		size_t matches = 0;
+		for (size_t i = 0; i < host_n_devices(l->h); i++) {
+			const struct host_device *d = host_device(l->h, i);
+			if (d->vendor_id != (int)ven || d->device_id != (int)dev || d->physfn)
+				continue;
+			if (d->boot_vga == 1 && !boot)
+				boot = d;
+			if (!first)
+				first = d;
+			matches++;
+		}
+		if (boot)
+			problem(l, "vfio-ids-boot-gpu", CHECKS_FAIL,
+				fmt("vfio-pci id %s also matches the boot GPU %s: the console goes dark", id, boot->address),
+				fmt("%s: ids=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, ids, boot->address),
+				fmt("remove %s from the ids and bind the card you pass by address (gpuvirt apply --vfio ADDRESS); keep another console (serial, ssh) before giving the boot GPU away",
+				    id));
+		else if (matches > 1)
+			problem(l, "vfio-ids-boot-gpu", CHECKS_WARN,
+				fmt("vfio-pci id %s matches %zu devices: vfio-pci takes every one of them", id, matches),
+				fmt("%s: ids=%s; /sys/bus/pci/devices/%s and %zu more", where, ids, first->address, matches - 1),
+				fmt("bind by address instead (gpuvirt apply --vfio ADDRESS) to keep one of them on the host"));
+	}
+}
+
+static void max_vfs(struct lint *l, const char *where, const char *as_written, const char *value)
+{
+	char *end;
+	long want = strtol(value, &end, 10);
+
+	if (!l->h || *end || end == value)
+		return;
+	for (size_t i = 0; i < host_n_devices(l->h); i++) {
+		const struct host_device *d = host_device(l->h, i);
+		bool i915 = (d->driver && !strcmp(d->driver, "i915")) ||
+			    (d->vendor_id == 0x8086 && host_device_is_display(d));
+
+		if (!i915 || d->physfn || d->sriov_total < 0 || want <= d->sriov_total)
+			continue;
+		problem(l, "max-vfs", CHECKS_FAIL,
+			fmt("%s asks for more VFs than %s can make (%d)", as_written, d->address, d->sriov_total),
+			fmt("%s: %s; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", where, as_written, d->address,
+			    d->sriov_total),
+			fmt("use max_vfs=%d or less in %s", d->sriov_total, where));
+	}
+}
+
+/* ---- modprobe.d ---- */
+
+static const char *const modprobe_commands[] = {
+	"alias", "options", "install", "remove", "blacklist", "softdep", "weakdep",
+};
+
+static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
+{
+	char *w[64], *copy, *where;
+	size_t n;
+	bool known = false;
+
+	if (is_comment(line))
+		return;
+	virqfd(l, rel, lineno, line);
+	copy = strdup(line);
+	if (!copy)
+		abort();
+	n = words(copy, w, 64);
+	where = fmt("%s:%u", rel, lineno);
+	if (!n)
+		goto out;
+	for (size_t i = 0; i < sizeof(modprobe_commands) / sizeof(modprobe_commands[0]); i++)
+		known |= !strcmp(w[0], modprobe_commands[i]);
+	if (!known) {
+		if (looks_like_ids(w[0]))
+			problem(l, "modprobe-bad-line", CHECKS_FAIL,
+				fmt("%s: bare device ids are a bad line: libkmod ignores it and nothing binds", where),
+				fmt("%s: %s", where, line),
+				fmt("write it as \"options vfio-pci ids=%s\" (or bind by address: gpuvirt apply --vfio ADDRESS)", w[0]));
+		else
+			problem(l, "modprobe-bad-line", CHECKS_WARN,
+				fmt("%s: unknown command \"%s\": libkmod ignores the line", where, w[0]),
+				fmt("%s: %s", where, line),
+				fmt("fix or delete the line; modprobe -c shows what modprobe reads"));
+		goto out;
+	}
+	if (strcmp(w[0], "options") || n < 2)
+		goto out;
+	for (size_t i = 2; i < n; i++) {
+		char *eq = strchr(w[i], '=');
+		char *param = w[i];
+		if (eq)
+			*eq = '\0';
+		char *as = eq ? fmt("%s=%s", param, eq + 1) : fmt("%s", param);
+		check_param(l, where, w[1], param, as);
+		if (eq && same_module(w[1], "vfio_pci") && !strcmp(param, "ids"))
+			vfio_ids(l, where, eq + 1);
+		if (eq && same_module(w[1], "i915") && !strcmp(param, "max_vfs"))
+			max_vfs(l, where, as, eq + 1);
+		free(as);
+	}
+out:
+	free(where);
+	free(copy);
+}
+
+static void ignored_file(struct lint *l, const char *rel, const char *reader, const char *suffix)
+{
+	problem(l, "ignored-file", CHECKS_WARN,
+		fmt("%s is never read: %s reads only *%s files", rel, reader, suffix),
+		fmt("%s: name does not end in %s", rel, suffix),
+		fmt("rename it to %s%s (or delete it)", rel, suffix));
+}
+
+static void lint_modprobe(struct lint *l)
+{
+	size_t n;
+	char **files = list_files(l, "etc/modprobe.d", &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!has_suffix(files[i], ".conf"))
+			ignored_file(l, files[i], "modprobe", ".conf");
+		else
+			each_line(l, files[i], true, modprobe_line, NULL);
+	}
+	free_list(files, n);
+}
+
+static void lint_module_lists(struct lint *l)
+{
+	static const char *const single[] = {
+		"etc/modules", "etc/initramfs-tools/modules", "etc/mkinitcpio.conf",
+	};
+	static const char *const dirs[] = { "etc/modules-load.d", "etc/mkinitcpio.conf.d" };
+	size_t n;
+	char **files;
+
+	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++)
+		each_line(l, single[i], false, modules_line, NULL);
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		files = list_files(l, dirs[d], &n);
+		for (size_t i = 0; i < n; i++)
+			if (has_suffix(files[i], ".conf"))
+				each_line(l, files[i], false, modules_line, NULL);
+		free_list(files, n);
+	}
+	files = list_files(l, "etc/dracut.conf.d", &n);
+	for (size_t i = 0; i < n; i++) {
+		if (!has_suffix(files[i], ".conf"))
+			ignored_file(l, files[i], "dracut", ".conf");
+		else
+			each_line(l, files[i], false, modules_line, NULL);
+	}
+	free_list(files, n);
+}
+
+/* ---- sysfsutils ---- */
+
+static void sysfs_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
+{
+	char *s = line, *eq, *attr, *slash;
+	char addr[PCIADDR_STRLEN + 8];
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '#' || !*s)
+		return;
+	*(bool *)data = true;
+	eq = strchr(s, '=');
+	if (!eq)
+		return;
+	*eq = '\0';
+	attr = s;
+	while (*attr && isspace((unsigned char)attr[strlen(attr) - 1]))
+		attr[strlen(attr) - 1] = '\0';
+	if (!has_suffix(attr, "/sriov_numvfs") || !l->h)
+		return;
+	attr[strlen(attr) - strlen("/sriov_numvfs")] = '\0';
+	slash = strrchr(attr, '/');
+	snprintf(addr, sizeof(addr), "%s", slash ? slash + 1 : attr);
+	char *end, *v = eq + 1;
+	long want = strtol(v, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == v || *end)
+		return;
+	const struct host_device *d = host_find(l->h, addr);
+	if (!d) {
+		problem(l, "max-vfs", CHECKS_WARN,
+			fmt("%s:%u sets VFs on %s, which this host does not have", rel, lineno, addr),
+			fmt("%s:%u: %s/sriov_numvfs; /sys/bus/pci/devices/%s: absent", rel, lineno, attr, addr),
+			fmt("correct the address (gpuvirt list shows the devices)"));
+		return;
+	}
+	if (d->sriov_total >= 0 && want > d->sriov_total)
+		problem(l, "max-vfs", CHECKS_FAIL,
+			fmt("%s:%u asks for %ld VFs on %s, which can make %d", rel, lineno, want, addr, d->sriov_total),
+			fmt("%s:%u: sriov_numvfs = %ld; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", rel, lineno, want,
+			    addr, d->sriov_total),
+			fmt("gpuvirt apply --vfs %s=%d (the kernel refuses more with ERANGE)", addr, d->sriov_total));
+}
+
+static void lint_sysfs(struct lint *l)
+{
+	size_t n;
+	char **files = list_files(l, "etc/sysfs.d", &n);
+	bool used = false, dummy = false;
+	char *conf = under_root(l, "etc/sysfs.conf");
+
+	each_line(l, "etc/sysfs.conf", false, sysfs_line, &dummy);
+	for (size_t i = 0; i < n; i++)
+		if (has_suffix(files[i], ".conf"))
+			each_line(l, files[i], false, sysfs_line, &used);
+	if (used && access(conf, F_OK) < 0)
+		problem(l, "sysfs-conf", CHECKS_WARN,
+			fmt("etc/sysfs.d is used but etc/sysfs.conf is missing: sysfsutils may skip etc/sysfs.d"),
+			fmt("etc/sysfs.conf: absent; etc/sysfs.d: %zu file%s", n, n == 1 ? "" : "s"),
+			fmt("create an empty etc/sysfs.conf (Proxmox 9 ignores etc/sysfs.d without it)"));
+	free(conf);
+	free_list(files, n);
+}
+
+/* ---- kernel command lines ---- */
+
+/*
+ * INTEGRATION POINT: core/cmdline.h's cmdline_lint() (another module) lints
+ * a whole command line (unknown modules and parameters, bad values,
+ * duplicates, length). Until it is part of the tree, the checks below cover
+ * amd_iommu=on and module parameters gpuvirt knows; the GPU-specific checks
+ * (vfio-pci.ids against the boot GPU, i915.max_vfs against sriov_totalvfs)
+ * stay here either way.
+ */
+static void cmdline_arg(struct lint *l, const char *where, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const char *dot = strchr(arg, '.');
+
+	if (!strcmp(arg, "amd_iommu=on"))
+		problem(l, "amd-iommu-on", CHECKS_WARN,
+			fmt("amd_iommu=on is not a valid value and does nothing"),
+			fmt("%s: amd_iommu=on", where),
+			fmt("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; use iommu=pt for passthrough mode"));
+	if (!eq || !dot || dot > eq)
+		return;
+	char *module = fmt("%.*s", (int)(dot - arg), arg);
+	char *param = fmt("%.*s", (int)(eq - dot - 1), dot + 1);
+	check_param(l, where, module, param, arg);
+	if (same_module(module, "vfio_pci") && !strcmp(param, "ids"))
+		vfio_ids(l, where, eq + 1);
+	if (same_module(module, "i915") && !strcmp(param, "max_vfs"))
+		max_vfs(l, where, arg, eq + 1);
+	free(module);
+	free(param);
+}
+
+static void lint_running_cmdline(struct lint *l)
+{
+	for (size_t i = 0; i < firmware_n_cmdline_args(l->fw); i++)
+		cmdline_arg(l, "/proc/cmdline", firmware_cmdline_arg(l->fw, i));
+}
+
+/* amd_iommu=on in the files a bootloader reads the next command line from. */
+static void boot_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
+{
+	char *where;
+
+	if (is_comment(line) || !strstr(line, "amd_iommu=on"))
+		return;
+	where = fmt("%s:%u", rel, lineno);
+	problem(l, "amd-iommu-on", CHECKS_WARN, fmt("%s: amd_iommu=on is not a valid value and does nothing", where),
+		fmt("%s: %s", where, line),
+		fmt("remove amd_iommu=on (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default"));
+	free(where);
+}
+
+static void lint_boot_files(struct lint *l)
+{
+	size_t n;
+	char **files = list_files(l, "etc/default/grub.d", &n);
+
+	each_line(l, "etc/default/grub", false, boot_line, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (has_suffix(files[i], ".cfg"))
+			each_line(l, files[i], false, boot_line, NULL);
+	free_list(files, n);
+	each_line(l, "etc/kernel/cmdline", false, boot_line, NULL);
+}
+
+/* ---- IOMMU groups ---- */
+
+static void lint_groups(struct lint *l)
+{
+	if (!l->h)
+		return;
+	for (size_t i = 0; i < host_n_devices(l->h); i++) {
+		const struct host_device *d = host_device(l->h, i);
+		const struct host_iommu_group *g;
+		struct buf others = BUF_INIT;
+		size_t n = 0;
+
+		if (!host_device_is_display(d) || d->physfn || d->iommu_group < 0 ||
+		    !host_device_shares_group(l->h, d))
+			continue;
+		g = host_find_group(l->h, d->iommu_group);
+		for (size_t j = 0; g && j < g->n_devices; j++) {
+			const struct host_device *o = g->devices[j];
+			if (o == d || host_device_is_bridge(o) || pciaddr_same_slot(&o->addr, &d->addr))
+				continue;
+			if (n++ < 4)
+				buf_printf(&others, "%s%s", n > 1 ? " " : "", o->address);
+		}
+		problem(l, "iommu-group-shared", CHECKS_WARN,
+			fmt("GPU %s shares IOMMU group %d with other devices: they go to the VM together or not at all",
+			    d->address, d->iommu_group),
+			fmt("/sys/kernel/iommu_groups/%d/devices: %s %s%s", d->iommu_group, d->address, buf_str(&others),
+			    n > 4 ? " ..." : ""),
+			fmt("move the card to a slot wired to the CPU, or pass the whole group; pcie_acs_override=downstream (patched kernels only) splits groups but weakens isolation"));
+		buf_free(&others);
+	}
+}
+
+int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
+	     struct gv_error *err)
+{
+	struct lint l = { .c = c, .h = h, .fw = fw, .root = root };
+
+	lint_modprobe(&l);
+	lint_module_lists(&l);
+	lint_sysfs(&l);
+	lint_boot_files(&l);
+	lint_running_cmdline(&l);
+	lint_groups(&l);
+	if (l.r < 0)
+		return gv_error_set(err, l.r, "out of memory");
+	if (!l.found) {
+		char *ev = fmt("%zu configuration file%s under %s and /proc/cmdline", l.files,
+			       l.files == 1 ? "" : "s", root);
+		int r = checks_add(c, LN, "config-lint", CHECKS_PASS, "No problems in the existing configuration",
+				   ev, NULL);
+		free(ev);
+		if (r < 0)
+			return gv_error_set(err, r, "out of memory");
+	}
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Lint of the configuration already on the host (under the configuration
+ * root) and of the running command line: the mistakes the guides' readers
+ * make and the loaders silently ignore. Each problem is one finding in the
+ * CHECKS_LINT category, named by file and line:
+ *
+ *   vfio-virqfd          vfio_virqfd listed on a kernel >= 6.2 (it is part
+ *                        of vfio there; initramfs builds break)
+ *   modprobe-bad-line    a modprobe.d line libkmod rejects (bare ids such as
+ *                        "10de:1db4", an unknown command)
+ *   ignored-file         a modprobe.d or dracut.conf.d file whose name does
+ *                        not end in .conf: the loader never reads it
+ *   amd-iommu-on         amd_iommu=on (not a valid value, does nothing)
+ *   module-parameter     a module parameter the module does not have
+ *   max-vfs              i915 max_vfs (or a sysfs.d sriov_numvfs) above the
+ *                        device's sriov_totalvfs
+ *   vfio-ids-boot-gpu    a vfio-pci id that also matches the boot GPU
+ *   iommu-group-shared   a GPU sharing its IOMMU group with unrelated devices
+ *   sysfs-conf           etc/sysfs.d in use without etc/sysfs.conf
+ *   config-lint          one pass finding when nothing above was found
+ *
+ * Files read (under ROOT): etc/modprobe.d/ *.conf, etc/modules,
+ * etc/modules-load.d/ *.conf, etc/initramfs-tools/modules,
+ * etc/dracut.conf.d/ *, etc/mkinitcpio.conf, etc/mkinitcpio.conf.d/ *.conf,
+ * etc/sysfs.conf, etc/sysfs.d/ *.conf, etc/kernel/cmdline, etc/default/grub,
+ * etc/default/grub.d/ *.cfg; and /proc/cmdline from the firmware facts.
+ */
+#include "core/checks.h"
+#include "core/error.h"
+#include "core/firmware.h"
+#include "core/host.h"
+
+/* Lint the configuration under ROOT against host H (may be NULL: the device
+ * checks are skipped) and facts FW, appending findings to C. Unreadable
+ * files are skipped with a debug log line. Returns 0 or -ENOMEM. */
+int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
+	     struct gv_error *err);
+
+/* Whether module MODULE ('-' and '_' alike) has parameter PARAM: 1 yes,
+ * 0 no, -ENOENT when gpuvirt cannot tell (the module is unknown both to
+ * modinfo under ROOT's lib/modules/RELEASE and to its built-in list).
+ * RET_SOURCE (may be NULL) receives where the answer came from (static). */
+int lint_module_has_param(const char *root, const char *release, const char *module,
+			  const char *param, const char **ret_source);

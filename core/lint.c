@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libkmod.h>
-
 #include "core/buf.h"
+#include "core/cmdline.h"
+#include "core/kparam.h"
 #include "core/lint.h"
 #include "core/log.h"
 
@@ -24,6 +24,7 @@ struct lint {
 	const char *root;
 	size_t found;       /* problems reported */
 	size_t files;       /* files read */
+	struct kparam_db *kp;  /* module parameters; NULL: not checked */
 	int r;              /* first -ENOMEM */
 };
 
@@ -241,107 +242,31 @@ static void modules_line(struct lint *l, const char *rel, unsigned lineno, char 
 
 /* ---- module parameters ---- */
 
-static const struct {
-	const char *module;
-	const char *params;   /* space separated, complete for these modules */
-} param_table[] = {
-	{ "vfio_pci", "ids nointxmask disable_vga disable_idle_d3 enable_sriov disable_denylist" },
-	{ "vfio", "enable_unsafe_noiommu_mode" },
-	{ "vfio_iommu_type1", "allow_unsafe_interrupts disable_hugepages dma_entry_limit" },
-};
-
-static void kmod_quiet(void *data, int priority, const char *file, int line, const char *fn,
-		       const char *format, va_list args)
-{
-}
-
-/* modinfo's parm list of MODULE from ROOT/lib/modules/RELEASE: 1/0 as for
- * lint_module_has_param, -ENOENT when the module is not installed there. */
-static int modinfo_has_param(const char *root, const char *release, const char *module, const char *param)
-{
-	static const char *const no_config[] = { NULL };
-	struct kmod_ctx *ctx = NULL;
-	struct kmod_module *mod = NULL;
-	struct kmod_list *info = NULL, *it;
-	char *dir = NULL;
-	int r = -ENOENT;
-	bool any = false, found = false;
-
-	if (!release)
-		return -ENOENT;
-	dir = fmt("%s%slib/modules/%s", root, has_suffix(root, "/") ? "" : "/", release);
-	if (access(dir, F_OK) < 0)
-		goto out;
-	ctx = kmod_new(dir, no_config);
-	if (!ctx)
-		goto out;
-	kmod_set_log_fn(ctx, kmod_quiet, NULL);
-	if (kmod_module_new_from_name(ctx, module, &mod) < 0)
-		goto out;
-	if (kmod_module_get_info(mod, &info) < 0)
-		goto out;
-	kmod_list_foreach(it, info) {
-		const char *key = kmod_module_info_get_key(it);
-		const char *val = kmod_module_info_get_value(it);
-		size_t n = strlen(param);
-
-		any = true;
-		if (key && val && !strcmp(key, "parm") && !strncmp(val, param, n) && val[n] == ':')
-			found = true;
-	}
-	if (any)
-		r = found ? 1 : 0;
-out:
-	kmod_module_info_free_list(info);
-	kmod_module_unref(mod);
-	kmod_unref(ctx);
-	free(dir);
-	return r;
-}
-
-int lint_module_has_param(const char *root, const char *release, const char *module,
-			  const char *param, const char **ret_source)
-{
-	int r = modinfo_has_param(root, release, module, param);
-
-	if (r >= 0) {
-		if (ret_source)
-			*ret_source = "modinfo";
-		return r;
-	}
-	for (size_t i = 0; i < sizeof(param_table) / sizeof(param_table[0]); i++) {
-		const char *p = param_table[i].params;
-		size_t n = strlen(param);
-
-		if (!same_module(param_table[i].module, module))
-			continue;
-		if (ret_source)
-			*ret_source = "gpuvirt's list of its parameters";
-		while (*p) {
-			size_t w = strcspn(p, " ");
-			if (w == n && !strncmp(p, param, n))
-				return 1;
-			p += w + (p[w] == ' ');
-		}
-		return 0;
-	}
-	return -ENOENT;
-}
-
+/*
+ * A parameter of an "options" line the module does not have. The installed
+ * module's modinfo is authoritative; gpuvirt's own table (core/kparam) is not
+ * complete, so on its own it only proves near misses wrong ("id" for "ids").
+ */
 static void check_param(struct lint *l, const char *where, const char *module, const char *param,
 			const char *as_written)
 {
-	const char *source = NULL;
-	int r = lint_module_has_param(l->root, firmware_kernel_release(l->fw), module, param, &source);
+	struct kparam_info info;
+	const char *near = NULL;
 
-	if (r != 0)
+	if (!l->kp)
+		return;
+	kparam_lookup(l->kp, module, param, &info);
+	if (info.param == KPARAM_PARAM_NOT_IN_TABLE)
+		near = kparam_suggest_param(module, param);
+	if (info.param != KPARAM_PARAM_UNKNOWN && !near)
 		return;
 	problem(l, "module-parameter", CHECKS_FAIL,
-		fmt("%s has no parameter %s: %s does nothing", module, param, as_written),
-		fmt("%s: %s (not among the parameters in %s)", where, as_written, source),
-		same_module(module, "vfio_pci") && !strcmp(param, "id")
-			? fmt("write ids= (plural): options vfio-pci ids=VENDOR:DEVICE")
-			: fmt("remove it, or correct the name: modinfo -p %s lists the parameters", module));
+		near ? fmt("%s has no parameter %s (did you mean %s?): %s does nothing", module, param, near, as_written)
+		     : fmt("%s has no parameter %s: %s does nothing", module, param, as_written),
+		fmt("%s: %s (%s)", where, as_written,
+		    info.from_modinfo ? "not in the installed module's modinfo" : "not among its known parameters"),
+		near ? fmt("write %s instead of %s in %s", near, param, where)
+		     : fmt("remove it, or correct the name (modinfo -p %s lists the parameters)", module));
 }
 
 /* ---- what the options mean for this host ---- */
@@ -610,29 +535,24 @@ static void lint_sysfs(struct lint *l)
 
 /* ---- kernel command lines ---- */
 
-/*
- * INTEGRATION POINT: core/cmdline.h's cmdline_lint() (another module) lints
- * a whole command line (unknown modules and parameters, bad values,
- * duplicates, length). Until it is part of the tree, the checks below cover
- * amd_iommu=on and module parameters gpuvirt knows; the GPU-specific checks
- * (vfio-pci.ids against the boot GPU, i915.max_vfs against sriov_totalvfs)
- * stay here either way.
- */
-static void cmdline_arg(struct lint *l, const char *where, const char *arg)
+static void amd_iommu_on(struct lint *l, const char *where)
+{
+	problem(l, "amd-iommu-on", CHECKS_WARN, fmt("amd_iommu=on is not a valid value and does nothing"),
+		fmt("%s: amd_iommu=on", where),
+		fmt("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; iommu=pt is what the guides mean"));
+}
+
+/* The GPU-specific meaning of one argument: what cmdline_lint() cannot know
+ * without the host. */
+static void gpu_arg(struct lint *l, const char *where, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	const char *dot = strchr(arg, '.');
 
-	if (!strcmp(arg, "amd_iommu=on"))
-		problem(l, "amd-iommu-on", CHECKS_WARN,
-			fmt("amd_iommu=on is not a valid value and does nothing"),
-			fmt("%s: amd_iommu=on", where),
-			fmt("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; use iommu=pt for passthrough mode"));
 	if (!eq || !dot || dot > eq)
 		return;
 	char *module = fmt("%.*s", (int)(dot - arg), arg);
 	char *param = fmt("%.*s", (int)(eq - dot - 1), dot + 1);
-	check_param(l, where, module, param, arg);
 	if (same_module(module, "vfio_pci") && !strcmp(param, "ids"))
 		vfio_ids(l, where, eq + 1);
 	if (same_module(module, "i915") && !strcmp(param, "max_vfs"))
@@ -641,10 +561,80 @@ static void cmdline_arg(struct lint *l, const char *where, const char *arg)
 	free(param);
 }
 
+static char *cmdline_fix(const char *id, const char *arg)
+{
+	char *key = cmdline_arg_key(arg);
+	char *fix;
+
+	if (!key)
+		abort();
+	if (!strcmp(id, "cmdline-too-long"))
+		fix = fmt("remove arguments the host does not need; the kernel cuts the rest off");
+	else if (!strcmp(id, "cmdline-acs-override"))
+		fix = fmt("only kernels with the ACS override patch (Proxmox) know it, and it weakens isolation: prefer a slot with its own IOMMU group (gpuvirt apply --cmdline-remove %s)", key);
+	else if (!strcmp(id, "cmdline-duplicate"))
+		fix = fmt("gpuvirt apply --cmdline-remove %s, then --cmdline-add the one value you want", key);
+	else if (!strcmp(id, "cmdline-unbalanced-quote"))
+		fix = fmt("close the quote in the bootloader's command line");
+	else
+		fix = fmt("gpuvirt apply --cmdline-remove %s (and --cmdline-add the corrected argument)", key);
+	free(key);
+	return fix;
+}
+
+/* One whole command line: cmdline_lint() (core/cmdline) for what a command
+ * line can get wrong on its own, then this host's GPU checks. */
+static void lint_cmdline(struct lint *l, const char *where, const char *line)
+{
+	struct cmdline_finding *f = NULL;
+	struct cmdline *cl = NULL;
+	size_t n = 0;
+	int r;
+
+	r = cmdline_lint(line, l->root, firmware_kernel_release(l->fw), &f, &n, NULL);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		const char *arg = f[i].arg ? f[i].arg : "";
+		enum checks_status st = f[i].status == CMDLINE_LINT_FAIL ? CHECKS_FAIL : CHECKS_WARN;
+
+		if (!strcmp(arg, "amd_iommu=on")) {
+			amd_iommu_on(l, where);
+			continue;
+		}
+		/* iommu-kernel already reports an IOMMU turned off, with its fix */
+		if (!strcmp(f[i].id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
+			continue;
+		/* a module nobody knows on a host without a module index: the
+		 * kernel booted with it; say so, but it is no problem of ours */
+		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN)
+			st = CHECKS_INFO;
+		problem(l, f[i].id, st, fmt("%s", f[i].message), fmt("%s: %s", where, *arg ? arg : line),
+			cmdline_fix(f[i].id, arg));
+	}
+	cmdline_findings_free(f, n);
+	if (cmdline_parse(line, &cl) < 0)
+		return;
+	for (size_t i = 0; i < cmdline_n_args(cl); i++)
+		gpu_arg(l, where, cmdline_arg(cl, i));
+	cmdline_free(cl);
+}
+
 static void lint_running_cmdline(struct lint *l)
 {
-	for (size_t i = 0; i < firmware_n_cmdline_args(l->fw); i++)
-		cmdline_arg(l, "/proc/cmdline", firmware_cmdline_arg(l->fw, i));
+	if (firmware_cmdline(l->fw))
+		lint_cmdline(l, "/proc/cmdline", firmware_cmdline(l->fw));
+}
+
+/* etc/kernel/cmdline: the next boot's line for systemd-boot, kernel-install
+ * and proxmox-boot-tool. */
+static void kernel_cmdline_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
+{
+	char *where;
+
+	if (is_comment(line))
+		return;
+	where = fmt("%s:%u", rel, lineno);
+	lint_cmdline(l, where, line);
+	free(where);
 }
 
 /* amd_iommu=on in the files a bootloader reads the next command line from. */
@@ -655,9 +645,7 @@ static void boot_line(struct lint *l, const char *rel, unsigned lineno, char *li
 	if (is_comment(line) || !strstr(line, "amd_iommu=on"))
 		return;
 	where = fmt("%s:%u", rel, lineno);
-	problem(l, "amd-iommu-on", CHECKS_WARN, fmt("%s: amd_iommu=on is not a valid value and does nothing", where),
-		fmt("%s: %s", where, line),
-		fmt("remove amd_iommu=on (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default"));
+	amd_iommu_on(l, where);
 	free(where);
 }
 
@@ -671,7 +659,7 @@ static void lint_boot_files(struct lint *l)
 		if (has_suffix(files[i], ".cfg"))
 			each_line(l, files[i], false, boot_line, NULL);
 	free_list(files, n);
-	each_line(l, "etc/kernel/cmdline", false, boot_line, NULL);
+	each_line(l, "etc/kernel/cmdline", false, kernel_cmdline_line, NULL);
 }
 
 /* ---- IOMMU groups ---- */
@@ -712,12 +700,15 @@ int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, 
 {
 	struct lint l = { .c = c, .h = h, .fw = fw, .root = root };
 
+	if (kparam_db_new(root, firmware_kernel_release(fw), &l.kp) < 0)
+		return gv_error_set(err, -ENOMEM, "out of memory");
 	lint_modprobe(&l);
 	lint_module_lists(&l);
 	lint_sysfs(&l);
 	lint_boot_files(&l);
 	lint_running_cmdline(&l);
 	lint_groups(&l);
+	kparam_db_free(l.kp);
 	if (l.r < 0)
 		return gv_error_set(err, l.r, "out of memory");
 	if (!l.found) {

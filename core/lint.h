@@ -13,7 +13,12 @@
  *   ignored-file         a modprobe.d or dracut.conf.d file whose name does
  *                        not end in .conf: the loader never reads it
  *   amd-iommu-on         amd_iommu=on (not a valid value, does nothing)
- *   module-parameter     a module parameter the module does not have
+ *   module-parameter     an "options" parameter the module does not have
+ *                        (modinfo under ROOT, or a near miss of core/kparam's
+ *                        table: "id" for "ids")
+ *   cmdline-*            what cmdline_lint() (core/cmdline.h) finds on
+ *                        /proc/cmdline and etc/kernel/cmdline: unknown
+ *                        modules and parameters, bad values, duplicates...
  *   max-vfs              i915 max_vfs (or a sysfs.d sriov_numvfs) above the
  *                        device's sriov_totalvfs
  *   vfio-ids-boot-gpu    a vfio-pci id that also matches the boot GPU
@@ -38,9 +43,3 @@
 int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
 	     struct gv_error *err);
 
-/* Whether module MODULE ('-' and '_' alike) has parameter PARAM: 1 yes,
- * 0 no, -ENOENT when gpuvirt cannot tell (the module is unknown both to
- * modinfo under ROOT's lib/modules/RELEASE and to its built-in list).
- * RET_SOURCE (may be NULL) receives where the answer came from (static). */
-int lint_module_has_param(const char *root, const char *release, const char *module,
-			  const char *param, const char **ret_source);

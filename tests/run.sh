@@ -4,7 +4,18 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-export GV_SRCDIR=$PWD GV_BUILD=$PWD/$BUILD GV_FIXTURES=$PWD/$BUILD/fixtures
+export GV_SRCDIR=$PWD GV_BUILD=$PWD/$BUILD
+# Fixture test beds hold tens of thousands of small files: on tmpfs they
+# build in seconds, on a slow disk in minutes.
+if [ -z "${GV_FIXTURES:-}" ]; then
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		GV_FIXTURES=$(mktemp -d /dev/shm/gpuvirt-fixtures.XXXXXX)
+		trap 'rm -rf "$GV_FIXTURES"' EXIT
+	else
+		GV_FIXTURES=$PWD/$BUILD/fixtures
+	fi
+fi
+export GV_FIXTURES
 export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-60}
 # ASan must tolerate umockdev's preload library coming first.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1}
@@ -18,7 +29,7 @@ log=$BUILD/test-logs
 rm -rf "$log"; mkdir -p "$log"
 
 # Fixture test beds, built once per run from their descriptions.
-rm -rf "$GV_FIXTURES"; mkdir -p "$GV_FIXTURES"
+mkdir -p "$GV_FIXTURES"
 for d in tests/fixtures/hosts/*/; do
 	n=$(basename "$d")
 	if ! tests/fixtures/mkhost "$d/host.desc" "$GV_FIXTURES/$n" 2> "$log/fixture-$n.log"; then

@@ -237,6 +237,8 @@ static void modules_line(struct lint *l, const char *rel, unsigned lineno, char 
 	char *hash = strchr(s, '#');
 	if (hash)
 		*hash = '\0';
+	for (size_t n = strlen(s); n && isspace((unsigned char)s[n - 1]);)
+		s[--n] = '\0';
 	virqfd(l, rel, lineno, s);
 }
 
@@ -297,7 +299,7 @@ static bool looks_like_ids(const char *s)
 	return true;
 }
 
-static void vfio_ids(struct lint *l, const char *where, const char *ids)
+static void vfio_ids(struct lint *l, const char *where, const char *key, const char *ids)
 {
 	const char *p = ids;
 
@@ -327,18 +329,18 @@ static void vfio_ids(struct lint *l, const char *where, const char *ids)
 		if (boot)
 			problem(l, "vfio-ids-boot-gpu", CHECKS_FAIL,
 				fmt("vfio-pci id %s also matches the boot GPU %s: the console goes dark", id, boot->address),
-				fmt("%s: ids=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, ids, boot->address),
+				fmt("%s: %s=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, key, ids, boot->address),
 				fmt("remove %s from the ids and bind the card you pass by address (gpuvirt apply --vfio ADDRESS); keep another console (serial, ssh) before giving the boot GPU away",
 				    id));
 		else if (matches > 1)
 			problem(l, "vfio-ids-boot-gpu", CHECKS_WARN,
 				fmt("vfio-pci id %s matches %zu devices: vfio-pci takes every one of them", id, matches),
-				fmt("%s: ids=%s; /sys/bus/pci/devices/%s and %zu more", where, ids, first->address, matches - 1),
+				fmt("%s: %s=%s; /sys/bus/pci/devices/%s and %zu more", where, key, ids, first->address, matches - 1),
 				fmt("bind by address instead (gpuvirt apply --vfio ADDRESS) to keep one of them on the host"));
 	}
 }
 
-static void max_vfs(struct lint *l, const char *where, const char *as_written, const char *value)
+static void max_vfs(struct lint *l, const char *where, const char *as_written, const char *value, bool cmdline)
 {
 	char *end;
 	long want = strtol(value, &end, 10);
@@ -356,7 +358,8 @@ static void max_vfs(struct lint *l, const char *where, const char *as_written, c
 			fmt("%s asks for more VFs than %s can make (%d)", as_written, d->address, d->sriov_total),
 			fmt("%s: %s; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", where, as_written, d->address,
 			    d->sriov_total),
-			fmt("use max_vfs=%d or less in %s", d->sriov_total, where));
+			cmdline ? fmt("gpuvirt apply --cmdline-remove i915.max_vfs --cmdline-add i915.max_vfs=%d", d->sriov_total)
+				: fmt("use max_vfs=%d or less in %s", d->sriov_total, where));
 	}
 }
 
@@ -407,9 +410,9 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 		char *as = eq ? fmt("%s=%s", param, eq + 1) : fmt("%s", param);
 		check_param(l, where, w[1], param, as);
 		if (eq && same_module(w[1], "vfio_pci") && !strcmp(param, "ids"))
-			vfio_ids(l, where, eq + 1);
+			vfio_ids(l, where, "options vfio-pci ids", eq + 1);
 		if (eq && same_module(w[1], "i915") && !strcmp(param, "max_vfs"))
-			max_vfs(l, where, as, eq + 1);
+			max_vfs(l, where, as, eq + 1, false);
 		free(as);
 	}
 out:
@@ -553,10 +556,13 @@ static void gpu_arg(struct lint *l, const char *where, const char *arg)
 		return;
 	char *module = fmt("%.*s", (int)(dot - arg), arg);
 	char *param = fmt("%.*s", (int)(eq - dot - 1), dot + 1);
-	if (same_module(module, "vfio_pci") && !strcmp(param, "ids"))
-		vfio_ids(l, where, eq + 1);
+	if (same_module(module, "vfio_pci") && !strcmp(param, "ids")) {
+		char *key = fmt("%.*s", (int)(eq - arg), arg);
+		vfio_ids(l, where, key, eq + 1);
+		free(key);
+	}
 	if (same_module(module, "i915") && !strcmp(param, "max_vfs"))
-		max_vfs(l, where, arg, eq + 1);
+		max_vfs(l, where, arg, eq + 1, true);
 	free(module);
 	free(param);
 }

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The firmware checklist and the post-reboot verification, on fixture hosts
+ * built to make each finding pass and fail (tests/fixtures/hosts/check-*).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checks.h"
+#include "core/firmware.h"
+#include "core/host.h"
+#include "core/plan.h"
+#include "tests/unit/testbed.h"
+
+static struct host *host;
+static struct checks *checks;
+
+/* Scan fixture NAME and run every check with a fresh copy of its root. */
+static const char *run(const char *name)
+{
+	struct gv_error err = { 0 };
+	const char *root;
+
+	testbed_use(name);
+	root = testbed_root(name);
+	ck_assert_msg(host_scan(&host, &err) == 0, "host_scan: %s", err.msg);
+	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
+	return root;
+}
+
+static void done(void)
+{
+	checks_free(checks);
+	host_free(host);
+	checks = NULL;
+	host = NULL;
+}
+
+static const struct checks_finding *get(const char *id)
+{
+	const struct checks_finding *f = checks_find(checks, id);
+
+	ck_assert_msg(f != NULL, "no finding %s", id);
+	ck_assert_ptr_nonnull(f->title);
+	ck_assert_ptr_nonnull(f->evidence);
+	return f;
+}
+
+/* The finding ID has STATUS; NEEDLE (if not NULL) is in its evidence and
+ * FIX_NEEDLE (if not NULL) in its fix. */
+static void expect(const char *id, enum checks_status status, const char *needle, const char *fix_needle)
+{
+	const struct checks_finding *f = get(id);
+
+	ck_assert_msg(f->status == status, "%s: status %s, want %s (%s)", id, checks_status_name(f->status),
+		      checks_status_name(status), f->title);
+	if (needle)
+		ck_assert_msg(strstr(f->evidence, needle), "%s: evidence \"%s\" lacks \"%s\"", id, f->evidence, needle);
+	if (fix_needle) {
+		ck_assert_msg(f->fix != NULL, "%s: no fix", id);
+		ck_assert_msg(strstr(f->fix, fix_needle), "%s: fix \"%s\" lacks \"%s\"", id, f->fix, fix_needle);
+	}
+}
+
+/* The number of findings with ID and STATUS. */
+static size_t count(const char *id, enum checks_status status)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < checks_n(checks); i++) {
+		const struct checks_finding *f = checks_get(checks, i);
+		if (!strcmp(f->id, id) && f->status == status)
+			n++;
+	}
+	return n;
+}
+
+START_TEST(good_host_passes)
+{
+	run("check-good");
+	expect("cpu-virtualization", CHECKS_PASS, "/proc/cpuinfo: flags: ... vmx", NULL);
+	expect("kvm-device", CHECKS_PASS, "/dev/kvm", NULL);
+	expect("iommu-firmware", CHECKS_PASS, "/sys/firmware/acpi/tables/DMAR: present", NULL);
+	expect("iommu-kernel", CHECKS_PASS, "dmar0 dmar1", NULL);
+	expect("interrupt-remapping", CHECKS_PASS, "/proc/interrupts: IR-PCI-MSI", NULL);
+	expect("vmd", CHECKS_PASS, NULL, NULL);
+	expect("uefi", CHECKS_PASS, "/sys/firmware/efi: present", NULL);
+	expect("secure-boot", CHECKS_PASS, "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", NULL);
+	expect("kernel-version", CHECKS_INFO, "/proc/sys/kernel/osrelease: 6.8.4-2-pve", NULL);
+	expect("iommu-passthrough-mode", CHECKS_PASS, "identity", NULL);
+	expect("config-lint", CHECKS_PASS, NULL, NULL);
+	expect("verify-journal", CHECKS_INFO, "no change sets", NULL);
+	ck_assert(!checks_any_fail(checks));
+	ck_assert(!checks_verification_pending(checks));
+	for (size_t i = 0; i < checks_n(checks); i++) {
+		const struct checks_finding *f = checks_get(checks, i);
+		ck_assert_msg(f->status == CHECKS_PASS || f->status == CHECKS_INFO, "%s: %s", f->id, f->title);
+	}
+	done();
+}
+END_TEST
+
+START_TEST(bios_off_names_bios_settings)
+{
+	run("check-bios-off");
+	/* no vmx flag: the BIOS, by the name vendors print */
+	expect("cpu-virtualization", CHECKS_FAIL, "no vmx or svm", "Intel Virtualization Technology");
+	expect("cpu-virtualization", CHECKS_FAIL, NULL, "VT-x");
+	expect("kvm-device", CHECKS_FAIL, "/sys/module/kvm: absent", "VT-x");
+	expect("iommu-firmware", CHECKS_FAIL, "/sys/firmware/acpi/tables/DMAR: absent", "Intel VT-d");
+	/* no table: the kernel's IOMMU is off because of the BIOS, not the command line */
+	expect("iommu-kernel", CHECKS_FAIL, "/sys/kernel/iommu_groups: empty", "Intel VT-d");
+	ck_assert(!strstr(get("iommu-kernel")->fix, "--cmdline-remove"));
+	expect("interrupt-remapping", CHECKS_WARN, "no IR-", NULL);
+	expect("uefi", CHECKS_INFO, "/sys/firmware/efi: absent", NULL);
+	expect("secure-boot", CHECKS_INFO, NULL, NULL);
+	expect("iommu-passthrough-mode", CHECKS_INFO, "empty", NULL);
+	expect("kernel-version", CHECKS_INFO, "6.5.0-35-generic", NULL);
+	ck_assert(strstr(get("kernel-version")->title, "before 6.2") == NULL);
+	ck_assert(checks_any_fail(checks));
+	done();
+}
+END_TEST
+
+START_TEST(kernel_off_is_fixed_by_gpuvirt)
+{
+	run("check-kernel-off");
+	expect("cpu-virtualization", CHECKS_PASS, NULL, NULL);
+	expect("kvm-device", CHECKS_PASS, NULL, NULL);
+	expect("iommu-firmware", CHECKS_PASS, "DMAR: present", NULL);
+	/* the table is there: the kernel has it off, Intel before 6.8 */
+	expect("iommu-kernel", CHECKS_FAIL, "before 6.8", "gpuvirt apply --iommu");
+	ck_assert(!strstr(get("iommu-kernel")->fix, "BIOS"));
+	expect("secure-boot", CHECKS_WARN, "last byte 1", "mokutil");
+	ck_assert(strstr(get("secure-boot")->title, "DKMS"));
+	done();
+}
+END_TEST
+
+START_TEST(cmdline_off_is_removed)
+{
+	run("check-cmdline-off");
+	expect("iommu-firmware", CHECKS_PASS, NULL, NULL);
+	expect("iommu-kernel", CHECKS_FAIL, "/proc/cmdline: intel_iommu=off", "gpuvirt apply --cmdline-remove intel_iommu");
+	ck_assert(strstr(get("iommu-kernel")->title, "command line"));
+	/* the lint does not repeat it */
+	ck_assert_uint_eq(count("cmdline-bad-value", CHECKS_FAIL), 0);
+	done();
+}
+END_TEST
+
+START_TEST(amd_host)
+{
+	run("check-amd");
+	expect("cpu-virtualization", CHECKS_PASS, "svm", NULL);
+	ck_assert(strstr(get("cpu-virtualization")->title, "AMD-V"));
+	expect("iommu-firmware", CHECKS_PASS, "/sys/firmware/acpi/tables/IVRS: present", NULL);
+	expect("iommu-kernel", CHECKS_PASS, "ivhd0", NULL);
+	expect("iommu-passthrough-mode", CHECKS_WARN, "/type: DMA-FQ", "gpuvirt apply --cmdline-add iommu=pt");
+	/* IOMMU on, no IR- chip: VFIO refuses */
+	expect("interrupt-remapping", CHECKS_FAIL, "no IR-", "allow_unsafe_interrupts");
+	expect("secure-boot", CHECKS_INFO, "absent", NULL);
+	expect("uefi", CHECKS_PASS, NULL, NULL);
+	expect("iommu-group-shared", CHECKS_WARN, "0000:02:00.0", NULL);
+	ck_assert(strstr(get("iommu-group-shared")->title, "0000:01:00.0"));
+	/* the audio function of the same card is no problem */
+	ck_assert(!strstr(get("iommu-group-shared")->evidence, "0000:01:00.1"));
+	expect("amd-iommu-on", CHECKS_WARN, "amd_iommu=on", "--cmdline-remove amd_iommu");
+	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN), 2);   /* and etc/default/grub */
+	done();
+}
+END_TEST
+
+START_TEST(vmd_host)
+{
+	run("check-lint");
+	expect("vmd", CHECKS_WARN, "10000:e1:00.0", "VMD");
+	ck_assert(strstr(get("vmd")->evidence, "0000:00:0e.0: driver vmd"));
+	done();
+}
+END_TEST
+
+START_TEST(json_document)
+{
+	char *json = NULL;
+
+	run("check-good");
+	ck_assert_int_eq(checks_to_json(checks, &json), 0);
+	ck_assert(!strncmp(json, "{\"findings\": [", 14));
+	ck_assert(strstr(json, "\"id\": \"cpu-virtualization\", \"status\": \"pass\", \"title\": "));
+	ck_assert(strstr(json, "\"fix\": null}"));
+	ck_assert(json[strlen(json) - 1] == '\n');
+	free(json);
+	done();
+
+	/* empty list */
+	ck_assert_int_eq(checks_new(&checks), 0);
+	ck_assert_int_eq(checks_to_json(checks, &json), 0);
+	ck_assert_str_eq(json, "{\"findings\": []}\n");
+	free(json);
+	ck_assert_int_eq(checks_add(checks, CHECKS_LINT, "x", CHECKS_FAIL, "a \"quoted\"\ttitle", "e", "f"), 0);
+	ck_assert(checks_any_fail(checks));
+	ck_assert(!checks_verification_pending(checks));
+	ck_assert_int_eq(checks_to_json(checks, &json), 0);
+	ck_assert(strstr(json, "\"title\": \"a \\\"quoted\\\"\\ttitle\""));
+	free(json);
+	checks_free(checks);
+	checks = NULL;
+	checks_free(NULL);
+}
+END_TEST
+
+START_TEST(firmware_facts)
+{
+	struct firmware *fw = NULL;
+	char **argv;
+	size_t n;
+	int major, minor;
+
+	testbed_use("check-good");
+	ck_assert_int_eq(firmware_scan(&fw, NULL), 0);
+	ck_assert_int_eq(firmware_cpu_vendor(fw), HOST_CPU_INTEL);
+	ck_assert(firmware_cpu_has_flag(fw, "vmx"));
+	ck_assert(!firmware_cpu_has_flag(fw, "vm"));
+	ck_assert(firmware_has_dmar(fw) && !firmware_has_ivrs(fw));
+	ck_assert_uint_eq(firmware_n_iommus(fw), 2);
+	ck_assert_str_eq(firmware_iommu(fw, 0), "dmar0");
+	ck_assert_uint_eq(firmware_n_iommu_groups(fw), 6);
+	const char *type = NULL;
+	ck_assert_int_eq(firmware_iommu_group(fw, 3, &type), 10);   /* id order */
+	ck_assert_str_eq(type, "identity");
+	ck_assert_str_eq(firmware_ir_chip(fw), "IR-PCI-MSI");
+	ck_assert(firmware_efi(fw));
+	ck_assert_int_eq(firmware_secure_boot(fw), 0);
+	ck_assert_str_eq(firmware_kernel_release(fw), "6.8.4-2-pve");
+	ck_assert(firmware_kernel_at_least(fw, 6, 8) && firmware_kernel_at_least(fw, 6, 2));
+	ck_assert(!firmware_kernel_at_least(fw, 6, 9) && !firmware_kernel_at_least(fw, 7, 0));
+	ck_assert(firmware_cmdline_has(fw, "iommu=pt"));
+	ck_assert(firmware_cmdline_has(fw, "intel_iommu"));
+	ck_assert(!firmware_cmdline_has(fw, "iommu=off"));
+	ck_assert_str_eq(firmware_cmdline_find(fw, "i915.max_vfs"), "i915.max_vfs=7");
+	ck_assert(firmware_module_loaded(fw, "vfio-pci"));
+	ck_assert(!firmware_module_loaded(fw, "nouveau"));
+	firmware_free(fw);
+	firmware_free(NULL);
+
+	ck_assert_int_eq(firmware_split_cmdline(" a=\"x y\"  b -- c d", &argv, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(argv[0], "a=x y");
+	ck_assert_str_eq(argv[1], "b");
+	ck_assert_ptr_null(argv[2]);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+
+	ck_assert_int_eq(firmware_parse_release("6.10.0-rc1", &major, &minor), 0);
+	ck_assert_int_eq(major, 6);
+	ck_assert_int_eq(minor, 10);
+	ck_assert_int_eq(firmware_parse_release("garbage", &major, &minor), -EINVAL);
+}
+END_TEST
+
+/* ---- expected vs actual after an apply ---- */
+
+static void apply_expectations(const char *root)
+{
+	static const char cfg[] = "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=on iommu=pt\"\n";
+	static const char *const update[] = { "update-grub", NULL };
+	struct gv_error err = { 0 };
+	struct plan *p = NULL;
+	struct plan_apply_opts opts = { .no_run = true };
+
+	ck_assert_int_eq(plan_new(root, &p), 0);
+	ck_assert_int_eq(plan_write_file(p, "etc/default/grub.d/gpuvirt.cfg", cfg, strlen(cfg), 0644,
+					 "turn the IOMMU on"), 0);
+	ck_assert_int_eq(plan_expect(p, "cmdline", "intel_iommu=on", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "cmdline", "quiet", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "module", "vfio_pci", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "module", "kvm_intel", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "no-module", "nouveau", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "driver", "0000:01:00.0", "vfio-pci"), 0);
+	ck_assert_int_eq(plan_expect(p, "driver", "0000:00:02.0", "i915"), 0);
+	ck_assert_int_eq(plan_expect(p, "mdev", "4dd511f6-ec08-11e8-b839-2f163ddee3b3", "0000:01:00.0:nvidia-300"), 0);
+	ck_assert_int_eq(plan_run(p, update, "regenerate grub.cfg"), 0);
+	ck_assert_msg(plan_apply(p, &opts, &err) == 0, "plan_apply: %s", err.msg);
+	plan_free(p);
+}
+
+/* Pretend the change sets were applied before this boot. */
+static void backdate(const char *root)
+{
+	char cmd[8192];
+
+	snprintf(cmd, sizeof(cmd), "sed -i 's/^when .*/when 2000-01-01T00:00:00Z/' '%s'/var/lib/gpuvirt/journal/*", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void run_with_root(const char *root)
+{
+	struct gv_error err = { 0 };
+
+	checks_free(checks);
+	checks = NULL;
+	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
+}
+
+START_TEST(verify_after_apply)
+{
+	const char *root = run("check-kernel-off");
+	char saved[4096];
+
+	snprintf(saved, sizeof(saved), "%s", root);
+	apply_expectations(saved);
+
+	/* applied after this boot began: nothing can be in effect yet */
+	run_with_root(saved);
+	expect("verify-cmdline", CHECKS_WARN, "/proc/cmdline: no intel_iommu=on", "reboot");
+	ck_assert(strstr(get("verify-cmdline")->title, "intel_iommu=on is not on the running command line"));
+	ck_assert(checks_verification_pending(checks));
+	ck_assert_uint_eq(count("verify-cmdline", CHECKS_PASS), 1);    /* quiet */
+	expect("verify-pending", CHECKS_WARN, "--no-run", "update-grub");
+
+	/* after a reboot that did not take */
+	backdate(saved);
+	run_with_root(saved);
+	expect("verify-cmdline", CHECKS_FAIL, "no intel_iommu=on",
+	       "reboot; if it is still missing the bootloader did not read the file we wrote: etc/default/grub.d/gpuvirt.cfg");
+	ck_assert_uint_eq(count("verify-module", CHECKS_FAIL), 1);     /* vfio_pci */
+	ck_assert_uint_eq(count("verify-module", CHECKS_PASS), 1);     /* kvm_intel */
+	ck_assert(strstr(get("verify-module")->title, "vfio_pci"));
+	expect("verify-no-module", CHECKS_PASS, NULL, NULL);
+	ck_assert_uint_eq(count("verify-driver", CHECKS_FAIL), 1);
+	ck_assert_uint_eq(count("verify-driver", CHECKS_PASS), 1);
+	ck_assert(strstr(get("verify-driver")->title, "0000:01:00.0 is bound to nouveau, not vfio-pci"));
+	expect("verify-mdev", CHECKS_FAIL, "/sys/bus/mdev/devices/4dd511f6-ec08-11e8-b839-2f163ddee3b3: absent", "mdevctl");
+	expect("verify-pending", CHECKS_WARN, NULL, NULL);
+	ck_assert(checks_any_fail(checks));
+	ck_assert(checks_verification_pending(checks));
+	done();
+}
+END_TEST
+
+START_TEST(verify_in_effect)
+{
+	const char *root = run("check-amd");
+	char saved[4096];
+	struct plan *p = NULL;
+	struct plan_apply_opts opts = { .no_run = true };
+	struct gv_error err = { 0 };
+
+	snprintf(saved, sizeof(saved), "%s", root);
+	ck_assert_int_eq(plan_new(saved, &p), 0);
+	ck_assert_int_eq(plan_write_file(p, "etc/modprobe.d/gpuvirt.conf", "blacklist nouveau\n", 18, 0644, "x"), 0);
+	ck_assert_int_eq(plan_expect(p, "cmdline", "quiet", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "module", "kvm_amd", NULL), 0);
+	ck_assert_int_eq(plan_expect(p, "driver", "0000:01:00.0", "nouveau"), 0);
+	ck_assert_int_eq(plan_expect(p, "mdev", "4dd511f6-ec08-11e8-b839-2f163ddee3b3", "0000:01:00.0:nvidia-300"), 0);
+	ck_assert_msg(plan_apply(p, &opts, &err) == 0, "plan_apply: %s", err.msg);
+	plan_free(p);
+	backdate(saved);
+	run_with_root(saved);
+	expect("verify-cmdline", CHECKS_PASS, "/proc/cmdline: quiet", NULL);
+	expect("verify-module", CHECKS_PASS, NULL, NULL);
+	expect("verify-driver", CHECKS_PASS, "driver: nouveau", NULL);
+	expect("verify-mdev", CHECKS_PASS, "present", NULL);
+	ck_assert(!checks_verification_pending(checks));
+	done();
+}
+END_TEST
+
+START_TEST(verify_numvfs)
+{
+	const char *root = run("check-good");
+	char saved[4096];
+	struct plan *p = NULL;
+	struct plan_apply_opts opts = { .no_run = true };
+	struct gv_error err = { 0 };
+
+	snprintf(saved, sizeof(saved), "%s", root);
+	ck_assert_int_eq(plan_new(saved, &p), 0);
+	ck_assert_int_eq(plan_write_file(p, "etc/sysfs.d/gpuvirt.conf", "x\n", 2, 0644, "x"), 0);
+	ck_assert_int_eq(plan_expect(p, "numvfs", "0000:00:02.0", "3"), 0);
+	ck_assert_int_eq(plan_expect(p, "numvfs", "00:02.0", "5"), 0);
+	ck_assert_int_eq(plan_expect(p, "numvfs", "0000:00:14.0", "2"), 0);
+	ck_assert_msg(plan_apply(p, &opts, &err) == 0, "plan_apply: %s", err.msg);
+	plan_free(p);
+	backdate(saved);
+	run_with_root(saved);
+	ck_assert_uint_eq(count("verify-numvfs", CHECKS_PASS), 1);
+	ck_assert_uint_eq(count("verify-numvfs", CHECKS_FAIL), 2);
+	expect("verify-numvfs", CHECKS_PASS, "/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs: 3", NULL);
+	done();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("checks");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, good_host_passes);
+	tcase_add_test(tc, bios_off_names_bios_settings);
+	tcase_add_test(tc, kernel_off_is_fixed_by_gpuvirt);
+	tcase_add_test(tc, cmdline_off_is_removed);
+	tcase_add_test(tc, amd_host);
+	tcase_add_test(tc, vmd_host);
+	tcase_add_test(tc, json_document);
+	tcase_add_test(tc, firmware_facts);
+	tcase_add_test(tc, verify_after_apply);
+	tcase_add_test(tc, verify_in_effect);
+	tcase_add_test(tc, verify_numvfs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The proposal engine: intents (struct change) + one host snapshot + the
+ * configuration root -> actions in a plan. `gpuvirt plan`, `gpuvirt apply`
+ * and every wizard step call propose_build() the same way, so the TUI's
+ * preview is byte for byte what the command line prints.
+ *
+ * What each intent becomes (files relative to the root, DESIGN.md §3):
+ *
+ *   --blacklist M   "blacklist M" in etc/modprobe.d/gpuvirt.conf (nouveau
+ *                   also gets "options nouveau modeset=0"), then the
+ *                   initramfs is rebuilt so the blacklist is in it.
+ *   --vfio ADDR     ADDR and the other endpoint functions of its IOMMU group
+ *                   (its HDMI audio; never bridges) go to vfio-pci at boot:
+ *                   by id (options vfio-pci ids=..., softdep DRIVER pre:
+ *                   vfio-pci) when no other device on the host has those
+ *                   ids, else by address (driver_override from a udev rule
+ *                   and from a modprobe hook that runs before the driver,
+ *                   in the initramfs too), so an identical twin stays with
+ *                   the host. The vfio modules load at boot and are in the
+ *                   initramfs of the detected tool, which is rebuilt.
+ *   --iommu, --cmdline-add, --cmdline-remove   the boot loader's command
+ *                   line (core/boot, not part of this build yet).
+ *   --vfs, --mdev   not available in this version.
+ *
+ * Configuration that already says the same elsewhere is reported through
+ * gv_log() (INFO, naming the file) and not written twice.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/change.h"
+#include "core/error.h"
+#include "core/host.h"
+#include "core/plan.h"
+
+struct propose_opts {
+	/* Allow binding the boot GPU (boot_vga=1) or the host's only GPU. The
+	 * CLI sets it from --force-boot-gpu; the TUI only after the person has
+	 * typed the device's address. --yes alone never sets it. */
+	bool force_boot_gpu;
+};
+
+/*
+ * Add the actions for CHANGES (N of them) on host H with configuration root
+ * ROOT to P (a plan for the same root; other proposals may have added to it
+ * already). OPTS may be NULL (all false). Returns 0, or:
+ *   -EPERM       refused: binding the boot GPU or the only GPU without
+ *                force_boot_gpu (ERR says which console goes dark);
+ *   -ENODEV      a device is not on the host, or no longer what the scan saw;
+ *   -EINVAL      a change that cannot apply to this host (a bridge, a vfio
+ *                module blacklisted while binding to vfio-pci);
+ *   -EOPNOTSUPP  --vfs / --mdev: not available in this version;
+ *   -ENOSYS      --iommu / --cmdline-*: the boot loader engine is not part
+ *                of this build yet;
+ *   another -errno (reading the configuration).
+ * Every kind is checked before anything is added, but a failure later on
+ * may leave some actions in P: throw the plan away on error.
+ */
+int propose_build(const struct host *h, const char *root, const struct change *changes, size_t n,
+		  const struct propose_opts *opts, struct plan *p, struct gv_error *err);
+
+/*
+ * The guard on its own, for the TUI: returns 1 and an owned one-line reason
+ * when binding ADDRESS (with its group) to vfio-pci needs force_boot_gpu,
+ * 0 (and *RET_REASON untouched) when it does not, -ENODEV when ADDRESS is
+ * not on the host.
+ */
+int propose_vfio_guard(const struct host *h, const char *address, char **ret_reason);
+
+/*
+ * For the "Drivers & vfio" step: a few plain lines on what binding ADDRESS
+ * to vfio-pci does on this host: which functions go with it and why (its
+ * IOMMU group), by id or by address and why (an identical device that must
+ * stay with the host), the driver it takes the device from, and whether
+ * the guard applies. Returns 0 and owned text, or -ENODEV / -EINVAL with ERR.
+ */
+int propose_vfio_explain(const struct host *h, const char *address, char **ret_text, struct gv_error *err);
+
+/* The process exit status for a propose_build() error (DESIGN.md §2):
+ * 1 for a refusal (-EPERM) or a failure of the system, 2 for bad input. */
+int propose_exit_status(int r);

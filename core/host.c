@@ -331,6 +331,14 @@ static void scan_device(struct host *h, const char *syspath)
 		return;
 	}
 	int fd = open(syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Tests: a device that disappears between enumeration and reading (a
+	 * race no test bed can stage on demand). */
+	const char *vanish = getenv("GPUVIRT_TEST_VANISH");
+	if (fd >= 0 && vanish && !strcmp(vanish, base)) {
+		close(fd);
+		fd = -1;
+		errno = ENOENT;
+	}
 	if (fd < 0) {
 		/* Removed between enumeration and now (hot unplug, VF count change). */
 		gv_log(GV_LOG_WARN, "%s: %s during the scan, skipped", base,

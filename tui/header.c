@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The header (host facts) and the status line (keys). Both are one row, so
+ * a change rewrites at most one row.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/panes.h"
+#include "tui/screen.h"
+#include "tui/wizard.h"
+
+/* Facts the header shows once the modules that know them are part of the
+ * build. */
+struct header_facts {
+	const char *bootloader;   /* "GRUB", "systemd-boot", ...; NULL: unknown */
+	bool reboot_pending;      /* the configured next-boot line differs from /proc/cmdline */
+};
+
+/*
+ * HOOK for core/boot and core/checks: fill F from the snapshot T->host and
+ * the configuration root T->root when those modules land (bootloader from the
+ * boot detection, reboot_pending from comparing the configured command line
+ * with host_cmdline()). Until then the header leaves both out rather than
+ * guess.
+ */
+static void header_hook_facts(const struct tui *t, struct header_facts *f)
+{
+	(void)t;
+	f->bootloader = NULL;
+	f->reboot_pending = false;
+}
+
+/* Append one "fact" segment; returns the new column. */
+static int seg(int y, int x, int end, attr_t a, const char *s)
+{
+	int n;
+
+	if (x >= end)
+		return x;
+	n = screen_text(y, x, end - x, a, s);
+	return x + n;
+}
+
+void header_draw(struct tui *t, const struct layout_rect *r)
+{
+	attr_t a = screen_attr(t, UI_HEADER), warn = screen_attr(t, UI_HEADER_WARN);
+	struct header_facts f;
+	char buf[128];
+	int x = r->x, end = r->x + r->w;
+	const char *virt = NULL;
+	bool virt_ok = false;
+
+	header_hook_facts(t, &f);
+	screen_blank(r->y, r->x, r->w, a);
+	x = seg(r->y, x, end, a | A_BOLD, " gpuvirt " GV_VERSION);
+	if (t->demo)
+		x = seg(r->y, x, end, warn, "  DEMO");
+	switch (host_cpu_vendor(t->host)) {
+	case HOST_CPU_AMD:
+		virt = "svm";
+		snprintf(buf, sizeof(buf), "  CPU AMD");
+		break;
+	case HOST_CPU_INTEL:
+		virt = "vmx";
+		snprintf(buf, sizeof(buf), "  CPU Intel");
+		break;
+	case HOST_CPU_OTHER:
+		snprintf(buf, sizeof(buf), "  CPU other");
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "  CPU unknown");
+		break;
+	}
+	x = seg(r->y, x, end, a, buf);
+	if (virt) {
+		virt_ok = host_cpu_has_flag(t->host, virt);
+		snprintf(buf, sizeof(buf), virt_ok ? " (%s)" : " (no %s!)", virt);
+		x = seg(r->y, x, end, virt_ok ? a : warn, buf);
+	}
+	if (host_n_groups(t->host)) {
+		snprintf(buf, sizeof(buf), "  IOMMU on (%zu groups)", host_n_groups(t->host));
+		x = seg(r->y, x, end, a, buf);
+	} else {
+		x = seg(r->y, x, end, warn, "  IOMMU off");
+	}
+	if (f.bootloader) {
+		snprintf(buf, sizeof(buf), "  boot %s", f.bootloader);
+		x = seg(r->y, x, end, a, buf);
+	}
+	if (f.reboot_pending)
+		x = seg(r->y, x, end, warn, "  reboot pending");
+	if (!t->is_root && !t->demo)
+		x = seg(r->y, x, end, warn, "  read-only");
+	if (strcmp(t->root, "/")) {
+		snprintf(buf, sizeof(buf), "  root %s", t->root);
+		x = seg(r->y, x, end, a, buf);
+	}
+	(void)x;
+}
+
+struct keyhint {
+	const char *key, *what;
+};
+
+static int hints(int y, int x, int end, const struct tui *t, const struct keyhint *h, size_t n)
+{
+	for (size_t i = 0; i < n && x < end; i++) {
+		x = seg(y, x, end, screen_attr(t, UI_STATUS), " ");
+		x = seg(y, x, end, screen_attr(t, UI_STATUS_KEY), h[i].key);
+		x = seg(y, x, end, screen_attr(t, UI_STATUS), " ");
+		x = seg(y, x, end, screen_attr(t, UI_STATUS), h[i].what);
+	}
+	return x;
+}
+
+void status_draw(struct tui *t, const struct layout_rect *r)
+{
+	static const struct keyhint devices[] = {
+		{ "q", "quit" }, { "?", "help" }, { "Tab", "pane" }, { "w", "wizard" },
+		{ "j/k", "move" }, { "h/l", "fold" }, { "r", "rescan" },
+	};
+	static const struct keyhint wizard[] = {
+		{ "q", "quit" }, { "?", "help" }, { "w", "devices" }, { "j/k", "move" },
+		{ "f c d s m v a", "steps" }, { "Tab", "pane" },
+	};
+	int end = r->x + r->w - 1;   /* the last cell of the screen stays empty: no scroll */
+
+	screen_blank(r->y, r->x, end - r->x, screen_attr(t, UI_STATUS));
+	if (t->view == TUI_VIEW_WIZARD)
+		hints(r->y, r->x, end, t, wizard, sizeof(wizard) / sizeof(wizard[0]));
+	else
+		hints(r->y, r->x, end, t, devices, sizeof(devices) / sizeof(devices[0]));
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Wizard step "Firmware checks": the firmware checklist of `gpuvirt check`
+ * (core/checks), one finding per line with its evidence and its fix.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checks.h"
+#include "core/firmware.h"
+#include "tui/screen.h"
+#include "tui/wizard.h"
+
+static struct checks *found;   /* NULL until the step is first looked at */
+static bool failed;
+
+static void run_checks(struct tui *t)
+{
+	struct firmware *fw = NULL;
+	struct gv_error err = { 0 };
+
+	if (found || failed || t->demo)
+		return;
+	if (firmware_scan(&fw, &err) < 0 || checks_new(&found) < 0 ||
+	    checks_firmware(found, t->host, fw) < 0) {
+		gv_log(GV_LOG_ERR, "firmware checks: %s", err.msg[0] ? err.msg : "out of memory");
+		checks_free(found);
+		found = NULL;
+		failed = true;
+	}
+	firmware_free(fw);
+}
+
+static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
+{
+	size_t n[4] = { 0 };
+
+	if (t->demo) {
+		snprintf(text, size, "sample host: nothing to read");
+		return WIZARD_INFO;
+	}
+	run_checks(t);
+	if (!found) {
+		snprintf(text, size, "could not run (see the log)");
+		return WIZARD_WARN;
+	}
+	for (size_t i = 0; i < checks_n(found); i++)
+		n[checks_get(found, i)->status]++;
+	snprintf(text, size, "%zu pass, %zu warn, %zu fail", n[CHECKS_PASS], n[CHECKS_WARN], n[CHECKS_FAIL]);
+	return n[CHECKS_FAIL] ? WIZARD_TODO : n[CHECKS_WARN] ? WIZARD_WARN : WIZARD_DONE;
+}
+
+static void fw_draw(struct tui *t, const struct layout_rect *r)
+{
+	struct layout_rect inner = *r;
+	int y, skip = t->right_scroll, total = 0;
+
+	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
+	if (t->demo) {
+		y = r->y;
+		wizard_text(t, r, &y, UI_NORMAL, "The built-in sample host has no firmware to read.");
+		y++;
+		wizard_text(t, r, &y, UI_DIM, "On a real host this step lists VT-x/AMD-V, the IOMMU in the "
+			    "firmware and the kernel, interrupt remapping, KVM, UEFI and Secure Boot, each "
+			    "with its evidence and its fix (the same as 'gpuvirt check').");
+		t->right_lines = y - r->y;
+		return;
+	}
+	run_checks(t);
+	if (!found) {
+		y = r->y;
+		wizard_text(t, r, &y, UI_ERROR, "The checks could not run; the log says why.");
+		return;
+	}
+	/* Scrolling by finding keeps each one whole. */
+	inner.y = r->y;
+	y = r->y;
+	for (size_t i = 0; i < checks_n(found); i++, total++) {
+		const struct checks_finding *f = checks_get(found, i);
+		static const char *const word[] = { "pass", "WARN", "FAIL", "info" };
+		static const enum theme_element style[] = { UI_STEP_DONE, UI_LOG_WARN, UI_ERROR, UI_DIM };
+		char line[512];
+
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		snprintf(line, sizeof(line), "%s  %s", word[f->status], f->title);
+		wizard_text(t, &inner, &y, style[f->status], line);
+		if (f->evidence && f->status != CHECKS_PASS) {
+			snprintf(line, sizeof(line), "      %s", f->evidence);
+			wizard_text(t, &inner, &y, UI_DIM, line);
+		}
+		if (f->fix && f->status != CHECKS_PASS) {
+			snprintf(line, sizeof(line), "      fix: %s", f->fix);
+			wizard_text(t, &inner, &y, UI_NORMAL, line);
+		}
+	}
+	/* scrolling stops with the last finding at the top */
+	t->right_lines = total - 1 + r->h;
+}
+
+static void fw_rescan(struct tui *t)
+{
+	(void)t;
+	checks_free(found);
+	found = NULL;
+	failed = false;
+}
+
+const struct wizard_step_ops wizard_step_firmware = {
+	.status = fw_status,
+	.draw = fw_draw,
+	.rescan = fw_rescan,
+	.cleanup = fw_rescan,
+};

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The full-screen program: set-up, the main loop, key dispatch.
+ *
+ * The loop sleeps in poll() on three descriptors and nothing else: the
+ * terminal, the udev monitor (devices appearing, disappearing, changing
+ * driver) and a self-pipe for signals (SIGWINCH, SIGTERM, SIGHUP). No timer,
+ * no timeout: an idle gpuvirt never wakes up, which matters on a serial
+ * console and on a laptop alike.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <libudev.h>
+
+#include "core/host.h"
+#include "core/theme.h"
+#include "tui/commands.h"
+#include "tui/dialog.h"
+#include "tui/panes.h"
+#include "tui/screen.h"
+#include "tui/tree.h"
+#include "tui/wizard.h"
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the pipe is full: a wake-up is already pending */
+	}
+	errno = saved;
+}
+
+void tui_dirty(struct tui *t, unsigned what)
+{
+	t->dirty |= what;
+}
+
+const struct host_device *tui_selected_device(const struct tui *t)
+{
+	const struct tree_row *r = tree_selected(t->tree);
+
+	return r && r->kind != TREE_GROUP ? r->dev : NULL;
+}
+
+void tui_rescan(struct tui *t, const char *why)
+{
+	struct host *h = NULL;
+	struct gv_error err = { 0 };
+
+	if (t->demo)
+		return;   /* the sample host lives in memory only */
+	if (host_scan(&h, &err) < 0) {
+		gv_log(GV_LOG_ERR, "rescan (%s): %s", why, err.msg);
+		return;
+	}
+	/* the tree and the steps point into the old snapshot: rebuild first */
+	tree_build(t->tree, h);
+	host_free(t->host);
+	t->host = h;
+	wizard_rescan(t);
+	gv_log(GV_LOG_INFO, "rescan (%s): %zu devices, %zu IOMMU groups", why, host_n_devices(h),
+	       host_n_groups(h));
+	tui_dirty(t, TUI_DIRTY_ALL);
+}
+
+/* ---- udev ---- */
+
+static struct udev_monitor *monitor_open(struct udev **ret_udev)
+{
+	struct udev *udev = udev_new();
+	struct udev_monitor *mon = NULL;
+
+	if (!udev)
+		return NULL;
+	mon = udev_monitor_new_from_netlink(udev, "udev");
+	if (!mon || udev_monitor_filter_add_match_subsystem_devtype(mon, "pci", NULL) < 0 ||
+	    udev_monitor_enable_receiving(mon) < 0) {
+		gv_log(GV_LOG_WARN, "no udev monitor: the tree will not follow device changes (r rescans)");
+		udev_monitor_unref(mon);
+		udev_unref(udev);
+		return NULL;
+	}
+	*ret_udev = udev;
+	return mon;
+}
+
+/* Drain every pending event, then rescan once: adding 7 VFs is 14 events. */
+static void monitor_read(struct tui *t, struct udev_monitor *mon)
+{
+	struct udev_device *d;
+	char first[160] = "";
+	unsigned n = 0;
+
+	while ((d = udev_monitor_receive_device(mon))) {
+		if (!n++) {
+			const char *action = udev_device_get_action(d), *name = udev_device_get_sysname(d);
+			snprintf(first, sizeof(first), "%s %s", action ? action : "change", name ? name : "?");
+		}
+		udev_device_unref(d);
+	}
+	if (!n)
+		return;
+	if (n == 1)
+		gv_log(GV_LOG_INFO, "udev: %s", first);
+	else
+		gv_log(GV_LOG_INFO, "udev: %s and %u more", first, n - 1);
+	tui_rescan(t, "udev");
+}
+
+/* ---- drawing ---- */
+
+static void draw_frame(struct tui *t)
+{
+	const struct layout *l = &t->lay;
+	attr_t border = screen_attr(t, UI_BORDER);
+	const char *title = t->focus == TUI_FOCUS_LOG ? "> Log " : " Log ";
+
+	screen_vline(t, l->tree.y, l->divider_x, l->tree.h, border);
+	screen_hline(t, l->log_rule_y, 0, l->cols, border);
+	mvaddch(l->log_rule_y, l->divider_x, screen_btee(t) | border);
+	screen_text(l->log_rule_y, 1, (int)strlen(title),
+		    screen_attr(t, t->focus == TUI_FOCUS_LOG ? UI_TITLE_ACTIVE : UI_TITLE), title);
+}
+
+static void draw_too_small(struct tui *t)
+{
+	const char *msg = "terminal too small (need 80x24)";
+	char now[32];
+	int y = t->lay.rows / 2, len = (int)strlen(msg);
+
+	erase();
+	snprintf(now, sizeof(now), "now %dx%d", t->lay.cols, t->lay.rows);
+	if (y > 0)
+		y--;
+	screen_text(y, len < t->lay.cols ? (t->lay.cols - len) / 2 : 0, t->lay.cols, A_BOLD, msg);
+	len = (int)strlen(now);
+	if (y + 1 < t->lay.rows)
+		screen_text(y + 1, len < t->lay.cols ? (t->lay.cols - len) / 2 : 0, t->lay.cols, A_NORMAL, now);
+}
+
+/* Draw what is dirty, then one doupdate(). */
+static void render(struct tui *t)
+{
+	const struct layout *l = &t->lay;
+	bool tree_rows = t->tree->mark[0] >= 0 || t->tree->mark[1] >= 0;
+	unsigned d = t->dirty;
+
+	if (!d && !tree_rows)
+		return;
+	if (l->too_small) {
+		draw_too_small(t);
+		goto out;
+	}
+	if (d & TUI_DIRTY_HEADER)
+		header_draw(t, &l->header);
+	if (d & TUI_DIRTY_FRAME)
+		draw_frame(t);
+	if (t->view == TUI_VIEW_DEVICES) {
+		if ((d & TUI_DIRTY_LEFT) || tree_rows)
+			tree_draw(t, &l->tree, d & TUI_DIRTY_LEFT, t->focus == TUI_FOCUS_LEFT);
+		if (d & TUI_DIRTY_RIGHT)
+			details_draw(t, &l->details, t->focus == TUI_FOCUS_RIGHT);
+	} else {
+		if (d & TUI_DIRTY_LEFT)
+			wizard_draw_steps(t, &l->tree, t->focus == TUI_FOCUS_LEFT);
+		if (d & TUI_DIRTY_RIGHT)
+			wizard_draw_screen(t, &l->details, t->focus == TUI_FOCUS_RIGHT);
+	}
+	if (d & TUI_DIRTY_LOG)
+		logpane_draw(t, &l->log, t->focus == TUI_FOCUS_LOG);
+	if (d & TUI_DIRTY_STATUS)
+		status_draw(t, &l->status);
+	/* dialogs draw last, over whatever changed beneath them */
+	if (t->n_dialogs)
+		dialog_draw_all(t);
+out:
+	t->dirty = 0;
+	t->tree->mark[0] = t->tree->mark[1] = -1;
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+static void relayout(struct tui *t)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col);
+	layout_compute(COLS, LINES, &t->lay);
+	erase();
+	tui_dirty(t, TUI_DIRTY_ALL);
+}
+
+/* ---- keys ---- */
+
+static const char help_text[] =
+	"Moving\n"
+	"  j k  or arrows     down, up\n"
+	"  space  Ctrl-F      page down\n"
+	"  b  Ctrl-B          page up\n"
+	"  g  G               top, bottom\n"
+	"  h  l  or arrows    fold, unfold a group (tree)\n"
+	"  Tab                next pane: tree, details, log\n"
+	"\n"
+	"Doing\n"
+	"  w                  wizard steps / device tree\n"
+	"  f c d s m v a      wizard steps: firmware, command line,\n"
+	"                     drivers, SR-IOV, mdev, assign, apply\n"
+	"  r                  rescan the host\n"
+	"  Ctrl-L             redraw the screen\n"
+	"  ?                  this help\n"
+	"  q                  quit (Ctrl-C too)\n"
+	"\n"
+	"Marks in the tree\n"
+	"  boot     the GPU the firmware and the console use\n"
+	"  shared   shares its IOMMU group with another slot:\n"
+	"           goes to a VM only together with it\n"
+	"\n"
+	"Dialogs\n"
+	"  A preview applies only on y; any other key cancels.\n"
+	"  Nothing is written before that. Without root, gpuvirt\n"
+	"  only reads.\n";
+
+static int visible_rows(const struct tui *t, enum tui_focus f)
+{
+	if (f == TUI_FOCUS_LOG)
+		return t->lay.log.h;
+	return t->lay.tree.h - 1;
+}
+
+static void tree_moved(struct tui *t, bool scrolled)
+{
+	/* a plain move repaints the two rows (marked) and the details */
+	tui_dirty(t, TUI_DIRTY_RIGHT | (scrolled ? TUI_DIRTY_LEFT : 0));
+	t->right_scroll = 0;
+}
+
+static bool devices_key(struct tui *t, int key)
+{
+	struct tree *tr = t->tree;
+	int vis = visible_rows(t, TUI_FOCUS_LEFT);
+	long page = vis > 1 ? vis - 1 : 1;
+
+	if (t->focus == TUI_FOCUS_RIGHT) {
+		int max = t->right_lines - vis;
+		int old = t->right_scroll;
+		switch (key) {
+		case KEY_DOWN: case 'j': t->right_scroll++; break;
+		case KEY_UP: case 'k': t->right_scroll--; break;
+		case KEY_NPAGE: case ' ': case TUI_CTRL('f'): t->right_scroll += (int)page; break;
+		case KEY_PPAGE: case 'b': case TUI_CTRL('b'): t->right_scroll -= (int)page; break;
+		case 'g': case KEY_HOME: t->right_scroll = 0; break;
+		case 'G': case KEY_END: t->right_scroll = max; break;
+		case KEY_LEFT: case 'h': case TUI_KEY_ESC:
+			t->focus = TUI_FOCUS_LEFT;
+			tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
+			return true;
+		default: return false;
+		}
+		if (t->right_scroll > max)
+			t->right_scroll = max;
+		if (t->right_scroll < 0)
+			t->right_scroll = 0;
+		if (t->right_scroll != old)
+			tui_dirty(t, TUI_DIRTY_RIGHT);
+		return true;
+	}
+	switch (key) {
+	case KEY_DOWN: case 'j': tree_moved(t, tree_move(tr, 1, vis)); return true;
+	case KEY_UP: case 'k': tree_moved(t, tree_move(tr, -1, vis)); return true;
+	case KEY_NPAGE: case ' ': case TUI_CTRL('f'): tree_moved(t, tree_move(tr, page, vis)); return true;
+	case KEY_PPAGE: case 'b': case TUI_CTRL('b'): tree_moved(t, tree_move(tr, -page, vis)); return true;
+	case 'g': case KEY_HOME: tree_moved(t, tree_move_to(tr, 0, vis)); return true;
+	case 'G': case KEY_END: tree_moved(t, tree_move_to(tr, tr->n ? tr->n - 1 : 0, vis)); return true;
+	case KEY_LEFT: case 'h':
+		if (tree_fold(tr, t->host, true))
+			tree_moved(t, true);
+		return true;
+	case KEY_RIGHT: case 'l': case '\n': case '\r': case KEY_ENTER: {
+		const struct tree_row *r = tree_selected(tr);
+		if (r && r->kind == TREE_GROUP && tree_fold(tr, t->host, false)) {
+			tree_moved(t, true);
+		} else {
+			t->focus = TUI_FOCUS_RIGHT;
+			tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
+		}
+		return true;
+	}
+	}
+	return false;
+}
+
+static bool log_key(struct tui *t, int key)
+{
+	int vis = visible_rows(t, TUI_FOCUS_LOG), d;
+
+	switch (key) {
+	case KEY_UP: case 'k': d = 1; break;
+	case KEY_DOWN: case 'j': d = -1; break;
+	case KEY_PPAGE: case 'b': case TUI_CTRL('b'): d = vis; break;
+	case KEY_NPAGE: case ' ': case TUI_CTRL('f'): d = -vis; break;
+	case 'g': case KEY_HOME: d = 1 << 20; break;
+	case 'G': case KEY_END: d = -(1 << 20); break;
+	default: return false;
+	}
+	if (logpane_scroll(t->log, d, vis))
+		tui_dirty(t, TUI_DIRTY_LOG);
+	return true;
+}
+
+static void set_view(struct tui *t, enum tui_view v)
+{
+	if (t->view == v)
+		return;
+	t->view = v;
+	t->right_scroll = 0;
+	if (t->focus == TUI_FOCUS_RIGHT)
+		t->focus = TUI_FOCUS_LEFT;
+	if (v == TUI_VIEW_WIZARD)
+		wizard_select(t, wizard_selected(t));
+	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_STATUS);
+}
+
+static void handle_key(struct tui *t, int key)
+{
+	int step;
+
+	if (key == TUI_CTRL('c')) {
+		t->quit = true;
+		t->exit_status = 130;
+		return;
+	}
+	if (key == KEY_RESIZE) {
+		relayout(t);
+		return;
+	}
+	if (key == TUI_CTRL('l')) {
+		clearok(curscr, TRUE);
+		tui_dirty(t, TUI_DIRTY_ALL);
+		return;
+	}
+	if (t->lay.too_small) {
+		if (key == 'q') {
+			t->quit = true;
+			t->exit_status = 0;
+		}
+		return;
+	}
+	if (dialog_key(t, key))
+		return;
+	switch (key) {
+	case 'q':
+		t->quit = true;
+		t->exit_status = 0;
+		return;
+	case '?':
+		dialog_message(t, "Keys", help_text);
+		return;
+	case '\t':
+		t->focus = (t->focus + 1) % TUI_N_FOCUS;
+		tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_FRAME);
+		return;
+	case KEY_BTAB:
+		t->focus = (t->focus + TUI_N_FOCUS - 1) % TUI_N_FOCUS;
+		tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_FRAME);
+		return;
+	case 'w':
+		set_view(t, t->view == TUI_VIEW_WIZARD ? TUI_VIEW_DEVICES : TUI_VIEW_WIZARD);
+		return;
+	}
+	step = key > 0 && key < 0x80 ? wizard_step_by_letter(key) : -1;
+	if (step >= 0) {
+		set_view(t, TUI_VIEW_WIZARD);
+		wizard_select(t, (size_t)step);
+		return;
+	}
+	if (t->focus == TUI_FOCUS_LOG && log_key(t, key))
+		return;
+	if (t->view == TUI_VIEW_WIZARD && wizard_key(t, key))
+		return;
+	if (t->view == TUI_VIEW_DEVICES && devices_key(t, key))
+		return;
+	if (key == 'r') {
+		tui_rescan(t, "r");
+		if (t->demo)
+			gv_log(GV_LOG_INFO, "the sample host does not change: nothing to rescan");
+		return;
+	}
+}
+
+/* ---- set-up ---- */
+
+static char *exe_dir(void)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	return strdup(dirname(path));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static bool no_color_env(void)
+{
+	const char *e = getenv("NO_COLOR");
+
+	/* no-color.org: present and not empty */
+	return e && *e;
+}
+
+static int load_theme(const struct gv_globals *g, struct theme *th, bool *ret_color)
+{
+	struct gv_error err = { 0 };
+	char *dir = exe_dir();
+	bool color = !g->no_color && !no_color_env();
+	int r = 0;
+
+	if (g->theme) {
+		/* a bad --theme is an error even when colour is off */
+		r = theme_load(th, g->theme, dir, &err);
+		if (r < 0)
+			goto out;
+	}
+	if (!color)
+		r = theme_load(th, "mono", dir, &err);
+	else if (!g->theme)
+		r = theme_load(th, "default", dir, &err);
+out:
+	free(dir);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt: %s\n", err.msg);
+		return -1;
+	}
+	*ret_color = color;
+	return 0;
+}
+
+int tui_run(const struct gv_globals *g)
+{
+	struct tui t = { .g = g, .root = g->root, .demo = g->demo, .ascii = g->ascii };
+	struct theme th;
+	struct gv_error err = { 0 };
+	struct udev *udev = NULL;
+	struct udev_monitor *mon = NULL;
+	struct sigaction sa = { .sa_handler = on_signal }, old_winch, old_term, old_hup;
+	bool color = false;
+	int r;
+
+	setlocale(LC_ALL, "");
+	/* Everything that can fail with a message does so before the screen is
+	 * touched, so the message lands on a normal terminal. */
+	if (load_theme(g, &th, &color) < 0)
+		return 2;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "gpuvirt: the full-screen program needs a terminal; see 'gpuvirt --help' "
+			"for the line-mode commands\n");
+		return 2;
+	}
+	t.is_root = geteuid() == 0;
+	t.tree = tree_new();
+	t.log = logpane_new();
+	t.wiz = wizard_new();
+	logpane_attach(&t);
+
+	if (g->demo) {
+		char tmpl[PATH_MAX];
+		const char *tmp = getenv("TMPDIR");
+		snprintf(tmpl, sizeof(tmpl), "%s/gpuvirt-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(tmpl)) {
+			fprintf(stderr, "gpuvirt: --demo: cannot make a scratch root in %s: %s\n",
+				tmp && *tmp ? tmp : "/tmp", strerror(errno));
+			r = 1;
+			goto out;
+		}
+		t.scratch_root = strdup(tmpl);
+		t.root = t.scratch_root;
+		r = host_demo(&t.host);
+		if (r < 0) {
+			fprintf(stderr, "gpuvirt: --demo: %s\n", strerror(-r));
+			r = 1;
+			goto out;
+		}
+		gv_log(GV_LOG_INFO, "demo: the built-in sample host; changes go to the scratch root %s", t.root);
+		t.view = TUI_VIEW_WIZARD;
+	} else {
+		r = host_scan(&t.host, &err);
+		if (r < 0) {
+			fprintf(stderr, "gpuvirt: %s\n", err.msg[0] ? err.msg : strerror(-r));
+			r = 1;
+			goto out;
+		}
+		mon = monitor_open(&udev);
+		if (!t.is_root)
+			gv_log(GV_LOG_INFO, "not root: reading only; applying changes needs root");
+	}
+	gv_log(GV_LOG_INFO, "%zu devices, %zu IOMMU groups; ? shows the keys", host_n_devices(t.host),
+	       host_n_groups(t.host));
+	tree_build(t.tree, t.host);
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		fprintf(stderr, "gpuvirt: pipe: %s\n", strerror(errno));
+		r = 1;
+		goto out;
+	}
+	/* Our own SIGWINCH handler (installed before curses, so ncurses keeps
+	 * out of it) wakes poll() through the pipe: no lost resize. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, &old_winch);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+
+	if (screen_open(&t, &th, color) < 0) {
+		r = 2;
+		goto restore;
+	}
+	relayout(&t);
+	if (t.view == TUI_VIEW_WIZARD)
+		wizard_select(&t, wizard_selected(&t));
+
+	while (!t.quit) {
+		struct pollfd fds[3] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = sig_pipe[0], .events = POLLIN },
+			{ .fd = mon ? udev_monitor_get_fd(mon) : -1, .events = POLLIN },
+		};
+		int key;
+
+		render(&t);
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			gv_log(GV_LOG_ERR, "poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[1].revents & POLLIN) {
+			unsigned char sigs[16];
+			ssize_t n = read(sig_pipe[0], sigs, sizeof(sigs));
+			for (ssize_t i = 0; i < n; i++) {
+				if (sigs[i] == SIGWINCH) {
+					relayout(&t);
+				} else {
+					t.quit = true;
+					t.exit_status = 128 + sigs[i];
+				}
+			}
+		}
+		if (fds[2].revents & POLLIN)
+			monitor_read(&t, mon);
+		if (fds[0].revents & (POLLHUP | POLLERR)) {
+			t.quit = true;
+			t.exit_status = 1;
+		}
+		if (fds[0].revents & POLLIN)
+			while (!t.quit && (key = getch()) != ERR)
+				handle_key(&t, key);
+	}
+	r = t.exit_status;
+	dialog_close_all(&t);
+	/* Without an alternate screen (vt100) the last picture would stay
+	 * behind the prompt: leave a clean terminal instead. */
+	if (!enter_ca_mode || !*enter_ca_mode) {
+		erase();
+		refresh();
+	}
+	screen_close(&t);
+restore:
+	sigaction(SIGWINCH, &old_winch, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+out:
+	cli_log_to_stderr();
+	if (t.log && logpane_count(t.log, GV_LOG_ERR))
+		fprintf(stderr, "gpuvirt: %u error(s) were logged during the session\n",
+			logpane_count(t.log, GV_LOG_ERR));
+	wizard_free(&t);
+	udev_monitor_unref(mon);
+	udev_unref(udev);
+	tree_free(t.tree);
+	logpane_free(t.log);
+	host_free(t.host);
+	if (t.scratch_root) {
+		nftw(t.scratch_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(t.scratch_root);
+	}
+	return r;
+}

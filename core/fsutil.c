@@ -288,7 +288,7 @@ int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t m
 	fd = -1;
 
 	const char *crash = getenv(FSUTIL_CRASH_ENV);
-	if (crash && strcmp(crash, "1") == 0)
+	if (crash && (strcmp(crash, "1") == 0 || strcmp(crash, path) == 0))
 		raise(SIGKILL);
 
 	if (rename(tmp, path) < 0) {

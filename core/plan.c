@@ -352,16 +352,33 @@ static char *trim(char *s)
 }
 
 /* The attribute's current value, trimmed; NULL when it cannot be read
- * (write-only attributes such as unbind or new_id). */
+ * (write-only attributes such as unbind or new_id). O_NONBLOCK: reading
+ * must never hang the process that holds the lock. */
 static char *sysfs_read(const char *attr)
 {
-	char *data = NULL, *t;
-	size_t len;
+	struct buf b = BUF_INIT;
+	char chunk[4096], *t;
+	int fd = open(attr, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (fsutil_read_file(attr, &data, &len) < 0)
+	if (fd < 0)
 		return NULL;
-	t = xstrdup(trim(data));
-	free(data);
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		buf_append(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	buf_append(&b, "", 0);
+	t = xstrdup(trim(b.data));
+	buf_free(&b);
 	return t;
 }
 
@@ -1055,5 +1072,273 @@ out:
 	free(gvdir);
 	free(lock);
 	free(dpkg);
+	return r;
+}
+
+/* ---- plan files ---- */
+
+static void put_field(struct buf *b, const char *s)
+{
+	buf_putc(b, ' ');
+	journal_field_encode(b, s, strlen(s), true);
+}
+
+int plan_save(const struct plan *p, const char *file, struct gv_error *err)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	buf_puts(&b, "gpuvirt-plan 1\n");
+	buf_puts(&b, "# Apply with: gpuvirt apply --plan FILE. Fields are %XX-encoded;\n"
+		     "# '|' lines are the new file's lines, 'noeol' means no final newline.\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct action *a = &p->a[i];
+
+		switch (a->kind) {
+		case PLAN_WRITE_FILE:
+			buf_puts(&b, "write");
+			put_field(&b, a->path);
+			buf_printf(&b, " mode=%04o\n", (unsigned)a->mode);
+			break;
+		case PLAN_REMOVE_FILE:
+			buf_puts(&b, "remove");
+			put_field(&b, a->path);
+			buf_putc(&b, '\n');
+			break;
+		case PLAN_WRITE_SYSFS:
+			buf_puts(&b, "sysfs");
+			put_field(&b, a->path);
+			put_field(&b, a->value);
+			buf_putc(&b, '\n');
+			break;
+		case PLAN_RUN:
+			buf_puts(&b, "run");
+			for (size_t j = 0; a->argv[j]; j++)
+				put_field(&b, a->argv[j]);
+			buf_putc(&b, '\n');
+			break;
+		}
+		if (a->why && *a->why) {
+			buf_puts(&b, "why ");
+			journal_field_encode(&b, a->why, strlen(a->why), false);
+			buf_putc(&b, '\n');
+		}
+		if (a->kind == PLAN_WRITE_FILE) {
+			size_t pos = 0;
+			while (pos < a->len) {
+				const char *nl = memchr(a->content + pos, '\n', a->len - pos);
+				size_t n = nl ? (size_t)(nl - (a->content + pos)) : a->len - pos;
+				buf_putc(&b, '|');
+				journal_field_encode(&b, a->content + pos, n, false);
+				buf_putc(&b, '\n');
+				pos += n + (nl ? 1 : 0);
+				if (!nl)
+					buf_puts(&b, "noeol\n");
+			}
+		}
+	}
+	for (size_t i = 0; i < p->n_e; i++) {
+		buf_puts(&b, "expect");
+		put_field(&b, p->e[i].kind);
+		put_field(&b, p->e[i].key);
+		if (p->e[i].value)
+			put_field(&b, p->e[i].value);
+		buf_putc(&b, '\n');
+	}
+	buf_puts(&b, "end\n");
+	r = fsutil_write_atomic(file, b.data, b.len, 0644, err);
+	buf_free(&b);
+	return r < 0 ? r : 0;
+}
+
+static int load_fail(struct gv_error *err, const char *file, size_t line, const char *what)
+{
+	return gv_error_set(err, -EINVAL, "%s:%zu: %s", file, line, what);
+}
+
+int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err)
+{
+	struct plan *p = NULL;
+	struct buf content = BUF_INIT;
+	char *data = NULL, **f = NULL;
+	size_t len, lineno = 0, nf = 0;
+	bool ended = false, in_write = false, noeol = false;
+	struct action *last = NULL;
+	int r;
+
+	r = fsutil_read_file(file, &data, &len);
+	if (r < 0)
+		return gv_error_set(err, r, "%s: %s", file, strerror(-r));
+	if (memchr(data, '\0', len)) {
+		r = load_fail(err, file, 1, "not a text file");
+		goto out;
+	}
+	r = plan_new(root, &p);
+	if (r < 0) {
+		gv_error_set(err, r, "%s: bad root", root);
+		goto out;
+	}
+	for (char *line = data, *next; line && *line; line = next) {
+		char *nl = strchr(line, '\n');
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		if (ended) {
+			r = load_fail(err, file, lineno, "text after 'end'");
+			goto out;
+		}
+		if (lineno == 1) {
+			if (strcmp(line, "gpuvirt-plan 1") != 0) {
+				r = load_fail(err, file, 1, strncmp(line, "gpuvirt-plan ", 13) == 0
+					      ? "unsupported plan version (this gpuvirt reads version 1)"
+					      : "not a gpuvirt plan (first line must be 'gpuvirt-plan 1')");
+				goto out;
+			}
+			continue;
+		}
+		if (line[0] == '|' || strcmp(line, "noeol") == 0) {
+			if (!in_write || noeol) {
+				r = load_fail(err, file, lineno, "content line outside a 'write' action");
+				goto out;
+			}
+			if (line[0] == '|') {
+				if (journal_field_decode(&content, line + 1) < 0) {
+					r = load_fail(err, file, lineno, "bad %XX escape");
+					goto out;
+				}
+				buf_putc(&content, '\n');
+			} else {
+				if (content.len == 0) {
+					r = load_fail(err, file, lineno, "'noeol' without a content line");
+					goto out;
+				}
+				content.len--;   /* drop the last newline */
+				content.data[content.len] = '\0';
+				noeol = true;
+			}
+			continue;
+		}
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (strncmp(line, "why ", 4) == 0) {
+			struct buf w = BUF_INIT;
+			if (!last || last->why[0] || content.len || noeol) {
+				r = load_fail(err, file, lineno, "'why' must follow an action, once");
+				goto out;
+			}
+			if (journal_field_decode(&w, line + 4) < 0 || !text_ok(buf_str(&w))) {
+				buf_free(&w);
+				r = load_fail(err, file, lineno, "bad %XX escape");
+				goto out;
+			}
+			free(last->why);
+			last->why = buf_steal(&w);
+			continue;
+		}
+		/* Any other line ends the content of the previous write. */
+		if (in_write && last) {
+			free(last->content);
+			last->len = content.len;
+			last->content = xmemdup(content.data ? content.data : "", content.len);
+			buf_reset(&content);
+		}
+		in_write = false;
+		noeol = false;
+		/* Split and decode the fields. */
+		for (size_t i = 0; i < nf; i++)
+			free(f[i]);
+		nf = 0;
+		for (char *tok = line, *sp; tok; tok = sp) {
+			sp = strchr(tok, ' ');
+			if (sp)
+				*sp++ = '\0';
+			if (!*tok) {
+				r = load_fail(err, file, lineno, "empty field (two spaces in a row?)");
+				goto out;
+			}
+			struct buf d = BUF_INIT;
+			if (journal_field_decode(&d, tok) < 0) {
+				buf_free(&d);
+				r = load_fail(err, file, lineno, "bad %XX escape");
+				goto out;
+			}
+			f = xrealloc(f, (nf + 1) * sizeof(char *));
+			f[nf++] = buf_steal(&d);
+		}
+		const char *kw = f[0];
+		bool is_run = strcmp(kw, "run") == 0;
+		size_t before = p->n;
+		last = NULL;
+		if (!is_run && strcmp(kw, "expect") != 0 && strcmp(kw, "end") != 0 && p->n &&
+		    p->a[p->n - 1].kind == PLAN_RUN) {
+			r = load_fail(err, file, lineno, "file and sysfs actions must come before commands");
+			goto out;
+		}
+		if (strcmp(kw, "end") == 0 && nf == 1) {
+			ended = true;
+			continue;
+		} else if (strcmp(kw, "write") == 0 && nf == 3 && strncmp(f[2], "mode=", 5) == 0) {
+			char *end;
+			unsigned long mode = strtoul(f[2] + 5, &end, 8);
+			if (*end || end == f[2] + 5 || mode > 07777) {
+				r = load_fail(err, file, lineno, "bad mode (want mode=0644)");
+				goto out;
+			}
+			if (find_file(p, f[1])) {
+				r = load_fail(err, file, lineno, "the same file twice");
+				goto out;
+			}
+			r = plan_write_file(p, f[1], "", 0, (mode_t)mode, NULL);
+			in_write = r == 0;
+		} else if (strcmp(kw, "remove") == 0 && nf == 2) {
+			if (find_file(p, f[1])) {
+				r = load_fail(err, file, lineno, "the same file twice");
+				goto out;
+			}
+			r = plan_remove_file(p, f[1], NULL);
+		} else if (strcmp(kw, "sysfs") == 0 && nf == 3) {
+			r = plan_write_sysfs(p, f[1], f[2], NULL);
+		} else if (is_run && nf >= 2) {
+			f = xrealloc(f, (nf + 1) * sizeof(char *));
+			f[nf] = NULL;
+			r = plan_run(p, (const char *const *)f + 1, NULL);
+			if (r == 0 && p->n == before) {
+				r = load_fail(err, file, lineno, "the same command twice");
+				goto out;
+			}
+		} else if (strcmp(kw, "expect") == 0 && (nf == 3 || nf == 4)) {
+			r = plan_expect(p, f[1], f[2], nf == 4 ? f[3] : NULL);
+			if (r < 0) {
+				r = load_fail(err, file, lineno, "bad expectation (kind key [value])");
+				goto out;
+			}
+			continue;
+		} else {
+			r = load_fail(err, file, lineno, "unknown or malformed line");
+			goto out;
+		}
+		if (r < 0) {
+			r = load_fail(err, file, lineno,
+				      "invalid action (paths are relative to the root, sysfs paths start with /sys/)");
+			goto out;
+		}
+		/* Commands come last, so the action just added is the last one. */
+		last = &p->a[p->n - 1];
+	}
+	if (!ended) {
+		r = load_fail(err, file, lineno, "no 'end' line: the plan is truncated");
+		goto out;
+	}
+	*ret = p;
+	p = NULL;
+	r = 0;
+out:
+	for (size_t i = 0; i < nf; i++)
+		free(f[i]);
+	free(f);
+	buf_free(&content);
+	free(data);
+	plan_free(p);
 	return r;
 }

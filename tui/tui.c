@@ -585,7 +585,8 @@ int tui_run(const struct gv_globals *g)
 	dialog_close_all(&t);
 	/* Without an alternate screen (vt100) the last picture would stay
 	 * behind the prompt: leave a clean terminal instead. */
-	if (!enter_ca_mode || !*enter_ca_mode) {
+	const char *smcup = tigetstr("smcup");
+	if (!smcup || smcup == (char *)-1 || !*smcup) {
 		erase();
 		refresh();
 	}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/journal.h"
+#include "core/log.h"
+#include "core/plan.h"
+#include "core/sha256.h"
+#include "testbed.h"
+
+static struct buf logbuf;
+
+static void capture(void *u, enum gv_log_level level, const char *msg)
+{
+	(void)u;
+	buf_printf(&logbuf, "%d %s\n", (int)level, msg);
+}
+
+static char *mkroot(void)
+{
+	char *d = strdup("/tmp/gv-journal.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	gv_log_set(capture, NULL);
+	buf_reset(&logbuf);
+	return d;
+}
+
+static void put(const char *root, const char *rel, const char *s, size_t n)
+{
+	char *p = fsutil_join(root, rel), *slash = strrchr(p, '/');
+	FILE *f;
+
+	*slash = '\0';
+	ck_assert_int_eq(fsutil_mkdir_p(p, 0755, NULL), 0);
+	*slash = '/';
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(s, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+	free(p);
+}
+
+/* Byte-exact comparison; WANT NULL means absent. */
+static void ck_bytes(const char *root, const char *rel, const char *want, size_t want_len)
+{
+	char *p = fsutil_join(root, rel), *d = NULL;
+	size_t n = 0;
+	int r = fsutil_read_file(p, &d, &n);
+
+	free(p);
+	if (!want) {
+		ck_assert_msg(r == -ENOENT, "%s still exists", rel);
+		return;
+	}
+	ck_assert_msg(r == 0, "%s: %s", rel, strerror(-r));
+	ck_assert_msg(n == want_len && memcmp(d, want, n) == 0, "%s differs", rel);
+	free(d);
+}
+
+static int apply_one(const char *root, const char *rel, const char *content, const char *const *argv,
+		     const struct plan_apply_opts *o)
+{
+	struct plan *p;
+	struct gv_error e = { 0 };
+	int r;
+
+	ck_assert_int_eq(plan_new(root, &p), 0);
+	ck_assert_int_eq(plan_write_file(p, rel, content, strlen(content), 0644, "test"), 0);
+	if (argv)
+		ck_assert_int_eq(plan_run(p, argv, "regenerate"), 0);
+	ck_assert_int_eq(plan_expect(p, "module", "vfio_pci", NULL), 0);
+	r = plan_apply(p, o, &e);
+	plan_free(p);
+	return r;
+}
+
+static const struct plan_apply_opts no_run = { .no_run = true };
+static const struct journal_undo_opts undo_no_run = { .no_run = true };
+
+START_TEST(sha256_vectors)
+{
+	char hex[SHA256_HEX_SIZE];
+	struct sha256_ctx c;
+	unsigned char d[SHA256_DIGEST_SIZE];
+	char *m = malloc(1000000);
+
+	sha256_hex("", 0, hex);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_hex("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(m, 'a', 1000000);
+	sha256_hex(m, 1000000, hex);
+	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	/* the same in odd-sized pieces */
+	sha256_init(&c);
+	for (size_t i = 0; i < 1000000; i += 997)
+		sha256_update(&c, m + i, 1000000 - i < 997 ? 1000000 - i : 997);
+	sha256_final(&c, d);
+	ck_assert_uint_eq(d[0], 0xcd);
+	ck_assert_uint_eq(d[31], 0xd0);
+	free(m);
+}
+END_TEST
+
+START_TEST(undo_restores_bytes_exactly)
+{
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	const char old[] = "GRUB_X=\"a\"\r\n\tno newline at end \xff\x01";
+	char *p;
+	struct stat st;
+
+	put(root, "etc/default/grub", old, sizeof(old) - 1);
+	p = fsutil_join(root, "etc/default/grub");
+	ck_assert_int_eq(chmod(p, 0600), 0);
+	ck_assert_int_eq(apply_one(root, "etc/default/grub", "GRUB_X=\"b\"\n", NULL, NULL), 0);
+	ck_assert_int_eq(apply_one(root, "etc/modprobe.d/new/gpuvirt.conf", "blacklist nouveau\n", NULL, NULL), 0);
+	ck_assert_int_eq(journal_undo(root, NULL, &e), 0);
+	/* the file gpuvirt created is gone, and so is the directory it made */
+	ck_bytes(root, "etc/modprobe.d/new/gpuvirt.conf", NULL, 0);
+	char *dir = fsutil_join(root, "etc/modprobe.d");
+	ck_assert_int_eq(access(dir, F_OK), -1);
+	free(dir);
+	ck_assert_int_eq(journal_undo(root, NULL, &e), 0);
+	ck_bytes(root, "etc/default/grub", old, sizeof(old) - 1);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	/* nothing left to undo */
+	ck_assert_int_eq(journal_undo(root, NULL, &e), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "nothing to undo"));
+	free(p);
+	free(root);
+}
+END_TEST
+
+START_TEST(undo_twice_goes_back_two_sets)
+{
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	struct journal_set *sets;
+	size_t n;
+
+	put(root, "etc/x.conf", "v0\n", 3);
+	ck_assert_int_eq(apply_one(root, "etc/x.conf", "v1\n", NULL, NULL), 0);
+	ck_assert_int_eq(apply_one(root, "etc/x.conf", "v2\n", NULL, NULL), 0);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_lt(sets[0].id, sets[1].id);
+	journal_sets_free(sets, n);
+	ck_assert_int_eq(journal_undo(root, NULL, &e), 0);
+	ck_bytes(root, "etc/x.conf", "v1\n", 3);
+	ck_assert_int_eq(journal_undo(root, NULL, &e), 0);
+	ck_bytes(root, "etc/x.conf", "v0\n", 3);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	journal_sets_free(sets, n);
+	/* a new set after undos gets a new id; the old backups stay */
+	ck_assert_int_eq(apply_one(root, "etc/x.conf", "v3\n", NULL, NULL), 0);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sets[0].id, 3);
+	journal_sets_free(sets, n);
+	free(root);
+}
+END_TEST
+
+START_TEST(list_has_expectations_and_pending)
+{
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	struct journal_set *sets;
+	size_t n;
+	const char *const argv[] = { "update-initramfs", "-u", "-k", "all", NULL };
+
+	ck_assert_int_eq(apply_one(root, "etc/modprobe.d/gpuvirt.conf", "blacklist nouveau\n", argv, &no_run), 0);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sets[0].id, 1);
+	ck_assert(!sets[0].interrupted);
+	ck_assert_int_eq(strlen(sets[0].when), 20);
+	ck_assert_ptr_nonnull(strstr(sets[0].summary, "write etc/modprobe.d/gpuvirt.conf"));
+	ck_assert_uint_eq(sets[0].n_expects, 1);
+	ck_assert_str_eq(sets[0].expects[0].kind, "module");
+	ck_assert_str_eq(sets[0].expects[0].key, "vfio_pci");
+	ck_assert_ptr_null(sets[0].expects[0].value);
+	ck_assert_uint_eq(sets[0].n_pending, 1);
+	ck_assert_str_eq(sets[0].pending[0], "update-initramfs -u -k all");
+	journal_sets_free(sets, n);
+	/* undo with no_run lists the command again */
+	buf_reset(&logbuf);
+	ck_assert_int_eq(journal_undo(root, &undo_no_run, &e), 0);
+	ck_assert_ptr_nonnull(strstr(logbuf.data, "update-initramfs -u -k all"));
+	free(root);
+}
+END_TEST
+
+START_TEST(journal_is_readable_text_beside_nothing)
+{
+	char *root = mkroot(), *m = NULL, cmd[512];
+	size_t n;
+
+	put(root, "etc/modprobe.d/other.conf", "options x y=1\n", 14);
+	ck_assert_int_eq(apply_one(root, "etc/modprobe.d/other.conf", "options x y=2\n", NULL, NULL), 0);
+	char *path = fsutil_join(root, JOURNAL_DIR "/journal/0001");
+	ck_assert_int_eq(fsutil_read_file(path, &m, &n), 0);
+	free(path);
+	ck_assert(strncmp(m, "gpuvirt-journal 1\nid 1\nstate applied\nwhen ", 42) == 0);
+	char sha_old[SHA256_HEX_SIZE], sha_new[SHA256_HEX_SIZE], want[512];
+	sha256_hex("options x y=1\n", 14, sha_old);
+	sha256_hex("options x y=2\n", 14, sha_new);
+	snprintf(want, sizeof(want),
+		 "file etc/modprobe.d/other.conf target=etc/modprobe.d/other.conf before=sha256:%s after=sha256:%s mode=0644\n",
+		 sha_old, sha_new);
+	ck_assert_msg(strstr(m, want), "%s", m);
+	ck_assert_ptr_nonnull(strstr(m, "expect module vfio_pci\nend\n"));
+	free(m);
+	/* backups live under var/lib/gpuvirt/backup, never beside the original */
+	ck_bytes(root, JOURNAL_DIR "/backup/0001/etc/modprobe.d/other.conf", "options x y=1\n", 14);
+	snprintf(cmd, sizeof(cmd), "test \"$(ls -A '%s/etc/modprobe.d')\" = other.conf", root);
+	ck_assert_int_eq(system(cmd), 0);
+	free(root);
+}
+END_TEST
+
+START_TEST(undo_refuses_hand_edits)
+{
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	struct journal_undo_opts force = { .force_hand_edits = true };
+
+	put(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet\n", 21);
+	ck_assert_int_eq(apply_one(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet iommu=pt\n", NULL, NULL), 0);
+	put(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet iommu=pt mine\n", 35);
+	buf_reset(&logbuf);
+	ck_assert_int_eq(journal_undo(root, NULL, &e), -EEXIST);
+	ck_assert_msg(strstr(e.msg, "etc/kernel/cmdline") && strstr(e.msg, "by hand"), "%s", e.msg);
+	ck_assert_ptr_nonnull(strstr(logbuf.data, "+root=/dev/sda1 quiet iommu=pt mine"));
+	ck_bytes(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet iommu=pt mine\n", 35);
+	ck_assert_int_eq(journal_undo(root, &force, &e), 0);
+	ck_bytes(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet\n", 21);
+	free(root);
+}
+END_TEST
+
+START_TEST(undo_with_no_journal)
+{
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	struct journal_set *sets = NULL;
+	size_t n = 7;
+
+	ck_assert_int_eq(journal_undo(root, NULL, &e), -ENOENT);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	journal_sets_free(sets, n);
+	free(root);
+}
+END_TEST
+
+START_TEST(field_encoding_round_trips)
+{
+	struct buf enc = BUF_INIT, dec = BUF_INIT;
+	const char s[] = "a b%c\n\x01\x7f\xc3\xa9";
+
+	journal_field_encode(&enc, s, sizeof(s) - 1, true);
+	ck_assert_str_eq(enc.data, "a%20b%25c%0A%01%7F\xc3\xa9");
+	ck_assert_int_eq(journal_field_decode(&dec, enc.data), 0);
+	ck_assert_uint_eq(dec.len, sizeof(s) - 1);
+	ck_assert_int_eq(memcmp(dec.data, s, dec.len), 0);
+	buf_reset(&dec);
+	ck_assert_int_eq(journal_field_decode(&dec, "%4"), -EINVAL);
+	buf_free(&enc);
+	buf_free(&dec);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("journal");
+	TCase *tc = tcase_create("journal");
+
+	tcase_add_test(tc, sha256_vectors);
+	tcase_add_test(tc, undo_restores_bytes_exactly);
+	tcase_add_test(tc, undo_twice_goes_back_two_sets);
+	tcase_add_test(tc, list_has_expectations_and_pending);
+	tcase_add_test(tc, journal_is_readable_text_beside_nothing);
+	tcase_add_test(tc, undo_refuses_hand_edits);
+	tcase_add_test(tc, undo_with_no_journal);
+	tcase_add_test(tc, field_encoding_round_trips);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

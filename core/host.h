@@ -35,7 +35,7 @@ struct host_mdev {
 struct host_device {
 	struct pciaddr addr;
 	char address[PCIADDR_STRLEN];   /* canonical text form */
-	char *syspath;                  /* /sys/devices/... */
+	char *syspath;                  /* "/sys/bus/pci/devices/ADDRESS" */
 	int vendor_id, device_id;       /* 0..0xffff, -1 unknown */
 	int subsys_vendor_id, subsys_device_id;
 	int32_t class_code;             /* 24 bits (0x030000), -1 unknown */
@@ -61,8 +61,9 @@ struct host_iommu_group {
 enum host_cpu_vendor { HOST_CPU_UNKNOWN, HOST_CPU_INTEL, HOST_CPU_AMD, HOST_CPU_OTHER };
 
 /* Scan the running host (as the process sees /sys and /proc). Returns 0 and
- * an owned snapshot, or -errno when nothing at all could be read (no
- * /sys/bus/pci). */
+ * an owned snapshot; an empty or unreadable /sys gives an empty snapshot and
+ * a log line, never an error. Negative errno is reserved for running out of
+ * resources. */
 int host_scan(struct host **ret, struct gv_error *err);
 
 /* The built-in sample host of `gpuvirt --demo`: the Ubuntu guide's AMD server

@@ -151,19 +151,21 @@ static void list_json(const struct host *h, const bool *sel, struct buf *b)
 	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
 }
 
+/*
+ * Two lines a device, so that a listing stays readable at 80 columns on a
+ * serial console: address, class, ids, driver and marks; then the name.
+ */
 static void human_device(const struct host *h, const struct host_device *d, int indent, struct buf *b)
 {
-	buf_printf(b, "%*s%s  %s [%04x]: %s %s [%04x:%04x]", indent, "", d->address, d->class_name,
-		   d->class_code < 0 ? 0 : d->class_code >> 8, d->vendor_name, d->device_name,
-		   d->vendor_id < 0 ? 0 : d->vendor_id, d->device_id < 0 ? 0 : d->device_id);
-	if (d->boot_vga == 1)
-		buf_puts(b, "  [boot GPU]");
-	buf_putc(b, '\n');
 	int pad = indent + 4;
-	buf_printf(b, "%*sdriver: %s", pad, "", d->driver ? d->driver : "(none)");
-	if (d->physfn)
-		buf_printf(b, "   VF of %s", d->physfn);
+
+	buf_printf(b, "%*s%s  %s [%04x] %04x:%04x  driver: %s", indent, "", d->address, d->class_name,
+		   d->class_code < 0 ? 0 : d->class_code >> 8, d->vendor_id < 0 ? 0 : d->vendor_id,
+		   d->device_id < 0 ? 0 : d->device_id, d->driver ? d->driver : "none");
+	if (d->physfn && d->iommu_group >= 0)
+		buf_printf(b, ", group %d", d->iommu_group);
 	buf_putc(b, '\n');
+	buf_printf(b, "%*s%s %s%s\n", pad, "", d->vendor_name, d->device_name, d->boot_vga == 1 ? "  [boot GPU]" : "");
 	if (host_device_is_display(d) && host_device_shares_group(h, d)) {
 		const struct host_iommu_group *g = host_find_group(h, d->iommu_group);
 		buf_printf(b, "%*scannot be passed alone: IOMMU group %d also holds", pad, "", d->iommu_group);
@@ -189,7 +191,8 @@ static void human_device(const struct host *h, const struct host_device *d, int 
 		buf_putc(b, '\n');
 	}
 	for (size_t j = 0; j < d->n_mdevs; j++)
-		buf_printf(b, "%*smdev %s (%s)\n", pad, "", d->mdevs[j].uuid, d->mdevs[j].type ? d->mdevs[j].type : "type unknown");
+		buf_printf(b, "%*smdev %s (%s)\n", pad, "", d->mdevs[j].uuid,
+			   d->mdevs[j].type ? d->mdevs[j].type : "type unknown");
 }
 
 static void human_with_vfs(const struct host *h, const struct host_device *d, const bool *sel, struct buf *b)
@@ -197,11 +200,8 @@ static void human_with_vfs(const struct host *h, const struct host_device *d, co
 	human_device(h, d, 2, b);
 	for (size_t j = 0; j < d->n_vfs; j++) {
 		const struct host_device *vf = host_find(h, d->vfs[j]);
-		if (vf && sel[vf - host_device(h, 0)]) {
+		if (vf && sel[vf - host_device(h, 0)])
 			human_device(h, vf, 6, b);
-			if (vf->iommu_group >= 0 && vf->iommu_group != d->iommu_group)
-				buf_printf(b, "%*sIOMMU group %d\n", 10, "", vf->iommu_group);
-		}
 	}
 }
 

@@ -452,7 +452,8 @@ static int set_ids(const char *root, int **ret_ids, size_t *ret_n)
 		ids[n++] = (int)id;
 	}
 	closedir(d);
-	qsort(ids, n, sizeof(int), cmp_int);
+	if (n)
+		qsort(ids, n, sizeof(int), cmp_int);
 	*ret_ids = ids;
 	*ret_n = n;
 	return 0;

@@ -552,10 +552,19 @@ static int process_command(struct scan *sc, struct token *w, size_t n, bool cond
 	} else if (cmd < n) {
 		if (word_is(sc, &w[cmd], ".") || word_is(sc, &w[cmd], "source") || word_is(sc, &w[cmd], "eval"))
 			return refuse(sc, w[cmd].start, "'.', 'source' or 'eval': gpuvirt cannot follow what it runs");
-		for (size_t j = cmd; j < n; j++)
-			if (mentions_var(sc, &w[j]))
+		/* Reading the variables ([ "$GRUB_CMDLINE_LINUX" = ... ]) changes
+		 * nothing; naming one to a builtin that sets or unsets it does. */
+		static const char *const setters[] = { "read", "unset", "getopts", "printf", "declare",
+						       "typeset", "let", "set", NULL };
+		bool setter = false;
+		for (size_t k = 0; setters[k]; k++)
+			setter = setter || word_is(sc, &w[cmd], setters[k]);
+		for (size_t j = cmd; j < n; j++) {
+			bool bare = var_of(sc->s + w[j].start, w[j].end - w[j].start) >= 0;
+			if (bare || (setter && mentions_var(sc, &w[j])))
 				return refuse(sc, w[j].start,
-					      "GRUB_CMDLINE_LINUX used by a command: gpuvirt cannot evaluate it");
+					      "GRUB_CMDLINE_LINUX given to a command that may change it: gpuvirt cannot evaluate it");
+		}
 	}
 
 	for (size_t j = idx; j < n; j++) {

@@ -93,7 +93,13 @@ void header_draw(struct tui *t, const struct layout_rect *r)
 	if (!t->is_root && !t->demo)
 		x = seg(r->y, x, end, warn, "  read-only");
 	if (strcmp(t->root, "/")) {
-		snprintf(buf, sizeof(buf), "  root %s", t->root);
+		/* the end of a long root says more than its start */
+		int room = end - x - 1 - (int)strlen("  root ");
+		size_t len = strlen(t->root);
+		if (room > 8 && len > (size_t)room)
+			snprintf(buf, sizeof(buf), "  root ...%s", t->root + len - (size_t)room + 3);
+		else
+			snprintf(buf, sizeof(buf), "  root %s", t->root);
 		x = seg(r->y, x, end, a, buf);
 	}
 	(void)x;

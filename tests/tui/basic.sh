@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The full-screen program on the Ubuntu V100 host, at 80x24 on a vt100 and
+# on an xterm-256color: first screen, tree, details, help, Tab, wizard,
+# resize below and back above 80x24, quit with the terminal restored.
+. "$(dirname "$0")/lib-tmux.bash"
+
+host ubuntu-v100
+
+for term in vt100 xterm-256color; do
+	t=$term
+	tui_start "$term" || { fail "$t: starts"; continue; }
+	pass "$t: starts"
+
+	# header: host facts
+	ok "$t: header names the CPU and the IOMMU" bash -c '[[ "$0" == *"CPU AMD (svm)"*"IOMMU on (9 groups)"* ]]' "$(row 0)"
+	ok "$t: header names the root (its end)" bash -c '[[ "$0" == *"root ..."*"${1: -20}" ]]' "$(row 0 | sed 's/ *$//')" "$ROOT"
+
+	# tree: GPU groups first, driver on every device row, marks
+	ok "$t: a GPU group comes first" bash -c '[[ "$0" == *"IOMMU group 1 "*"GPU"* ]]' "$(row 2)"
+	ok "$t: then the V100's group" bash -c '[[ "$0" == *"IOMMU group 66"*"GPU"* ]]' "$(row 6)"
+	ok "$t: the V100 row shows nouveau" bash -c '[[ "$0" == *"41:00.0 NVIDIA Tesla V100"*"nouveau"* ]]' "$(row 7 | cut -c1-44)"
+	ok "$t: the boot GPU is marked boot" bash -c '[[ "$0" == *"02:00.0 ASPEED"*"boot"*"ast" ]]' "$(row 5 | cut -c1-44 | sed 's/ *$//')"
+	ok "$t: group sharers are marked shared" bash -c '[[ "$0" == *"01:00.0"*"shared"*"no driver" ]]' "$(row 4 | cut -c1-44 | sed 's/ *$//')"
+	bad=$(screen | sed -n '3,18p' | cut -c1-44 | sed 's/ *$//' |
+		grep -E '^ +[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] ' | grep -Ev ' (pcieport|no driver|ast|nouveau|igb)$' || true)
+	ok "$t: every device row names its driver" test -z "$bad"
+	[ -z "$bad" ] || echo "rows without a driver: $bad"
+
+	# details follow the cursor
+	ok "$t: details of the first group" on_screen "Members   3 functions"
+	keys j j j j j
+	ok "$t: details of 41:00.0" wait_for "0000:41:00.0"
+	ok "$t: details list the vGPU types" wait_for "nvidia-300 GRID V100-8C"
+	ok "$t: details name the driver" on_screen "Driver    nouveau"
+	keys k k
+	ok "$t: details of the boot GPU" wait_for "Boot GPU  yes"
+	ok "$t: the boot GPU's warning" on_screen "blanks the console"
+
+	# help, and any key closes it
+	keys '?'
+	ok "$t: ? opens the help" wait_for "quit (Ctrl-C too)"
+	keys x
+	ok "$t: a key closes the help" wait_gone "quit (Ctrl-C too)"
+
+	# Tab moves the focus to the details, then the log, then back
+	keys Tab
+	ok "$t: Tab focuses the details" wait_for "> Details"
+	keys Tab
+	ok "$t: Tab focuses the log" wait_for "> Log"
+	keys Tab
+	ok "$t: Tab comes back to the tree" wait_for "> Devices"
+
+	# the wizard: steps, statuses, letters
+	keys w
+	ok "$t: w shows the wizard's steps" wait_for "> Steps"
+	for s in "Firmware checks" "Kernel command line" "Drivers & vfio" "SR-IOV VFs" "Mediated devices" \
+		"Assign to a VM" "Apply & verify"; do
+		ok "$t: step '$s' is listed" on_screen "$s"
+	done
+	ok "$t: missing steps say so" on_screen "not available in this version"
+	ok "$t: firmware step has a status" on_screen "pass, "
+	keys c
+	ok "$t: c opens Kernel command line" wait_for "Not available in this version."
+	keys a
+	ok "$t: a opens Apply & verify" wait_for "p  preview, then y applies"
+	keys w
+	ok "$t: w goes back to the devices" wait_for "> Devices"
+
+	# resize below 80x24 and back
+	tm resize-window -x 70 -y 20
+	ok "$t: below 80x24 says too small" wait_for "terminal too small (need 80x24)"
+	tm resize-window -x 80 -y 24
+	ok "$t: back at 80x24 the panes return" wait_gone "terminal too small"
+	ok "$t: the tree is back" wait_for "IOMMU group 66"
+	tm resize-window -x 132 -y 43
+	ok "$t: a larger terminal uses the room" wait_for "Tesla V100 PCIe 16GB"
+	ok "$t: the status line moves to the last row" bash -c '[[ "$0" == *"q quit"* ]]' "$(row 42)"
+	tm resize-window -x 80 -y 24
+	wait_for "q quit" >/dev/null
+
+	# quit: status 0, terminal restored
+	keys q
+	ok "$t: q exits with status 0" test "$(wait_exit)" = 0
+	ok "$t: the terminal is restored" terminal_restored
+done
+
+# Ctrl-C quits too, and restores the terminal
+tui_start vt100
+keys C-c
+st=$(wait_exit)
+ok "Ctrl-C exits (status 130)" test "$st" = 130
+ok "Ctrl-C restores the terminal" terminal_restored
+
+# Ctrl-C works inside a dialog too
+tui_start vt100
+keys '?'
+wait_for "quit (Ctrl-C too)" >/dev/null
+keys C-c
+ok "Ctrl-C exits from a dialog" test "$(wait_exit)" = 130

@@ -204,7 +204,8 @@ static int cmp_str(const void *a, const void *b)
  * the sorted ids) when the caller read them; may be NULL. */
 void host_finish(struct host *h, struct names *names)
 {
-	qsort(h->devices, h->n_devices, sizeof(*h->devices), cmp_device);
+	if (h->n_devices > 1)
+		qsort(h->devices, h->n_devices, sizeof(*h->devices), cmp_device);
 
 	for (size_t i = 0; i < h->n_devices; i++) {
 		struct host_device *d = &h->devices[i];
@@ -233,7 +234,8 @@ void host_finish(struct host *h, struct names *names)
 	for (size_t i = 0; i < h->n_devices; i++)
 		if (h->devices[i].iommu_group >= 0)
 			ids[n_ids++] = h->devices[i].iommu_group;
-	qsort(ids, n_ids, sizeof(int), cmp_int);
+	if (n_ids > 1)
+		qsort(ids, n_ids, sizeof(int), cmp_int);
 	h->groups = xcalloc(n_ids, sizeof(*h->groups));
 	h->n_groups = 0;
 	for (size_t i = 0; i < n_ids; i++)

@@ -10,6 +10,8 @@ export GV_SRCDIR=$PWD GV_BUILD=$PWD/$BUILD
 if [ -z "${GV_FIXTURES:-}" ]; then
 	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
 		GV_FIXTURES=$(mktemp -d /dev/shm/gpuvirt-fixtures.XXXXXX)
+		# tests that drop root ("not root: ...") still read the test beds
+		chmod 755 "$GV_FIXTURES"
 		trap 'rm -rf "$GV_FIXTURES"' EXIT
 	else
 		GV_FIXTURES=$PWD/$BUILD/fixtures

@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/boot.h"
 #include "core/buf.h"
+#include "core/grub.h"
 #include "core/checks.h"
 #include "core/journal.h"
 #include "core/lint.h"
@@ -588,7 +590,7 @@ static long long parse_when(const char *when)
 static char *cmdline_files_with(const char *root, const char *arg)
 {
 	static const char *const files[] = {
-		"etc/default/grub.d/gpuvirt.cfg", "etc/kernel/cmdline", "etc/default/grub",
+		GRUB_DROPIN, "etc/kernel/cmdline", "etc/default/grub",
 	};
 	struct buf b = BUF_INIT;
 
@@ -612,15 +614,6 @@ static char *cmdline_files_with(const char *root, const char *arg)
 	return buf_steal(&b);
 }
 
-static bool root_has(const char *root, const char *rel)
-{
-	char *p = fmt("%s/%s", root, rel);
-	bool ok = access(p, F_OK) == 0;
-
-	free(p);
-	return ok;
-}
-
 static int verify_cmdline(struct checks *c, const struct firmware *fw, const char *root,
 			  const struct journal_set *s, const char *arg, bool pending, const char *ref)
 {
@@ -632,15 +625,30 @@ static int verify_cmdline(struct checks *c, const struct firmware *fw, const cha
 			       fmt("/proc/cmdline: cannot read"), NULL);
 
 	char *files = cmdline_files_with(root, arg);
-	char *fix;
-	if (pending)
+	char *fix = NULL;
+	struct boot_detection *bd = NULL;
+
+	if (pending) {
 		fix = fmt("reboot: change set %d was applied after this boot", s->id);
-	else if (*files && strstr(files, "grub") && root_has(root, "etc/kernel/proxmox-boot-uuids"))
-		fix = fmt("this host boots with proxmox-boot-tool (etc/kernel/proxmox-boot-uuids), which reads etc/kernel/cmdline, not %s: put the argument there and run proxmox-boot-tool refresh",
-			  files);
-	else
-		fix = fmt("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the pending regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
+	} else if (boot_detect(root, &bd, NULL) == 0 && boot_detection_loader(bd) != BOOT_AUTO) {
+		/* Name the boot loader this root really uses: editing GRUB on a
+		 * systemd-boot Proxmox host is the mistake people report most. */
+		enum boot_loader bl = boot_detection_loader(bd);
+		const char *file = boot_detection_cmdline_file(bd, bl);
+		const char *regen = boot_detection_regen(bd, bl);
+
+		if (*files && file && !strstr(files, file))
+			fix = fmt("this host boots with %s, which reads %s, not %s: gpuvirt undo, then apply the change again",
+				  boot_loader_name(bl), file, files);
+		else
+			fix = fmt("reboot; if it is still missing the bootloader did not read the file we wrote: %s (%s boots this host: run %s, then reboot)",
+				  *files ? files : file ? file : "none holds it", boot_loader_name(bl),
+				  regen ? regen : "its regeneration command");
+	}
+	if (!fix)
+		fix = fmt("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
 			  *files ? files : "no command-line file under the root holds it");
+	boot_detection_free(bd);
 	free(files);
 	return add_own(c, VF, "verify-cmdline", pending ? CHECKS_WARN : CHECKS_FAIL,
 		       fmt("%s is not on the running command line", arg),

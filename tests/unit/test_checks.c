@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/checks.h"
 #include "core/firmware.h"
+#include "core/grub.h"
 #include "core/host.h"
 #include "core/plan.h"
 #include "tests/unit/testbed.h"
@@ -274,7 +276,7 @@ static void apply_expectations(const char *root)
 	struct plan_apply_opts opts = { .no_run = true };
 
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(plan_write_file(p, "etc/default/grub.d/gpuvirt.cfg", cfg, strlen(cfg), 0644,
+	ck_assert_int_eq(plan_write_file(p, GRUB_DROPIN, cfg, strlen(cfg), 0644,
 					 "turn the IOMMU on"), 0);
 	ck_assert_int_eq(plan_expect(p, "cmdline", "intel_iommu=on", NULL), 0);
 	ck_assert_int_eq(plan_expect(p, "cmdline", "quiet", NULL), 0);
@@ -327,7 +329,8 @@ START_TEST(verify_after_apply)
 	backdate(saved);
 	run_with_root(saved);
 	expect("verify-cmdline", CHECKS_FAIL, "no intel_iommu=on",
-	       "reboot; if it is still missing the bootloader did not read the file we wrote: etc/default/grub.d/gpuvirt.cfg");
+	       "reboot; if it is still missing the bootloader did not read the file we wrote: " GRUB_DROPIN);
+	ck_assert_msg(strstr(get("verify-cmdline")->fix, "grub boots this host: run grub"), "%s", get("verify-cmdline")->fix);
 	ck_assert_uint_eq(count("verify-module", CHECKS_FAIL), 1);     /* vfio_pci */
 	ck_assert_uint_eq(count("verify-module", CHECKS_PASS), 1);     /* kvm_intel */
 	ck_assert(strstr(get("verify-module")->title, "vfio_pci"));
@@ -339,6 +342,32 @@ START_TEST(verify_after_apply)
 	expect("verify-pending", CHECKS_WARN, NULL, NULL);
 	ck_assert(checks_any_fail(checks));
 	ck_assert(checks_verification_pending(checks));
+	done();
+}
+END_TEST
+
+/* GRUB edited on a host that boots with proxmox-boot-tool: the fix says so. */
+START_TEST(verify_wrong_bootloader)
+{
+	const char *root = run("check-kernel-off");
+	char saved[4096], path[4200];
+	FILE *f;
+
+	snprintf(saved, sizeof(saved), "%s", root);
+	snprintf(path, sizeof(path), "%s/etc/kernel", saved);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc/kernel/cmdline", saved);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("root=ZFS=rpool/ROOT/pve-1 boot=zfs quiet\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/etc/kernel/proxmox-boot-uuids", saved);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("AD4C-36C9\n", f);
+	fclose(f);
+	apply_expectations(saved);
+	backdate(saved);
+	run_with_root(saved);
+	expect("verify-cmdline", CHECKS_FAIL, "no intel_iommu=on", "this host boots with proxmox-boot-tool, which reads etc/kernel/cmdline, not " GRUB_DROPIN);
 	done();
 }
 END_TEST
@@ -410,6 +439,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, json_document);
 	tcase_add_test(tc, firmware_facts);
 	tcase_add_test(tc, verify_after_apply);
+	tcase_add_test(tc, verify_wrong_bootloader);
 	tcase_add_test(tc, verify_in_effect);
 	tcase_add_test(tc, verify_numvfs);
 	suite_add_tcase(s, tc);

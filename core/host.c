@@ -69,9 +69,10 @@ static int read_attr(int dirfd, const char *name, char *buf, size_t size)
 	return (int)n;
 }
 
-/* Parse a hex attribute ("0x10de" or "10de"); -1 with a log line when the
- * file is missing, unreadable or not a number. */
-static long read_hex(int dirfd, const char *addr, const char *name, bool quiet_if_missing)
+/* Parse a numeric attribute in BASE (16 takes "0x10de" or "10de"); -1 with
+ * one log line when the file is missing (unless QUIET_IF_MISSING), unreadable
+ * or not a number. */
+static long read_num(int dirfd, const char *ctx, const char *name, int base, bool quiet_if_missing)
 {
 	char buf[64], *end;
 	long v;
@@ -79,36 +80,26 @@ static long read_hex(int dirfd, const char *addr, const char *name, bool quiet_i
 
 	if (r < 0) {
 		if (!(quiet_if_missing && r == -ENOENT))
-			gv_log(GV_LOG_WARN, "%s: %s: %s", addr, name, strerror(-r));
+			gv_log(GV_LOG_WARN, "%s: %s: %s", ctx, name, strerror(-r));
 		return -1;
 	}
 	errno = 0;
-	v = strtol(buf, &end, 16);
+	v = strtol(buf, &end, base);
 	if (errno || end == buf || *end || v < 0) {
-		gv_log(GV_LOG_WARN, "%s: %s: not a hex number: '%.32s'", addr, name, buf);
+		gv_log(GV_LOG_WARN, "%s: %s: not a%s number: '%.32s'", ctx, name, base == 16 ? " hex" : "", buf);
 		return -1;
 	}
 	return v;
 }
 
-static long read_dec(int dirfd, const char *addr, const char *name, bool quiet_if_missing)
+static long read_hex(int dirfd, const char *ctx, const char *name, bool quiet_if_missing)
 {
-	char buf[64], *end;
-	long v;
-	int r = read_attr(dirfd, name, buf, sizeof(buf));
+	return read_num(dirfd, ctx, name, 16, quiet_if_missing);
+}
 
-	if (r < 0) {
-		if (!(quiet_if_missing && r == -ENOENT))
-			gv_log(GV_LOG_WARN, "%s: %s: %s", addr, name, strerror(-r));
-		return -1;
-	}
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || *end || v < 0) {
-		gv_log(GV_LOG_WARN, "%s: %s: not a number: '%.32s'", addr, name, buf);
-		return -1;
-	}
-	return v;
+static long read_dec(int dirfd, const char *ctx, const char *name, bool quiet_if_missing)
+{
+	return read_num(dirfd, ctx, name, 10, quiet_if_missing);
 }
 
 /* Basename of a symlink's target, or NULL when there is no link. */

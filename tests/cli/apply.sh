@@ -140,6 +140,10 @@ fi
 
 # --- not root, root is /: one line, exit 1, before anything is read ----------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
+	# The run's test beds may sit in a private directory: give the
+	# unprivileged user its own readable copy.
+	cp -a "$UMOCKDEV_DIR" "$TMPROOT/testbed"
+	export UMOCKDEV_DIR=$TMPROOT/testbed
 	chmod -R a+rX "$TMPROOT"
 	for cmd in "apply --vfio 01:00.0 --yes --no-run" "undo --yes --no-run"; do
 		setpriv --reuid=65534 --regid=65534 --clear-groups env UMOCKDEV_DIR="$UMOCKDEV_DIR" \

@@ -142,6 +142,10 @@ ok "usage: stray word" [ "$RC" -eq 2 ]
 
 # --- plan works for anyone ---------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
+	# The run's test beds may sit in a private directory: give the
+	# unprivileged user its own readable copy.
+	cp -a "$UMOCKDEV_DIR" "$TMPROOT/testbed"
+	export UMOCKDEV_DIR=$TMPROOT/testbed
 	chmod -R a+rX "$TMPROOT"
 	OUT=$TMPROOT/out
 	setpriv --reuid=65534 --regid=65534 --clear-groups env UMOCKDEV_DIR="$UMOCKDEV_DIR" \

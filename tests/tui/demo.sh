@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# gpuvirt --demo: the wizard on the built-in sample host, changes only to a
+# scratch root that goes away at exit. It runs inside an empty test bed (no
+# PCI device at all) to show that the host comes from memory, and that
+# nothing of the machine is read.
+. "$(dirname "$0")/lib-tmux.bash"
+
+bed=$TMPROOT/empty-bed
+mkdir -p "$bed/sys" "$TMPROOT/tmp"
+echo "gpuvirt test bed: empty" > "$bed/sys/.gpuvirt-testbed"
+export UMOCKDEV_DIR=$bed
+ROOT=/
+TUI_ENV="TMPDIR=$TMPROOT/tmp"
+
+tui_start vt100 --demo || { fail "demo starts"; exit 1; }
+pass "demo starts without a GPU"
+ok "demo: the header says DEMO" bash -c '[[ "$0" == *"DEMO"* ]]' "$(row 0)"
+ok "demo: it opens on the wizard" on_screen "> Steps"
+ok "demo: the firmware step says there is nothing to read" on_screen "sample host: nothing to read"
+scratch=$(ls -d "$TMPROOT"/tmp/gpuvirt-demo.* 2> /dev/null | head -1)
+ok "demo: a scratch root exists" test -d "$scratch"
+ok "demo: the header names the scratch root" bash -c '[[ "$0" == *"root "*"${1: -12}" ]]' "$(row 0 | sed 's/ *$//')" "$scratch"
+keys a
+ok "demo: Apply works on the scratch root" wait_for "(scratch copy)"
+keys p
+ok "demo: nothing drafted, nothing to apply" wait_for "No step has drafted a change yet"
+keys x
+keys w
+ok "demo: the sample host's V100" wait_for "41:00.0 NVIDIA Tesla V100"
+ok "demo: with nouveau" bash -c 'grep "41:00.0" <<< "$0" | grep -q nouveau' "$(screen)"
+ok "demo: and its boot GPU" bash -c 'grep "02:00.0" <<< "$0" | grep -q boot' "$(screen)"
+keys r
+ok "demo: r says the sample host does not change" wait_for "the sample host does not change"
+keys q
+ok "demo: q exits with status 0" test "$(wait_exit)" = 0
+ok "demo: the scratch root is gone" test ! -e "$scratch"

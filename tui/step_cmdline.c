@@ -332,36 +332,6 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 		}
 	}
 	y++;
-	snprintf(line, sizeof(line), "Running:   %s", host_cmdline(t->host) ? host_cmdline(t->host) : "(unknown)");
-	TEXT(UI_NORMAL, line);
-	if (st.configured)
-		snprintf(line, sizeof(line), "Next boot: %s", st.configured);
-	else
-		snprintf(line, sizeof(line), "Next boot: unknown (%s)", st.cfg_error);
-	TEXT(st.configured ? UI_NORMAL : UI_DIM, line);
-	if (st.pending && !cmdline_diff_empty(st.pending)) {
-		size_t len = (size_t)snprintf(line, sizeof(line), "Reboot pending:");
-		for (size_t i = 0; i < st.pending->n_missing && len < sizeof(line); i++)
-			len += (size_t)snprintf(line + len, sizeof(line) - len, " +%s", st.pending->missing[i]);
-		for (size_t i = 0; i < st.pending->n_extra && len < sizeof(line); i++)
-			len += (size_t)snprintf(line + len, sizeof(line) - len, " -%s", st.pending->extra[i]);
-		TEXT(UI_LOG_WARN, line);
-	} else if (st.pending) {
-		TEXT(UI_DIM, "No reboot pending: the running kernel has the configured line.");
-	}
-	for (size_t i = 0; i < st.n_lint_cfg; i++) {
-		snprintf(line, sizeof(line), "%s (next boot): %s", st.lint_cfg[i].status == CMDLINE_LINT_FAIL ?
-			 "FAIL" : "WARN", st.lint_cfg[i].message);
-		TEXT(st.lint_cfg[i].status == CMDLINE_LINT_FAIL ? UI_ERROR : UI_LOG_WARN, line);
-	}
-	for (size_t i = 0; i < st.n_lint_run; i++) {
-		if (in_cfg_lint(&st.lint_run[i]))
-			continue;
-		snprintf(line, sizeof(line), "%s (running): %s", st.lint_run[i].status == CMDLINE_LINT_FAIL ?
-			 "FAIL" : "WARN", st.lint_run[i].message);
-		TEXT(st.lint_run[i].status == CMDLINE_LINT_FAIL ? UI_ERROR : UI_LOG_WARN, line);
-	}
-	y++;
 	TEXT(UI_LABEL, "Arguments to add (letter switches):");
 	for (int k = 0; k < N_TOGGLES; k++) {
 		const char *const *a = toggle_args(t, (enum toggle)k);
@@ -378,9 +348,46 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 	}
 	if (!toggle_args(t, T_IOMMU))
 		TEXT(UI_DIM, "IOMMU: the CPU vendor is unknown, so no IOMMU arguments are proposed.");
-	y++;
-	TEXT(UI_LABEL, "b  choose the boot loader");
 	TEXT(UI_LABEL, "p  preview this step, then y applies");
+	if (st.det && boot_detection_n_candidates(st.det) > 1)
+		TEXT(UI_LABEL, "b  choose the boot loader");
+	y++;
+	snprintf(line, sizeof(line), "Running:   %s", host_cmdline(t->host) ? host_cmdline(t->host) : "(unknown)");
+	TEXT(UI_NORMAL, line);
+	if (st.configured)
+		snprintf(line, sizeof(line), "Next boot: %s", st.configured);
+	else
+		snprintf(line, sizeof(line), "Next boot: unknown (%s)", st.cfg_error);
+	TEXT(st.configured ? UI_NORMAL : UI_DIM, line);
+	if (st.pending && !cmdline_diff_empty(st.pending)) {
+		TEXT(UI_LOG_WARN, "Reboot pending: the lines differ.");
+		if (st.pending->n_missing) {
+			size_t len = (size_t)snprintf(line, sizeof(line), "  next boot adds:");
+			for (size_t i = 0; i < st.pending->n_missing && len < sizeof(line); i++)
+				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", st.pending->missing[i]);
+			TEXT(UI_LOG_WARN, line);
+		}
+		if (st.pending->n_extra) {
+			size_t len = (size_t)snprintf(line, sizeof(line), "  next boot drops:");
+			for (size_t i = 0; i < st.pending->n_extra && len < sizeof(line); i++)
+				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", st.pending->extra[i]);
+			TEXT(UI_LOG_WARN, line);
+		}
+	} else if (st.pending) {
+		TEXT(UI_DIM, "No reboot pending: the running kernel has the configured line.");
+	}
+	for (size_t i = 0; i < st.n_lint_cfg; i++) {
+		snprintf(line, sizeof(line), "%s (next boot): %s", st.lint_cfg[i].status == CMDLINE_LINT_FAIL ?
+			 "FAIL" : "WARN", st.lint_cfg[i].message);
+		TEXT(st.lint_cfg[i].status == CMDLINE_LINT_FAIL ? UI_ERROR : UI_LOG_WARN, line);
+	}
+	for (size_t i = 0; i < st.n_lint_run; i++) {
+		if (in_cfg_lint(&st.lint_run[i]))
+			continue;
+		snprintf(line, sizeof(line), "%s (running): %s", st.lint_run[i].status == CMDLINE_LINT_FAIL ?
+			 "FAIL" : "WARN", st.lint_run[i].message);
+		TEXT(st.lint_run[i].status == CMDLINE_LINT_FAIL ? UI_ERROR : UI_LOG_WARN, line);
+	}
 	t->right_lines = y;
 #undef TEXT
 }

@@ -25,6 +25,7 @@ struct dlines {
 	struct dline *v;
 	size_t n, cap;
 	int width;        /* columns for the text after the label */
+	char title[64];   /* what the title row names: an address, a group */
 };
 
 static void push_line(struct dlines *L, const char *label, const char *text, size_t len,
@@ -80,6 +81,21 @@ static void add(struct dlines *L, const char *label, enum theme_element style, c
 	} while (*p);
 }
 
+/* One line cut at the pane's edge: lists read better uncut-but-short than
+ * wrapped, and a move of the cursor then rewrites fewer rows. */
+static void add_cut(struct dlines *L, enum theme_element style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_cut(struct dlines *L, enum theme_element style, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	push_line(L, "", buf, strlen(buf), style);
+}
+
 static void blank(struct dlines *L)
 {
 	push_line(L, NULL, "", 0, UI_NORMAL);
@@ -117,8 +133,7 @@ static void group_members(struct dlines *L, const struct tui *t, int id, const s
 		if (m == self)
 			continue;
 		tree_device_label(m, label, sizeof(label));
-		add(L, "", UI_NORMAL, "%s %s (%s)", tree_short_address(m), label,
-		    m->driver ? m->driver : "no driver");
+		add_cut(L, UI_NORMAL, "%s %s %s", tree_short_address(m), m->driver ? m->driver : "-", label);
 	}
 }
 
@@ -127,8 +142,7 @@ static void describe_group(struct dlines *L, const struct tui *t, const struct t
 	const struct host_iommu_group *g;
 
 	if (row->group == TREE_NO_GROUP) {
-		add(L, NULL, UI_TITLE_ACTIVE, "Devices without an IOMMU group");
-		blank(L);
+		snprintf(L->title, sizeof(L->title), "no IOMMU group");
 		if (!host_n_groups(t->host))
 			add(L, NULL, UI_ERROR, "The IOMMU is off: no device can be passed to a VM. "
 			    "Turn on VT-d / AMD-Vi in the firmware and the IOMMU on the kernel command line.");
@@ -137,8 +151,7 @@ static void describe_group(struct dlines *L, const struct tui *t, const struct t
 		return;
 	}
 	g = host_find_group(t->host, row->group);
-	add(L, NULL, UI_TITLE_ACTIVE, "IOMMU group %d", row->group);
-	blank(L);
+	snprintf(L->title, sizeof(L->title), "IOMMU group %d", row->group);
 	if (!g)
 		return;
 	add(L, "Type", UI_NORMAL, "%s%s", g->type ? g->type : "unknown",
@@ -148,7 +161,7 @@ static void describe_group(struct dlines *L, const struct tui *t, const struct t
 		const struct host_device *m = g->devices[i];
 		char label[160];
 		tree_device_label(m, label, sizeof(label));
-		add(L, "", UI_NORMAL, "%s %s (%s)", tree_short_address(m), label, m->driver ? m->driver : "no driver");
+		add_cut(L, UI_NORMAL, "%s %s %s", tree_short_address(m), m->driver ? m->driver : "-", label);
 	}
 	blank(L);
 	add(L, NULL, UI_DIM, "A VM gets a whole group: every endpoint in it goes to the VM together "
@@ -157,24 +170,22 @@ static void describe_group(struct dlines *L, const struct tui *t, const struct t
 
 static void describe_device(struct dlines *L, const struct tui *t, const struct host_device *d)
 {
-	char label[160];
-
-	tree_device_label(d, label, sizeof(label));
-	add(L, NULL, UI_TITLE_ACTIVE, "%s", d->address);
-	add(L, NULL, UI_NORMAL, "%s", label);
-	blank(L);
+	snprintf(L->title, sizeof(L->title), "%s", d->address);
 	add(L, "Vendor", UI_NORMAL, "%s", d->vendor_name);
 	add(L, "Device", UI_NORMAL, "%s", d->device_name);
 	if (d->vendor_id >= 0 && d->device_id >= 0)
-		add(L, "IDs", UI_NORMAL, "%04x:%04x sub %04x:%04x", d->vendor_id, d->device_id,
-		    d->subsys_vendor_id < 0 ? 0 : d->subsys_vendor_id,
-		    d->subsys_device_id < 0 ? 0 : d->subsys_device_id);
+		add(L, "IDs", UI_NORMAL, d->subsys_vendor_id > 0 ? "%04x:%04x sub %04x:%04x" : "%04x:%04x",
+		    d->vendor_id, d->device_id, d->subsys_vendor_id, d->subsys_device_id);
 	add(L, "Class", UI_NORMAL, "%s (%06x)", class_name(d->class_code), d->class_code < 0 ? 0 : d->class_code);
 	add(L, "Driver", d->driver ? UI_DRIVER : UI_DRIVER_NONE, "%s", d->driver ? d->driver : "none bound");
 	if (d->iommu_group >= 0) {
 		const struct host_iommu_group *g = host_find_group(t->host, d->iommu_group);
-		add(L, "Group", UI_NORMAL, "%d%s%s%s", d->iommu_group, g && g->type ? " (" : "",
-		    g && g->type ? g->type : "", g && g->type ? ")" : "");
+		bool shared = host_device_shares_group(t->host, d);
+		add(L, "Group", shared ? UI_MARK_SHARED : UI_NORMAL, "%d%s%s%s%s", d->iommu_group,
+		    g && g->type ? " (" : "", g && g->type ? g->type : "", g && g->type ? ")" : "",
+		    shared ? ", shared: goes to a VM only with" : "");
+		if (shared)
+			group_members(L, t, d->iommu_group, d);
 	} else {
 		add(L, "Group", UI_ERROR, "none (IOMMU off?)");
 	}
@@ -186,17 +197,9 @@ static void describe_device(struct dlines *L, const struct tui *t, const struct 
 	if (d->physfn)
 		add(L, "VF of", UI_NORMAL, "%s", d->physfn);
 
-	if (d->boot_vga == 1) {
-		blank(L);
-		add(L, NULL, UI_MARK_BOOT, "boot: the firmware and the host console use this GPU. "
-		    "Giving it to a VM blanks the console.");
-	}
-	if (host_device_shares_group(t->host, d)) {
-		blank(L);
-		add(L, NULL, UI_MARK_SHARED, "shared: group %d also holds functions of other slots; "
-		    "they can only go to a VM together:", d->iommu_group);
-		group_members(L, t, d->iommu_group, d);
-	}
+	if (d->boot_vga == 1)
+		add(L, NULL, UI_MARK_BOOT, "boot: the host console runs on this GPU; a VM "
+		    "given it blanks the console.");
 	if (d->n_mdev_types) {
 		blank(L);
 		add(L, NULL, UI_LABEL, "Mediated device types");
@@ -229,9 +232,8 @@ static void describe_mdev(struct dlines *L, const struct tui *t, const struct tr
 	for (size_t i = 0; i < row->dev->n_mdev_types; i++)
 		if (row->mdev->type && !strcmp(row->dev->mdev_types[i].id, row->mdev->type))
 			mt = &row->dev->mdev_types[i];
-	add(L, NULL, UI_TITLE_ACTIVE, "Mediated device");
-	add(L, NULL, UI_NORMAL, "%s", row->mdev->uuid);
-	blank(L);
+	snprintf(L->title, sizeof(L->title), "mdev");
+	add(L, "UUID", UI_NORMAL, "%s", row->mdev->uuid);
 	add(L, "Parent", UI_NORMAL, "%s", row->dev->address);
 	add(L, "Type", UI_NORMAL, "%s", row->mdev->type ? row->mdev->type : "unknown");
 	if (mt && mt->name)
@@ -249,7 +251,7 @@ void details_draw(struct tui *t, const struct layout_rect *r, bool focused)
 	const struct tree_row *row = tree_selected(t->tree);
 	attr_t normal = screen_attr(t, UI_NORMAL);
 	int visible = r->h - 1;
-	char title[64];
+	char title[96];
 
 	if (!row)
 		add(&L, NULL, UI_DIM, "Nothing selected.");
@@ -266,7 +268,7 @@ void details_draw(struct tui *t, const struct layout_rect *r, bool focused)
 	if (t->right_scroll < 0)
 		t->right_scroll = 0;
 
-	snprintf(title, sizeof(title), "%s Details", focused ? ">" : " ");
+	snprintf(title, sizeof(title), "%s Details  %s", focused ? ">" : " ", L.title);
 	screen_line(r->y, r->x, r->w, screen_attr(t, focused ? UI_TITLE_ACTIVE : UI_TITLE), title);
 	if (L.n > (size_t)visible) {
 		char pos[64];

@@ -40,7 +40,7 @@ static short map_color(short c, bool have_default, bool fg)
 	return have_default ? -1 : (fg ? COLOR_WHITE : COLOR_BLACK);
 }
 
-int screen_open(struct tui *t, const struct theme *th, bool want_color)
+int screen_open(struct tui *t, const struct theme *th, const struct theme *mono, bool want_color)
 {
 	t->scr = newterm(NULL, stdout, stdin);
 	if (!t->scr) {
@@ -59,6 +59,8 @@ int screen_open(struct tui *t, const struct theme *th, bool want_color)
 	curs_set(0);
 
 	t->color = want_color && has_colors() && theme_uses_color(th);
+	if (!t->color)
+		th = mono;
 	if (t->color) {
 		bool have_default;
 
@@ -134,7 +136,9 @@ int screen_line(int y, int x, int w, attr_t a, const char *s)
 {
 	int n = screen_text(y, x, w, a, s);
 
-	screen_blank(y, x + n, w - n, a);
+	/* Bold or dim blanks look like plain ones, but plain ones let curses
+	 * clear the rest of a row with one EL instead of rewriting it. */
+	screen_blank(y, x + n, w - n, a & ~(attr_t)(A_BOLD | A_DIM | A_ITALIC | A_BLINK));
 	return n;
 }
 

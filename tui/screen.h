@@ -86,9 +86,11 @@ void tui_rescan(struct tui *t, const char *why);
  * or NULL on a group row. For wizard steps that act on "this device". */
 const struct host_device *tui_selected_device(const struct tui *t);
 
-/* Curses set-up and tear-down. screen_open() returns -1 with a message on
- * stderr when the terminal cannot be driven. */
-int screen_open(struct tui *t, const struct theme *th, bool want_color);
+/* Curses set-up and tear-down. TH is used when colour is wanted and the
+ * terminal has it, MONO otherwise (a vt100 gets the mono theme's attributes,
+ * not the colour theme's minus its colours). screen_open() returns -1 with
+ * a message on stderr when the terminal cannot be driven. */
+int screen_open(struct tui *t, const struct theme *th, const struct theme *mono, bool want_color);
 void screen_close(struct tui *t);
 
 /* Attributes of a UI element (colour pair and attributes). */

@@ -435,7 +435,7 @@ static bool no_color_env(void)
 	return e && *e;
 }
 
-static int load_theme(const struct gv_globals *g, struct theme *th, bool *ret_color)
+static int load_theme(const struct gv_globals *g, struct theme *th, struct theme *mono, bool *ret_color)
 {
 	struct gv_error err = { 0 };
 	char *dir = exe_dir();
@@ -448,8 +448,12 @@ static int load_theme(const struct gv_globals *g, struct theme *th, bool *ret_co
 		if (r < 0)
 			goto out;
 	}
+	/* the theme for no colour at all: NO_COLOR, --no-color, a vt100 */
+	r = theme_load(mono, "mono", dir, &err);
+	if (r < 0)
+		goto out;
 	if (!color)
-		r = theme_load(th, "mono", dir, &err);
+		*th = *mono;
 	else if (!g->theme)
 		r = theme_load(th, "default", dir, &err);
 out:
@@ -465,7 +469,7 @@ out:
 int tui_run(const struct gv_globals *g)
 {
 	struct tui t = { .g = g, .root = g->root, .demo = g->demo, .ascii = g->ascii };
-	struct theme th;
+	struct theme th, mono;
 	struct gv_error err = { 0 };
 	struct udev *udev = NULL;
 	struct udev_monitor *mon = NULL;
@@ -476,7 +480,7 @@ int tui_run(const struct gv_globals *g)
 	setlocale(LC_ALL, "");
 	/* Everything that can fail with a message does so before the screen is
 	 * touched, so the message lands on a normal terminal. */
-	if (load_theme(g, &th, &color) < 0)
+	if (load_theme(g, &th, &mono, &color) < 0)
 		return 2;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "gpuvirt: the full-screen program needs a terminal; see 'gpuvirt --help' "
@@ -536,7 +540,7 @@ int tui_run(const struct gv_globals *g)
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
 
-	if (screen_open(&t, &th, color) < 0) {
+	if (screen_open(&t, &th, &mono, color) < 0) {
 		r = 2;
 		goto restore;
 	}

@@ -374,7 +374,7 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 			TEXT(UI_LOG_WARN, line);
 		}
 	} else if (st.pending) {
-		TEXT(UI_DIM, "No reboot pending: the running kernel has the configured line.");
+		TEXT(UI_DIM, "The running kernel has the configured line: no reboot needed.");
 	}
 	for (size_t i = 0; i < st.n_lint_cfg; i++) {
 		snprintf(line, sizeof(line), "%s (next boot): %s", st.lint_cfg[i].status == CMDLINE_LINT_FAIL ?

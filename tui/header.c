@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/boot.h"
 #include "tui/panes.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
@@ -26,9 +27,39 @@ struct header_facts {
  */
 static void header_hook_facts(const struct tui *t, struct header_facts *f)
 {
-	(void)t;
-	f->bootloader = NULL;
-	f->reboot_pending = false;
+	/* The header is drawn often and the facts cost file reads: work them
+	 * out once per snapshot. A rescan (udev, r, after apply or undo)
+	 * allocates the new snapshot while the old one still lives, so its
+	 * address differs, and it marks the header dirty. */
+	static const struct host *seen;
+	static const char *seen_root;
+	static const char *loader;
+	static bool pending;
+
+	if (t->host != seen || t->root != seen_root) {
+		struct boot_detection *d = NULL;
+		struct cmdline_diff *diff = NULL;
+		struct gv_error err = { 0 };
+		const char *running = host_cmdline(t->host);
+
+		seen = t->host;
+		seen_root = t->root;
+		loader = NULL;
+		pending = false;
+		if (boot_detect(t->root, &d, &err) == 0) {
+			if (boot_detection_ambiguous(d))
+				loader = "ambiguous";
+			else if (boot_detection_loader(d) != BOOT_AUTO)
+				loader = boot_loader_name(boot_detection_loader(d));
+		}
+		boot_detection_free(d);
+		/* never NULL: core/boot would read the real /proc/cmdline */
+		if (running && boot_cmdline_pending(t->root, running, &diff, &err) == 0)
+			pending = !cmdline_diff_empty(diff);
+		cmdline_diff_free(diff);
+	}
+	f->bootloader = loader;
+	f->reboot_pending = pending;
 }
 
 /* Append one "fact" segment; returns the new column. */

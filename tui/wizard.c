@@ -22,11 +22,11 @@ static const struct wizard_step steps[] = {
 	{ 'c', "Kernel command line",
 	  "Add the IOMMU parameters (intel_iommu=on iommu=pt ...) to the boot loader's "
 	  "command line, in the file this host's boot loader really reads.",
-	  NULL },
+	  &wizard_step_cmdline },
 	{ 'd', "Drivers & vfio",
 	  "Keep host drivers off the GPU and bind it (and its audio function) to vfio-pci "
 	  "at boot, by id or by address.",
-	  NULL },
+	  &wizard_step_drivers },
 	{ 's', "SR-IOV VFs",
 	  "Choose how many virtual functions a PF creates, now and at every boot.",
 	  NULL },

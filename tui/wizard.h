@@ -98,6 +98,8 @@ int wizard_apply_timeout_ms(struct tui *t);
 /* The steps with a real screen so far (tui/step_*.c). */
 extern const struct wizard_step_ops wizard_step_firmware;
 extern const struct wizard_step_ops wizard_step_apply;
+extern const struct wizard_step_ops wizard_step_cmdline;
+extern const struct wizard_step_ops wizard_step_drivers;
 
 /* For step screens: draw LINE at row *Y of R (wrapping at word boundaries)
  * in element E, advancing *Y; nothing below R. */

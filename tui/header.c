@@ -82,9 +82,13 @@ void header_draw(struct tui *t, const struct layout_rect *r)
 	const char *virt = NULL;
 	bool virt_ok = false;
 
+	/* At 80 columns every fact must still fit, warnings above all: drop the
+	 * version and the group count first. */
+	bool compact = r->w < 100;
+
 	header_hook_facts(t, &f);
 	screen_blank(r->y, r->x, r->w, a);
-	x = seg(r->y, x, end, a | A_BOLD, " gpuvirt " GV_VERSION);
+	x = seg(r->y, x, end, a | A_BOLD, compact ? " gpuvirt" : " gpuvirt " GV_VERSION);
 	if (t->demo)
 		x = seg(r->y, x, end, warn, "  DEMO");
 	switch (host_cpu_vendor(t->host)) {
@@ -110,7 +114,10 @@ void header_draw(struct tui *t, const struct layout_rect *r)
 		x = seg(r->y, x, end, virt_ok ? a : warn, buf);
 	}
 	if (host_n_groups(t->host)) {
-		snprintf(buf, sizeof(buf), "  IOMMU on (%zu groups)", host_n_groups(t->host));
+		if (compact)
+			snprintf(buf, sizeof(buf), "  IOMMU on");
+		else
+			snprintf(buf, sizeof(buf), "  IOMMU on (%zu groups)", host_n_groups(t->host));
 		x = seg(r->y, x, end, a, buf);
 	} else {
 		x = seg(r->y, x, end, warn, "  IOMMU off");

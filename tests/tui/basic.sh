@@ -12,7 +12,7 @@ for term in vt100 xterm-256color; do
 	pass "$t: starts"
 
 	# header: host facts
-	ok "$t: header names the CPU and the IOMMU" bash -c '[[ "$0" == *"CPU AMD (svm)"*"IOMMU on (9 groups)"* ]]' "$(row 0)"
+	ok "$t: header names the CPU and the IOMMU" bash -c '[[ "$0" == *"CPU AMD (svm)"*"IOMMU on"* ]]' "$(row 0)"
 	ok "$t: header names the root (its end)" bash -c '[[ "$0" == *"root ..."*"${1: -20}" ]]' "$(row 0 | sed 's/ *$//')" "$ROOT"
 
 	# tree: GPU groups first, driver on every device row, marks

@@ -97,7 +97,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 	TM_N=$((TM_N + 1)); TM_SOCK=gvtest-$$-$TM_N; TM_SOCKS+=("$TM_SOCK")
 	tm new-session -d -x 80 -y 24 "env TERM=vt100 UMOCKDEV_DIR=$UMOCKDEV_DIR GPUVIRT_EXPECT_TESTBED=1 \
 		setpriv --reuid=65534 --regid=65534 --clear-groups umockdev-wrapper $GPUVIRT; sleep 600"
-	if wait_for "gpuvirt 0.1"; then
+	if wait_for "  CPU "; then
 		ok "not root: the header says read-only" on_screen "read-only"
 		ok "not root: the log says applying needs root" on_screen "not root: reading only"
 		keys a

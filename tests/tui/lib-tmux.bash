@@ -30,7 +30,7 @@ tui_start() {
 		"env TERM=$term UMOCKDEV_DIR=$UMOCKDEV_DIR GPUVIRT_EXPECT_TESTBED=1 ${TUI_ENV:-} \
 		umockdev-wrapper $GPUVIRT --root $ROOT $*; echo \$? > $EXITFILE.tmp; \
 		stty -a > $EXITFILE.stty 2>&1; mv $EXITFILE.tmp $EXITFILE; sleep 600"
-	wait_for 'gpuvirt 0.1'
+	wait_for '  CPU '
 }
 
 screen() { tm capture-pane -p; }

@@ -610,9 +610,13 @@ static void lint_cmdline(struct lint *l, const char *where, const char *line)
 		if (!strcmp(f[i].id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
 			continue;
 		/* a module nobody knows on a host without a module index: the
-		 * kernel booted with it; say so, but it is no problem of ours */
-		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN)
-			st = CHECKS_INFO;
+		 * kernel booted with it; say so, but it is no problem of ours,
+		 * and removing a parameter we merely do not know is no fix */
+		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN) {
+			problem(l, f[i].id, CHECKS_INFO, fmt("%s", f[i].message),
+				fmt("%s: %s", where, *arg ? arg : line), NULL);
+			continue;
+		}
 		problem(l, f[i].id, st, fmt("%s", f[i].message), fmt("%s: %s", where, *arg ? arg : line),
 			cmdline_fix(f[i].id, arg));
 	}

@@ -197,12 +197,15 @@ START_TEST(command_lines)
 {
 	const char *root = empty_root();
 
-	put(root, "etc/kernel/cmdline", "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on 915.enable_guc=3 i915.max_vfs=7\n");
+	put(root, "etc/kernel/cmdline", "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on 915.enable_guc=3 i915.max_vfs=7 nvproxy.enable=1\n");
 	put(root, "etc/default/grub.d/x.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT amd_iommu=on\"\n");
 	put(root, "etc/default/grub", "# amd_iommu=on\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
 	lint("check-lint", root);
 	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, "etc/kernel/cmdline:1: 915.enable_guc=3"), 1);
 	ck_assert(strstr(find("cmdline-unknown-module", "915.enable_guc")->fix, "gpuvirt apply --cmdline-remove 915.enable_guc"));
+	/* a module gpuvirt does not know and cannot check: said, but nothing to fix */
+	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_INFO, "etc/kernel/cmdline:1: nvproxy.enable=1"), 1);
+	ck_assert_ptr_null(find("cmdline-unknown-module", "nvproxy.enable")->fix);
 	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, "etc/default/grub.d/x.cfg:1"), 1);
 	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, NULL), 1);    /* not the comment */
 	/* max_vfs=7 on a device with 7 is fine */

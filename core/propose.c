@@ -287,7 +287,7 @@ int propose_exit_status(int r)
 	case -EINVAL:
 	case -ENODEV:
 	case -EOPNOTSUPP:
-	case -ENOSYS:
+	case -E2BIG:
 		return 2;
 	default:
 		return 1;
@@ -711,7 +711,8 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 	struct propose_opts o = opts ? *opts : (struct propose_opts){ 0 };
 	struct ctx c = { .h = h, .root = root, .p = p, .err = err };
 	struct vfio_target *targets = NULL;
-	size_t n_targets = 0;
+	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0;
+	const char *const *iommu = NULL;
 	char *content = NULL;
 	int r = 0;
 
@@ -725,24 +726,35 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 		case CHANGE_VFIO:
 			break;
 		case CHANGE_IOMMU:
+			iommu = boot_iommu_args(host_cpu_vendor(h), &n_iommu);
+			if (!iommu) {
+				r = gv_error_set(err, -EINVAL, "--iommu: the CPU vendor is unknown (/proc/cpuinfo), so the "
+						 "IOMMU arguments are too; give them with --cmdline-add");
+				goto out;
+			}
+			break;
 		case CHANGE_CMDLINE_ADD:
+			n_add++;
+			break;
 		case CHANGE_CMDLINE_REMOVE:
-			/* INTEGRATION(boot): call boot_propose_cmdline() from core/boot.h
-			 * here once it lands; until then say so. */
-			return gv_error_set(err, -ENOSYS, "%s: changing the kernel command line is not available yet "
-					    "(the boot loader engine is not part of this build)", opt);
+			n_remove++;
+			break;
 		case CHANGE_VFS:
 		case CHANGE_MDEV:
-			return gv_error_set(err, -EOPNOTSUPP, "%s is not available in this version of gpuvirt", opt);
+			r = gv_error_set(err, -EOPNOTSUPP, "%s is not available in this version of gpuvirt", opt);
+			goto out;
 		default:
-			return gv_error_set(err, -EINVAL, "unknown change kind %d", (int)changes[i].kind);
+			r = gv_error_set(err, -EINVAL, "unknown change kind %d", (int)changes[i].kind);
+			goto out;
 		}
 	}
 
 	/* Devices and the guard, before any configuration is read. */
 	targets = calloc(n ? n : 1, sizeof(*targets));
-	if (!targets)
-		return -ENOMEM;
+	if (!targets) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct vfio_target *t;
 		char *guard;
@@ -769,6 +781,34 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 			gv_log(GV_LOG_WARN, "--force-boot-gpu: %s", guard);
 		free(guard);
 		c.vfio = true;
+	}
+
+	/* The kernel command line: one call for every argument, so the file is
+	 * edited once and the boot loader's command queued once. */
+	if (iommu || n_add || n_remove) {
+		const char **add = calloc(n_iommu + n_add + 1, sizeof(*add));
+		const char **remove = calloc(n_remove + 1, sizeof(*remove));
+		size_t na = 0, nr = 0;
+
+		if (!add || !remove) {
+			free(add);
+			free(remove);
+			r = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < n_iommu; i++)
+			add[na++] = iommu[i];
+		for (size_t i = 0; i < n; i++) {
+			if (changes[i].kind == CHANGE_CMDLINE_ADD)
+				add[na++] = changes[i].arg;
+			else if (changes[i].kind == CHANGE_CMDLINE_REMOVE)
+				remove[nr++] = changes[i].arg;
+		}
+		r = boot_propose_cmdline_for(p, root, o.boot_loader, add, na, remove, nr, err);
+		free(add);
+		free(remove);
+		if (r < 0)
+			goto out;
 	}
 
 	r = modconf_load(root, &c.mc, err);

@@ -20,8 +20,10 @@
  *                   in the initramfs too), so an identical twin stays with
  *                   the host. The vfio modules load at boot and are in the
  *                   initramfs of the detected tool, which is rebuilt.
- *   --iommu, --cmdline-add, --cmdline-remove   the boot loader's command
- *                   line (core/boot, not part of this build yet).
+ *   --iommu, --cmdline-add, --cmdline-remove   the next boot's kernel
+ *                   command line, in the file the detected boot loader reads
+ *                   (boot_propose_cmdline_for(), core/boot.h); --iommu is
+ *                   boot_iommu_args() for the host's CPU vendor.
  *   --vfs, --mdev   not available in this version.
  *
  * Configuration that already says the same elsewhere is reported through
@@ -30,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/boot.h"
 #include "core/change.h"
 #include "core/error.h"
 #include "core/host.h"
@@ -40,6 +43,9 @@ struct propose_opts {
 	 * CLI sets it from --force-boot-gpu; the TUI only after the person has
 	 * typed the device's address. --yes alone never sets it. */
 	bool force_boot_gpu;
+	/* The boot loader for command-line changes; BOOT_AUTO (0): detect. The
+	 * TUI passes the person's choice when detection is ambiguous. */
+	enum boot_loader boot_loader;
 };
 
 /*
@@ -52,8 +58,9 @@ struct propose_opts {
  *   -EINVAL      a change that cannot apply to this host (a bridge, a vfio
  *                module blacklisted while binding to vfio-pci);
  *   -EOPNOTSUPP  --vfs / --mdev: not available in this version;
- *   -ENOSYS      --iommu / --cmdline-*: the boot loader engine is not part
- *                of this build yet;
+ *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
+ *                ask, then pass opts->boot_loader); -ENOENT: none found;
+ *   -E2BIG       the kernel command line would be too long;
  *   another -errno (reading the configuration).
  * Every kind is checked before anything is added, but a failure later on
  * may leave some actions in P: throw the plan away on error.
@@ -79,5 +86,6 @@ int propose_vfio_guard(const struct host *h, const char *address, char **ret_rea
 int propose_vfio_explain(const struct host *h, const char *address, char **ret_text, struct gv_error *err);
 
 /* The process exit status for a propose_build() error (DESIGN.md §2):
- * 1 for a refusal (-EPERM) or a failure of the system, 2 for bad input. */
+ * 2 for bad input (-EINVAL, -ENODEV, -EOPNOTSUPP, -E2BIG), else 1 (a
+ * refusal such as -EPERM, or what the system does not allow). */
 int propose_exit_status(int r);

@@ -154,3 +154,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 else
 	echo "SKIP: not root or no setpriv: plan as an unprivileged user"
 fi
+
+# --- the kernel command line goes with the vfio files in one plan -----------
+host drv-twins
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" plan --iommu --vfio 01:00.0
+ok "iommu+vfio: exits 0" [ "$RC" -eq 0 ]
+ok "iommu+vfio: intel_iommu=on iommu=pt" bash -c "grep -q 'intel_iommu=on' '$OUT' && grep -q 'iommu=pt' '$OUT'"
+ok "iommu+vfio: GRUB's menu regenerated" grep -qE '^\$ (update-grub|grub-mkconfig)' "$OUT"
+ok "iommu+vfio: and the udev rule" has "70-gpuvirt-vfio.rules" "$OUT"
+ok "iommu+vfio: wrote nothing" [ "$before" = "$(snapshot "$ROOT")" ]

@@ -290,13 +290,23 @@ START_TEST(kinds_not_here)
 	fx_open(&f, "drv-twins", false, (char *[]){ "--mdev", "01:00.0:nvidia-300", NULL });
 	ck_assert_int_eq(fx_build(&f, false), -EOPNOTSUPP);
 	fx_close(&f);
-	fx_open(&f, "drv-twins", false, (char *[]){ "--iommu", NULL });
+	/* The kernel command line goes to core/boot, with the vfio files in one plan. */
+	fx_open(&f, "drv-twins", false, (char *[]){ "--iommu", "--cmdline-add", "video=efifb:off", "--vfio", "01:00.0", NULL });
+	ck_assert_msg(fx_build(&f, false) == 0, "%s", f.err.msg);
+	char *t = preview(&f);
+	HAS(t, "intel_iommu=on");
+	HAS(t, "iommu=pt");
+	HAS(t, "video=efifb:off");
+	ck_assert_msg(strstr(t, "$ update-grub") || strstr(t, "$ grub-mkconfig"), "%s", t);
+	HAS(t, "70-gpuvirt-vfio.rules");
+	free(t);
+	fx_close(&f);
+	/* No boot loader under the root: said, and not bad input. */
+	fx_open(&f, "drv-single", false, (char *[]){ "--iommu", NULL });
 	int r = fx_build(&f, false);
-	/* Until core/boot lands this says so; afterwards it plans. */
-	ck_assert_msg(r == 0 || r == -ENOSYS, "%d %s", r, f.err.msg);
-	if (r == -ENOSYS)
-		HAS(f.err.msg, "not available yet");
-	ck_assert_int_eq(propose_exit_status(-ENOSYS), 2);
+	ck_assert_msg(r < 0 && f.err.msg[0], "%d", r);
+	ck_assert_int_eq(propose_exit_status(r), 1);
+	ck_assert_int_eq(propose_exit_status(-E2BIG), 2);
 	fx_close(&f);
 }
 END_TEST

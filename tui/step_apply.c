@@ -2,13 +2,19 @@
 /*
  * Wizard step "Apply & verify": gather the steps' drafts into one plan (or
  * open a plan file saved earlier), preview it as `gpuvirt plan` would print
- * it, apply it on an explicit 'y'.
+ * it, apply it on an explicit 'y'. Below that, "After the reboot": every
+ * change set in the journal, expected against actual (the verify findings
+ * of `gpuvirt check`), computed on enter() and rescan, never while drawing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checks.h"
+#include "core/firmware.h"
+#include "core/journal.h"
 #include "core/plan.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
@@ -20,6 +26,20 @@ static struct {
 	long timeout_s;       /* sysfs write timeout */
 	char *plan_file;      /* a plan opened from a file, NULL for the drafts */
 	size_t drafted;       /* actions the steps' drafts make, at the last look */
+
+	/* "After the reboot": the journal against the running host */
+	bool verified;        /* computed at least once */
+	bool verify_broken;   /* could not run (the log says why) */
+	bool fresh;           /* computed at start-up: the first enter() keeps it */
+	bool jump;            /* draws scroll to the section (until the user scrolls) */
+	int jump_scroll;      /* where it last scrolled to */
+	struct journal_set *sets;
+	size_t n_sets;
+	struct checks *found; /* verify findings; NULL when nothing is applied */
+	size_t n_expect, n_met, n_fail, n_warn, n_unknown, n_pending;
+	bool journal_bad;     /* the journal could not be read */
+	const struct checks_finding *first_problem;   /* a fail, else a warn */
+	char summary[320];
 } st;
 
 static void init(struct tui *t)
@@ -56,33 +76,321 @@ static void count_drafts(struct tui *t)
 	plan_free(p);
 }
 
+
+/* ---- After the reboot ---- */
+
+static void verify_clear(void)
+{
+	journal_sets_free(st.sets, st.n_sets);
+	checks_free(st.found);
+	st.sets = NULL;
+	st.n_sets = 0;
+	st.found = NULL;
+	st.n_expect = st.n_met = st.n_fail = st.n_warn = st.n_unknown = st.n_pending = 0;
+	st.journal_bad = st.verify_broken = false;
+	st.first_problem = NULL;
+	st.summary[0] = '\0';
+}
+
+/* "Module vfio_pci is not loaded" reads "module vfio_pci ..." mid-sentence. */
+static void append_title(char *out, size_t size, const char *title)
+{
+	size_t len = strlen(out);
+
+	if (len + 1 >= size)
+		return;
+	snprintf(out + len, size - len, "%s", title);
+	if (isupper((unsigned char)title[0]) && islower((unsigned char)title[1]))
+		out[len] = (char)tolower((unsigned char)out[len]);
+}
+
+static void verify_summarize(void)
+{
+	char *s = st.summary;
+	size_t size = sizeof(st.summary), len;
+
+	for (size_t i = 0; st.found && i < checks_n(st.found); i++) {
+		const struct checks_finding *f = checks_get(st.found, i);
+
+		if (f->category != CHECKS_VERIFY)
+			continue;
+		if (!strcmp(f->id, "verify-pending")) {
+			st.n_pending++;
+			continue;
+		}
+		if (!strcmp(f->id, "verify-journal")) {
+			/* info: "nothing applied" or an expectation this
+			 * version does not know; warn: unreadable */
+			if (f->status == CHECKS_WARN)
+				st.journal_bad = true;
+			continue;
+		}
+		st.n_expect++;
+		switch (f->status) {
+		case CHECKS_PASS: st.n_met++; break;
+		case CHECKS_FAIL:
+			if (!st.n_fail++)
+				st.first_problem = f;
+			break;
+		case CHECKS_WARN:
+			if (!st.n_warn++ && !st.n_fail)
+				st.first_problem = f;
+			break;
+		case CHECKS_INFO: st.n_unknown++; break;
+		}
+	}
+	if (st.verify_broken) {
+		snprintf(s, size, "The verification could not run; the log says why.");
+		return;
+	}
+	if (st.journal_bad) {
+		snprintf(s, size, "The journal could not be read: nothing can be verified or undone until it is.");
+		return;
+	}
+	if (!st.n_sets) {
+		snprintf(s, size, "Nothing has been applied with gpuvirt under this root yet: there is nothing "
+			 "to verify.");
+		return;
+	}
+	if (!st.n_expect && !st.n_pending) {
+		snprintf(s, size, "The change set%s expect%s nothing of the running host.",
+			 st.n_sets == 1 ? "" : "s", st.n_sets == 1 ? "s" : "");
+		return;
+	}
+	if (st.n_met == st.n_expect)
+		snprintf(s, size, "All %zu expectation%s met", st.n_expect, st.n_expect == 1 ? "" : "s");
+	else
+		snprintf(s, size, "%zu of %zu expectations met", st.n_met, st.n_expect);
+	if (st.first_problem) {
+		len = strlen(s);
+		snprintf(s + len, size - len, "; ");
+		append_title(s, size, st.first_problem->title);
+		if (!st.n_fail) {
+			len = strlen(s);
+			snprintf(s + len, size - len, " (applied after this boot: reboot)");
+		}
+	}
+	if (st.n_unknown) {
+		len = strlen(s);
+		snprintf(s + len, size - len, "; %zu cannot be checked", st.n_unknown);
+	}
+	if (st.n_pending) {
+		len = strlen(s);
+		snprintf(s + len, size - len, "; %zu command%s not run", st.n_pending, st.n_pending == 1 ? "" : "s");
+	}
+	len = strlen(s);
+	snprintf(s + len, size - len, ".");
+}
+
+/* Read the journal and compare it with the running host. File I/O: only on
+ * enter(), rescan and start-up. */
+static void verify_refresh(struct tui *t)
+{
+	struct firmware *fw = NULL;
+	struct gv_error err = { 0 };
+	int r;
+
+	verify_clear();
+	st.verified = true;
+	st.fresh = false;
+	if (t->demo)
+		return;   /* the sample host has no running kernel to compare with */
+	r = journal_list(t->root, &st.sets, &st.n_sets, &err);
+	if (r == 0 && !st.n_sets) {
+		/* nothing applied: no need to scan anything */
+		verify_summarize();
+		return;
+	}
+	/* an unreadable journal: checks_verify() says so as a finding */
+	err.msg[0] = '\0';
+	if (firmware_scan(&fw, &err) < 0 || checks_new(&st.found) < 0 ||
+	    checks_verify(st.found, t->host, fw, t->root, &err) < 0) {
+		gv_log(GV_LOG_ERR, "verification: %s", err.msg[0] ? err.msg : "out of memory");
+		checks_free(st.found);
+		st.found = NULL;
+		st.verify_broken = true;
+	}
+	firmware_free(fw);
+	verify_summarize();
+}
+
+bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
+{
+	const struct checks_finding *f;
+	const char *set;
+	char ref[48] = "";
+
+	init(t);
+	verify_refresh(t);
+	if (!st.n_fail)
+		return false;
+	/* the wizard opens on this step right away: keep what was computed */
+	st.fresh = true;
+	st.jump = true;
+	st.jump_scroll = 0;
+	f = st.first_problem;
+	set = f->evidence ? strstr(f->evidence, "(change set ") : NULL;
+	/* the set first: on an 80-column log line the end may not show */
+	if (set)
+		snprintf(ref, sizeof(ref), "change set %ld: ", strtol(set + 12, NULL, 10));
+	snprintf(why, size, "%s%s", ref, f->title);
+	if (st.n_fail > 1)
+		snprintf(why + strlen(why), size - strlen(why), " (and %zu more)", st.n_fail - 1);
+	return true;
+}
+
 static enum wizard_status ap_status(struct tui *t, char *text, size_t size)
 {
 	init(t);
+	/* something applied before this boot is not in effect: first */
+	if (st.n_fail) {
+		snprintf(text, size, "%zu not in effect", st.n_fail);
+		return WIZARD_TODO;
+	}
 	if (st.plan_file) {
 		snprintf(text, size, "plan file opened");
 		return WIZARD_TODO;
 	}
-	if (!st.drafted) {
-		snprintf(text, size, "no change drafted yet");
-		return WIZARD_INFO;
+	if (st.drafted) {
+		snprintf(text, size, "%zu change%s drafted", st.drafted, st.drafted == 1 ? "" : "s");
+		return WIZARD_TODO;
 	}
-	snprintf(text, size, "%zu change%s drafted", st.drafted, st.drafted == 1 ? "" : "s");
-	return WIZARD_TODO;
+	if (st.verify_broken || st.journal_bad) {
+		snprintf(text, size, st.journal_bad ? "journal unreadable" : "cannot verify (see the log)");
+		return WIZARD_WARN;
+	}
+	if (st.n_warn) {
+		snprintf(text, size, "%zu not in effect yet: reboot", st.n_warn);
+		return WIZARD_WARN;
+	}
+	if (st.n_pending) {
+		snprintf(text, size, "%zu command%s not run", st.n_pending, st.n_pending == 1 ? "" : "s");
+		return WIZARD_WARN;
+	}
+	if (st.n_expect) {
+		snprintf(text, size, "%zu of %zu in effect", st.n_met, st.n_expect);
+		return st.n_met == st.n_expect ? WIZARD_DONE : WIZARD_WARN;
+	}
+	snprintf(text, size, "no change drafted yet");
+	return WIZARD_INFO;
 }
 
 static void ap_enter(struct tui *t)
 {
 	init(t);
 	count_drafts(t);
+	if (st.fresh) {
+		st.fresh = false;
+	} else {
+		st.jump = false;
+		verify_refresh(t);
+	}
+}
+
+/*
+ * LINE at virtual row *Y of R, wrapped at word boundaries (or after a '/',
+ * ':' or ','), continuation rows indented by INDENT. Rows scrolled off
+ * above R or below it are counted but not drawn.
+ */
+static void put(struct tui *t, const struct layout_rect *r, int *y, int e, int indent, const char *line)
+{
+	const char *p = line;
+	int w = r->w - 2, ind = 0;
+
+	if (indent > w / 2)
+		indent = w / 2;
+	do {
+		int room = w - ind > 8 ? w - ind : 8;
+		size_t len = strlen(p), cut = len;
+		char buf[512];
+
+		if ((int)len > room) {
+			cut = (size_t)room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0) {
+				cut = (size_t)room;
+				while (cut > 1 && !strchr("/:,", p[cut - 1]))
+					cut--;
+				if (cut <= 1)
+					cut = (size_t)room;
+				/* never inside a UTF-8 sequence */
+				while (cut > 1 && ((unsigned char)p[cut] & 0xc0) == 0x80)
+					cut--;
+			}
+		}
+		if (*y >= r->y && *y < r->y + r->h) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)cut, p);
+			screen_blank(*y, r->x, 1 + ind, screen_attr(t, UI_NORMAL));
+			screen_line(*y, r->x + 1 + ind, r->w - 1 - ind, screen_attr(t, (enum theme_element)e), buf);
+		}
+		(*y)++;
+		p += cut;
+		while (*p == ' ')
+			p++;
+		ind = indent;
+	} while (*p);
+}
+
+static void draw_verification(struct tui *t, const struct layout_rect *r, int *y)
+{
+	static const char *const word[] = { "[ OK ]", "[WARN]", "[FAIL]", "[INFO]" };
+	static const enum theme_element style[] = { UI_STEP_DONE, UI_LOG_WARN, UI_ERROR, UI_DIM };
+	char line[640];
+
+	put(t, r, y, UI_GROUP, 0, "After the reboot");
+	if (t->demo) {
+		put(t, r, y, UI_NORMAL, 0, "The built-in sample host has no running kernel to compare with.");
+		put(t, r, y, UI_DIM, 0, "On a real host this lists every change set in the journal, what it "
+		    "expects of the running host and what the host really has (the same as 'gpuvirt check').");
+		return;
+	}
+	if (!st.verified) {
+		put(t, r, y, UI_DIM, 0, "Not verified yet.");
+		return;
+	}
+	put(t, r, y, st.n_fail || st.verify_broken ? UI_ERROR : st.n_warn || st.n_pending || st.journal_bad
+		    ? UI_LOG_WARN : UI_NORMAL, 0, st.summary);
+	for (size_t i = 0; i < st.n_sets; i++) {
+		const struct journal_set *js = &st.sets[i];
+
+		snprintf(line, sizeof(line), "Change set %d, %s: %s%s", js->id, js->when, js->summary,
+			 js->interrupted ? " (interrupted: undo rolls it back)" : "");
+		put(t, r, y, UI_DIM, 2, line);
+	}
+	for (size_t i = 0; st.found && i < checks_n(st.found); i++) {
+		const struct checks_finding *f = checks_get(st.found, i);
+
+		if (f->category != CHECKS_VERIFY)
+			continue;
+		snprintf(line, sizeof(line), "%s %s", word[f->status], f->title);
+		put(t, r, y, style[f->status], 7, line);
+		if (f->evidence && f->status != CHECKS_PASS) {
+			snprintf(line, sizeof(line), "       %s", f->evidence);
+			put(t, r, y, UI_DIM, 9, line);
+		}
+		if (f->fix && f->status != CHECKS_PASS) {
+			snprintf(line, sizeof(line), "       fix: %s", f->fix);
+			put(t, r, y, UI_NORMAL, 12, line);
+		}
+	}
+	if (st.n_sets)
+		put(t, r, y, UI_DIM, 0, "r rescans the host and verifies again; 'gpuvirt undo' reverts the last "
+		    "change set.");
 }
 
 static void ap_draw(struct tui *t, const struct layout_rect *r)
 {
 	char line[512];
-	int y = r->y;
+	int y, top, section, total;
 
 	init(t);
+	if (st.jump && t->right_scroll != st.jump_scroll)
+		st.jump = false;   /* the user scrolled: leave it where they put it */
+again:
+	/* rows are virtual: scrolled-off ones are counted, not drawn */
+	top = r->y - t->right_scroll;
+	y = top;
 	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
 	if (st.plan_file)
 		snprintf(line, sizeof(line), "Plan: the file %s", st.plan_file);
@@ -91,25 +399,39 @@ static void ap_draw(struct tui *t, const struct layout_rect *r)
 			 st.drafted == 1 ? "" : "s");
 	else
 		snprintf(line, sizeof(line), "Plan: no step has drafted a change yet.");
-	wizard_text(t, r, &y, UI_NORMAL, line);
+	put(t, r, &y, UI_NORMAL, 2, line);
 	snprintf(line, sizeof(line), "Root: %s%s", t->root, t->demo ? " (scratch copy)" : "");
-	wizard_text(t, r, &y, UI_NORMAL, line);
+	put(t, r, &y, UI_NORMAL, 2, line);
 	snprintf(line, sizeof(line), "Commands: %s", st.no_run ? "listed, not run" : "run after the files");
-	wizard_text(t, r, &y, UI_NORMAL, line);
+	put(t, r, &y, UI_NORMAL, 2, line);
 	snprintf(line, sizeof(line), "sysfs timeout: %ld s", st.timeout_s);
-	wizard_text(t, r, &y, UI_NORMAL, line);
+	put(t, r, &y, UI_NORMAL, 2, line);
 	if (!t->is_root && !strcmp(t->root, "/"))
-		wizard_text(t, r, &y, UI_LOG_WARN, "Read-only: applying needs root.");
+		put(t, r, &y, UI_LOG_WARN, 0, "Read-only: applying needs root.");
 	y++;
-	wizard_text(t, r, &y, UI_LABEL, "p  preview, then y applies");
-	wizard_text(t, r, &y, UI_LABEL, "o  open a saved plan file");
-	wizard_text(t, r, &y, UI_LABEL, "x  forget the plan file");
-	wizard_text(t, r, &y, UI_LABEL, "n  run or only list commands");
-	wizard_text(t, r, &y, UI_LABEL, "t  sysfs write timeout");
+	put(t, r, &y, UI_LABEL, 3, "p  preview, then y applies");
+	put(t, r, &y, UI_LABEL, 3, "o  open a saved plan file");
+	put(t, r, &y, UI_LABEL, 3, "x  forget the plan file");
+	put(t, r, &y, UI_LABEL, 3, "n  run or only list commands");
+	put(t, r, &y, UI_LABEL, 3, "t  sysfs write timeout");
 	y++;
-	wizard_text(t, r, &y, UI_DIM, "After the reboot, 'gpuvirt check' compares what was applied with "
-		    "the running host; 'gpuvirt undo' reverts the last change set.");
-	t->right_lines = y - r->y;
+	section = y - top;
+	draw_verification(t, r, &y);
+	total = y - top;
+	t->right_lines = total;
+	if (st.jump) {
+		/* opened because something is not in effect: show that part,
+		 * as far down as the pane can scroll, at any size */
+		int want = section < total - r->h ? section : total - r->h;
+
+		if (want < 0)
+			want = 0;
+		st.jump_scroll = want;
+		if (want != t->right_scroll) {
+			t->right_scroll = want;
+			goto again;
+		}
+	}
 }
 
 static void opened(struct tui *t, void *userdata, const struct dialog_result *res)
@@ -205,12 +527,16 @@ static bool ap_key(struct tui *t, int key)
 static void ap_rescan(struct tui *t)
 {
 	count_drafts(t);
+	/* the findings point into nothing of the old snapshot, but what they
+	 * say may have changed with it */
+	verify_refresh(t);
 }
 
 static void ap_cleanup(struct tui *t)
 {
 	(void)t;
 	free(st.plan_file);
+	verify_clear();
 	memset(&st, 0, sizeof(st));
 }
 

@@ -475,7 +475,8 @@ int tui_run(const struct gv_globals *g)
 	struct udev_monitor *mon = NULL;
 	struct sigaction sa = { .sa_handler = on_signal }, old_winch, old_term, old_hup;
 	bool color = false;
-	int r;
+	int r, open_step = -1;
+	char why[512];
 
 	setlocale(LC_ALL, "");
 	/* Everything that can fail with a message does so before the screen is
@@ -527,6 +528,13 @@ int tui_run(const struct gv_globals *g)
 	gv_log(GV_LOG_INFO, "%zu devices, %zu IOMMU groups; ? shows the keys", host_n_devices(t.host),
 	       host_n_groups(t.host));
 	tree_build(t.tree, t.host);
+	/* Something applied before this boot is not in effect: that is the
+	 * first thing to see. Without a journal this is one failed opendir. */
+	if (!g->demo && wizard_apply_verify_at_start(&t, why, sizeof(why))) {
+		t.view = TUI_VIEW_WIZARD;
+		open_step = wizard_step_by_letter('a');
+		gv_log(GV_LOG_WARN, "opened on verification: %s", why);
+	}
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		fprintf(stderr, "gpuvirt: pipe: %s\n", strerror(errno));
@@ -546,7 +554,7 @@ int tui_run(const struct gv_globals *g)
 	}
 	relayout(&t);
 	if (t.view == TUI_VIEW_WIZARD)
-		wizard_select(&t, wizard_selected(&t));
+		wizard_select(&t, open_step >= 0 ? (size_t)open_step : wizard_selected(&t));
 
 	while (!t.quit) {
 		struct pollfd fds[3] = {

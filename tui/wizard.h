@@ -94,6 +94,12 @@ void wizard_preview_and_apply(struct tui *t, struct plan *p);
  * list commands instead of running them; sysfs write timeout. */
 bool wizard_apply_no_run(struct tui *t);
 int wizard_apply_timeout_ms(struct tui *t);
+/* Start-up: verify the journal under T's root against the running host
+ * (only a directory listing when nothing was applied). True when something
+ * applied before this boot is not in effect: the wizard should open on the
+ * Apply step, which then shows its "After the reboot" section; WHY gets one
+ * line naming the first such expectation and its change set. */
+bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size);
 
 /* The steps with a real screen so far (tui/step_*.c). */
 extern const struct wizard_step_ops wizard_step_firmware;

@@ -307,6 +307,7 @@ struct ctx {
 	struct buf udev_lines;            /* rules to add */
 	struct buf udev_why;
 	bool vfio;                        /* any --vfio */
+	const struct vfio_target *targets; size_t n_targets;
 	bool initramfs_dirty;             /* something the initramfs carries changed */
 	char **expected; size_t n_expected;
 };
@@ -389,6 +390,15 @@ static int expect_once(struct ctx *c, const char *kind, const char *key, const c
 	return 0;
 }
 
+static bool target_member(const struct ctx *c, const struct host_device *d)
+{
+	for (size_t i = 0; i < c->n_targets; i++)
+		for (size_t j = 0; j < c->targets[i].n; j++)
+			if (c->targets[i].members[j] == d)
+				return true;
+	return false;
+}
+
 static int add_blacklist(struct ctx *c, const char *module)
 {
 	const char *where = NULL;
@@ -420,10 +430,11 @@ static int add_blacklist(struct ctx *c, const char *module)
 			why_add(&c->why_modprobe, "nouveau without mode setting (modeset=0)");
 		}
 	}
-	/* Other devices the module drives lose their driver. */
+	/* Other devices the module drives lose their driver (those this plan
+	 * gives to vfio-pci are meant to). */
 	for (size_t i = 0; i < host_n_devices(c->h); i++) {
 		const struct host_device *d = host_device(c->h, i);
-		if (d->driver && modconf_module_eq(d->driver, module))
+		if (d->driver && modconf_module_eq(d->driver, module) && !target_member(c, d))
 			gv_log(GV_LOG_WARN, "%s (%s %s) uses %s now; after the reboot it has no driver unless it goes "
 			       "to vfio-pci", d->address, d->vendor_name, d->device_name, module);
 	}
@@ -782,6 +793,8 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 		free(guard);
 		c.vfio = true;
 	}
+	c.targets = targets;
+	c.n_targets = n_targets;
 
 	/* The kernel command line: one call for every argument, so the file is
 	 * edited once and the boot loader's command queued once. */

@@ -164,3 +164,10 @@ ok "iommu+vfio: intel_iommu=on iommu=pt" bash -c "grep -q 'intel_iommu=on' '$OUT
 ok "iommu+vfio: GRUB's menu regenerated" grep -qE '^\$ (update-grub|grub-mkconfig)' "$OUT"
 ok "iommu+vfio: and the udev rule" has "70-gpuvirt-vfio.rules" "$OUT"
 ok "iommu+vfio: wrote nothing" [ "$before" = "$(snapshot "$ROOT")" ]
+
+# --blacklist warns about the devices that lose their driver, but not about
+# those the same plan gives to vfio-pci.
+host desktop-twins
+err=$(gv --root "$ROOT" plan --vfio 02:00.0 --blacklist nouveau 2>&1 >/dev/null)
+ok "blacklist: the twin staying with the host is warned about" grep -q "0000:01:00.0 .* uses nouveau now" <<< "$err"
+ok "blacklist: the device going to vfio-pci is not" bash -c '! grep -q "0000:02:00.0 .* uses nouveau now" <<< "$1"' _ "$err"

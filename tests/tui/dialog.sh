@@ -58,11 +58,11 @@ for term in vt100 xterm-256color; do
 	ok "$t: j scrolls the preview, it stays open" on_screen "y apply   any other key cancels"
 	# y applies
 	keys y
-	ok "$t: y applies" wait_for "Applied 1 change(s)"
+	ok "$t: y applies" wait_for "Applied 2 change(s)"
 	ok "$t: the file is written" grep -qx "blacklist nouveau" "$ROOT/etc/modprobe.d/gpuvirt.conf"
 	ok "$t: the journal is written" test -d "$ROOT/var/lib/gpuvirt"
 	keys x
-	wait_gone "Applied 1 change(s)" > /dev/null
+	wait_gone "Applied 2 change(s)" > /dev/null
 
 	# number box: out of range says so and stays open; then a good value
 	keys t

@@ -170,8 +170,28 @@ START_TEST(v100_by_id)
 	HASNT(s, "install");
 	free(s);
 	ck_assert(!queued(&f, "etc/udev/rules.d/70-gpuvirt-vfio.rules"));
-	/* The fixture's root has no initramfs tool: said, not guessed. */
+	/* Ubuntu: initramfs-tools carries the vfio modules. */
+	s = content(&f, "etc/initramfs-tools/modules");
+	HAS(s, "\nvfio_pci\n");
+	free(s);
+	fx_close(&f);
+}
+END_TEST
+
+START_TEST(no_initramfs_tool)
+{
+	struct fx f;
+	char cmd[8192];
+
+	fx_open(&f, "ubuntu-v100", false, (char *[]){ "--vfio", "41:00.0", NULL });
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/etc/initramfs-tools'", f.root);
+	unsetenv("UMOCKDEV_DIR"); /* the root is a real directory */
+	ck_assert_int_eq(system(cmd), 0);
+	testbed_use("ubuntu-v100");
+	ck_assert_msg(fx_build(&f, false) == 0, "%s", f.err.msg);
+	/* No evidence of any initramfs tool: said, not guessed. */
 	HAS(logged, "no initramfs tool found under");
+	ck_assert(!queued(&f, "etc/initramfs-tools/modules"));
 	fx_close(&f);
 }
 END_TEST
@@ -372,6 +392,7 @@ static Suite *propose_suite(void)
 
 	tcase_add_test(tc, twins_by_address);
 	tcase_add_test(tc, v100_by_id);
+	tcase_add_test(tc, no_initramfs_tool);
 	tcase_add_test(tc, guard_boot_and_only_gpu);
 	tcase_add_test(tc, vanished_and_renumbered);
 	tcase_add_test(tc, blacklist_existing_and_new);

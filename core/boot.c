@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/grub.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 
 #define KERNEL_CMDLINE "etc/kernel/cmdline"
 #define PBT_UUIDS "etc/kernel/proxmox-boot-uuids"
@@ -56,15 +57,6 @@ int boot_loader_from_name(const char *name, enum boot_loader *ret)
 		}
 	}
 	return -EINVAL;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
 }
 
 static char *path_at(const char *root, const char *rel)

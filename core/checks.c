@@ -15,23 +15,12 @@
 #include "core/journal.h"
 #include "core/lint.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 
 struct checks {
 	struct checks_finding *v;
 	size_t n, cap;
 };
-
-static char *xstrdup(const char *s)
-{
-	char *p;
-
-	if (!s)
-		return NULL;
-	p = strdup(s);
-	if (!p)
-		abort();
-	return p;
-}
 
 /* Formatted strings for titles and evidence; like struct buf, running out
  * of memory while describing a host aborts. */

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/cmdline.h"
 #include "core/kparam.h"
+#include "core/xalloc.h"
 
 struct tok {
 	char *sep;    /* white space before the argument, as written */
@@ -108,15 +109,6 @@ static bool arg_eq(const char *a, const char *b)
 	free(ca);
 	free(cb);
 	return r;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-	char *p = strndup(s, n);
-
-	if (!p)
-		abort();
-	return p;
 }
 
 static void push(struct cmdline *c, char *sep, char *text)

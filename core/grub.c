@@ -15,6 +15,7 @@
 #include "core/cmdline.h"
 #include "core/grub.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 
 enum { V_LINUX, V_DEFAULT, N_VARS };
 static const char *const var_names[N_VARS] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };
@@ -66,15 +67,6 @@ static size_t line_at(const struct scan *sc, size_t off)
 static int refuse(const struct scan *sc, size_t off, const char *why)
 {
 	return gv_error_set(sc->err, -EINVAL, "%s:%zu: %s", sc->f->path, line_at(sc, off), why);
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
 }
 
 /* ---- lexer: enough of sh to find where every word and command ends ---- */

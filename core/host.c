@@ -12,35 +12,7 @@
 #include "core/host-private.h"
 #include "core/log.h"
 #include "core/names.h"
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p;
-
-	if (!s)
-		return NULL;
-	p = strdup(s);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xreallocarray(void *p, size_t n, size_t size)
-{
-	p = reallocarray(p, n ? n : 1, size);
-	if (!p)
-		abort();
-	return p;
-}
+#include "core/xalloc.h"
 
 /* ---- reading attributes ------------------------------------------------ */
 

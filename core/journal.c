@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/plan.h"
 #include "core/sha256.h"
+#include "core/xalloc.h"
 
 #define ABSENT "absent"
 
@@ -56,26 +57,6 @@ struct journal_txn {
 	struct journal_expect *expects; size_t n_expects;
 	bool files_saved;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
 
 #define PUSH(arr, n) (arr = xrealloc(arr, (n + 1) * sizeof(*arr)), memset(&arr[n], 0, sizeof(*arr)), &arr[n++])
 

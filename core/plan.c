@@ -19,6 +19,7 @@
 #include "core/journal.h"
 #include "core/log.h"
 #include "core/plan.h"
+#include "core/xalloc.h"
 
 struct action {
 	enum plan_action_kind kind;
@@ -42,38 +43,6 @@ struct plan {
 	struct expect *e;
 	size_t n_e;
 };
-
-static char *xstrdup(const char *s)
-{
-	char *d;
-
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xmemdup(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (!d)
-		abort();
-	if (n)
-		memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
 
 static void action_clear(struct action *a)
 {

@@ -9,6 +9,7 @@
 #include "core/plan.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
+#include "core/xalloc.h"
 
 enum dialog_kind { DLG_MESSAGE, DLG_PREVIEW, DLG_TEXT, DLG_NUMBER, DLG_CHOICE };
 
@@ -27,15 +28,6 @@ struct dialog {
 	dialog_done_fn done;
 	void *userdata;
 };
-
-static char *xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-
-	if (!r)
-		abort();
-	return r;
-}
 
 /* Split TEXT into lines of at most WIDTH columns (0: no wrapping), tabs
  * expanded to 8-column stops. */
@@ -116,7 +108,7 @@ static struct dialog *push(struct tui *t, enum dialog_kind kind, const char *tit
 	if (!d)
 		abort();
 	d->kind = kind;
-	d->title = xstrdup(title);
+	d->title = xstrdup(title ? title : "");
 	t->dialogs[t->n_dialogs++] = d;
 	tui_dirty(t, TUI_DIRTY_DIALOG);
 	return d;

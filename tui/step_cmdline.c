@@ -460,29 +460,14 @@ static void switch_toggle(struct tui *t, enum toggle k)
 
 static void preview(struct tui *t)
 {
-	struct plan *p = NULL;
-	struct gv_error err = { 0 };
 	const char *add[8];
-	int r;
 
 	if (!drafted_args(t, add, sizeof(add) / sizeof(add[0]))) {
 		dialog_message(t, "Nothing drafted", "Switch on the arguments to add first (the letters in "
 			       "brackets), then p previews them.");
 		return;
 	}
-	r = plan_new(t->root, &p);
-	if (r < 0) {
-		dialog_message(t, "Cannot build the plan", strerror(-r));
-		return;
-	}
-	r = cl_build(t, p, &err);
-	if (r < 0) {
-		gv_log(GV_LOG_ERR, "kernel command line: %s", err.msg[0] ? err.msg : strerror(-r));
-		dialog_message(t, "Cannot build the plan", err.msg[0] ? err.msg : strerror(-r));
-		plan_free(p);
-		return;
-	}
-	wizard_preview_and_apply(t, p);
+	wizard_preview_step(t, "kernel command line", cl_build);
 }
 
 static bool cl_key(struct tui *t, int key)

@@ -469,28 +469,12 @@ static void toggle_blacklist(struct tui *t, size_t k)
 
 static void preview(struct tui *t)
 {
-	struct plan *p = NULL;
-	struct gv_error err = { 0 };
-	int r;
-
 	if (!st.n_picks && !st.n_blacklist) {
 		dialog_message(t, "Nothing drafted", "Pick a GPU with space, or switch on a blacklist with its "
 			       "digit, then p previews the change.");
 		return;
 	}
-	r = plan_new(t->root, &p);
-	if (r < 0) {
-		dialog_message(t, "Cannot build the plan", strerror(-r));
-		return;
-	}
-	r = dr_build(t, p, &err);
-	if (r < 0) {
-		gv_log(GV_LOG_ERR, "drivers & vfio: %s", err.msg[0] ? err.msg : strerror(-r));
-		dialog_message(t, "Cannot build the plan", err.msg[0] ? err.msg : strerror(-r));
-		plan_free(p);
-		return;
-	}
-	wizard_preview_and_apply(t, p);
+	wizard_preview_step(t, "drivers & vfio", dr_build);
 }
 
 /* ---- undo ---- */

@@ -294,6 +294,28 @@ struct apply_ctx {
 
 static void apply_confirmed(struct tui *t, void *userdata, const struct dialog_result *res);
 
+void wizard_preview_step(struct tui *t, const char *what,
+			 int (*build)(struct tui *t, struct plan *p, struct gv_error *err))
+{
+	struct plan *p = NULL;
+	struct gv_error err = { 0 };
+	int r = plan_new(t->root, &p);
+
+	if (r < 0) {
+		dialog_message(t, "Cannot build the plan", strerror(-r));
+		return;
+	}
+	r = build(t, p, &err);
+	if (r < 0) {
+		const char *why = err.msg[0] ? err.msg : strerror(-r);
+		gv_log(GV_LOG_ERR, "%s: %s", what, why);
+		dialog_message(t, "Cannot build the plan", why);
+		plan_free(p);
+		return;
+	}
+	wizard_preview_and_apply(t, p);
+}
+
 void wizard_preview_and_apply(struct tui *t, struct plan *p)
 {
 	struct apply_ctx *ctx;

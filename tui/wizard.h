@@ -90,6 +90,12 @@ void wizard_draw_screen(struct tui *t, const struct layout_rect *r, bool focused
  * steps with their own "apply now" use this too. */
 void wizard_preview_and_apply(struct tui *t, struct plan *p);
 
+/* A step's own "preview and apply": a plan for T's root from BUILD (the
+ * step's build()), then wizard_preview_and_apply(); a failure is shown and
+ * logged under WHAT. */
+void wizard_preview_step(struct tui *t, const char *what,
+			 int (*build)(struct tui *t, struct plan *p, struct gv_error *err));
+
 /* Options of the Apply step (tui/step_apply.c), used by every apply path:
  * list commands instead of running them; sysfs write timeout. */
 bool wizard_apply_no_run(struct tui *t);

@@ -76,13 +76,10 @@ apply_status() {
 	screen | grep -A1 -F " a  Apply & verify" | tail -n1 | grep -qE -- "$1"
 }
 
-# gpuvirt exits with status $1
-exits_with() { [ "$(wait_exit)" = "$1" ]; }
 
-# every row of the screen fits the terminal's width
-fits() {
-	local w=$1
-	! screen | awk -v w="$w" 'length($0) > w { bad = 1 } END { exit !bad }'
+# nothing to verify, and looking made no journal
+nothing_applied() {
+	opens_normally_then "Nothing has been applied" && [ ! -e "$ROOT/var/lib/gpuvirt" ]
 }
 
 # ---- the change set, made by the real binary; --iommu where this build has it ----
@@ -95,9 +92,12 @@ fi
 N=3   # expectations: no-module nouveau, driver, module vfio_pci (and the argument)
 [[ $CHANGES == *--iommu* ]] && N=4
 SAVED=$TMPROOT/saved-root
-ok "apply $CHANGES --no-run makes a change set" \
-	bash -c 'umockdev-wrapper "$0" --root "$1" apply $2 --yes --no-run > /dev/null 2>&1 &&
-		ls "$1"/var/lib/gpuvirt/journal/* > /dev/null' "$GPUVIRT" "$ROOT" "$CHANGES"
+# (set-up, not a check of its own: the CLI tests check apply)
+if ! gv --root "$ROOT" apply $CHANGES --yes --no-run > /dev/null 2>&1 ||
+	! ls "$ROOT"/var/lib/gpuvirt/journal/* > /dev/null 2>&1; then
+	fail "set-up: apply $CHANGES --yes --no-run made no change set"
+	exit 1
+fi
 rm -rf "$SAVED"; cp -a "$ROOT" "$SAVED"
 
 for term in vt100 xterm-256color; do
@@ -132,8 +132,7 @@ for term in vt100 xterm-256color; do
 	ok "$t: after the reboot: the step's status says what is not in effect" apply_status "^ +[0-9]+ not in effect "
 	ok "$t: after the reboot: status as text, [FAIL]" on_screen "[FAIL]"
 	ok "$t: after the reboot: opened scrolled to the section" \
-		bash -c '! grep -qF "p  preview" <<< "$0"' "$(screen)"
-	ok "$t: after the reboot: the screen fits ${size% *} columns" fits "${size% *}"
+		bash -c 'grep -qF "After the reboot" <<< "$0" && ! grep -qF "p  preview" <<< "$0"' "$(screen)"
 	text=$(step_text "$div")
 	ok "$t: after the reboot: the apply part is above the section" \
 		has "$text" "p preview, then y applies o open a saved plan file"
@@ -155,13 +154,11 @@ for term in vt100 xterm-256color; do
 	else
 		ok "$t: after the reboot: summary names the first" has "$text" "0 of $N expectations met; module nouveau"
 	fi
-	keys q
-	ok "$t: after the reboot: q quits with 0" exits_with 0
-	ok "$t: after the reboot: terminal restored" terminal_restored
+	keys q; wait_exit > /dev/null
 
 	# ---- undo: nothing applied any more ----
-	ok "$t: undo --no-run" bash -c 'umockdev-wrapper "$0" --root "$1" undo --yes --no-run > /dev/null 2>&1' \
-		"$GPUVIRT" "$ROOT"
+	umockdev-wrapper "$GPUVIRT" --root "$ROOT" undo --yes --no-run > /dev/null 2>&1 ||
+		fail "$t: undo --no-run"
 	tui_start "$term" || { fail "$t: starts"; continue; }
 	tm resize-window -x ${size% *} -y ${size#* }
 	ok "$t: after undo: opens as usual; nothing to verify" \
@@ -172,9 +169,8 @@ for term in vt100 xterm-256color; do
 	host check-good
 	tui_start "$term" || { fail "$t: starts"; continue; }
 	tm resize-window -x ${size% *} -y ${size#* }
-	ok "$t: nothing applied: opens as usual; nothing to verify" \
-		opens_normally_then "Nothing has been applied"
-	ok "$t: nothing applied: no journal was made by looking" [ ! -e "$ROOT/var/lib/gpuvirt" ]
+	ok "$t: nothing applied: opens as usual; nothing to verify; looking made no journal" \
+		nothing_applied
 	keys q; wait_exit > /dev/null
 	host ubuntu-v100
 done

@@ -379,7 +379,7 @@ static int ambiguous_error(const struct boot_detection *d, struct gv_error *err)
 		buf_printf(&b, "%s%s (%s)", i ? "; " : "", boot_loader_name(l),
 			   d->n_evidence[l] ? d->evidence[l][0] : "");
 	}
-	r = gv_error_set(err, -ENOTUNIQ, "ambiguous boot loader: %s; choose one", buf_str(&b));
+	r = gv_error_set(err, -ENOTUNIQ, "ambiguous boot loader: %s; choose one with --bootloader NAME", buf_str(&b));
 	buf_free(&b);
 	return r;
 }

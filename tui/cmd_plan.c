@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/boot.h"
 #include "core/change.h"
 #include "core/host.h"
 #include "core/journal.h"
@@ -30,6 +31,7 @@ enum {
 	OPT_PLAN,
 	OPT_FORCE_BOOT_GPU,
 	OPT_FORCE_HAND_EDITS,
+	OPT_BOOTLOADER,
 	OPT_HELP,
 };
 
@@ -45,6 +47,7 @@ struct cli {
 	size_t n_changes;
 	bool json, yes, no_run, force_boot_gpu, force_hand_edits;
 	const char *plan_file;
+	enum boot_loader boot_loader;   /* BOOT_AUTO: detect */
 };
 
 static const struct option options[] = {
@@ -61,6 +64,7 @@ static const struct option options[] = {
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "force-boot-gpu", no_argument, NULL, OPT_FORCE_BOOT_GPU },
 	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
+	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{}
 };
@@ -68,9 +72,10 @@ static const struct option options[] = {
 static void usage(FILE *f, const char *cmd)
 {
 	if (!strcmp(cmd, "plan"))
-		fputs("usage: gpuvirt plan CHANGE... [--json] [--force-boot-gpu]\n", f);
+		fputs("usage: gpuvirt plan CHANGE... [--json] [--force-boot-gpu] [--bootloader NAME]\n", f);
 	else if (!strcmp(cmd, "apply"))
 		fputs("usage: gpuvirt apply CHANGE... [--yes] [--no-run] [--force-boot-gpu] [--force-hand-edits]\n"
+		      "                     [--bootloader NAME]\n"
 		      "       gpuvirt apply --plan FILE [--yes] [--no-run] [--force-hand-edits]\n", f);
 	else
 		fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits]\n", f);
@@ -142,6 +147,15 @@ static int parse(int argc, char **argv, unsigned takes, struct cli *c)
 			ok = takes & TAKES_FORCE_GPU;
 			c->force_boot_gpu = true;
 			break;
+		case OPT_BOOTLOADER:
+			/* where the evidence is ambiguous, the person decides */
+			ok = takes & TAKES_CHANGES;
+			if (ok && (boot_loader_from_name(optarg, &c->boot_loader) < 0 || c->boot_loader == BOOT_AUTO)) {
+				fprintf(stderr, "gpuvirt %s: --bootloader: unknown boot loader '%s' (grub, grub-bls, "
+					"proxmox-boot-tool, systemd-boot, kernelstub)\n", cmd, optarg);
+				return -1;
+			}
+			break;
 		case OPT_HELP:
 			usage(stdout, cmd);
 			return 1;
@@ -201,7 +215,7 @@ static bool confirm(const char *cmd, const char *question, bool yes)
 /* Scan the host and build the plan for the parsed changes. Returns an exit status. */
 static int build(const char *cmd, const struct cli *c, const struct gv_globals *g, struct plan **ret)
 {
-	struct propose_opts po = { .force_boot_gpu = c->force_boot_gpu };
+	struct propose_opts po = { .force_boot_gpu = c->force_boot_gpu, .boot_loader = c->boot_loader };
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
 	struct plan *p = NULL;

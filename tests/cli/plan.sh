@@ -171,3 +171,21 @@ host desktop-twins
 err=$(gv --root "$ROOT" plan --vfio 02:00.0 --blacklist nouveau 2>&1 >/dev/null)
 ok "blacklist: the twin staying with the host is warned about" grep -q "0000:01:00.0 .* uses nouveau now" <<< "$err"
 ok "blacklist: the device going to vfio-pci is not" bash -c '! grep -q "0000:02:00.0 .* uses nouveau now" <<< "$1"' _ "$err"
+
+# Ambiguous boot loader evidence: refused with the candidates, then the person
+# chooses with --bootloader.
+host ubuntu-v100
+rm -rf "$ROOT"; mkdir -p "$ROOT"; cp -a "$GV_SRCDIR/tests/fixtures/roots/ambiguous/." "$ROOT/"
+err=$(gv --root "$ROOT" plan --iommu 2>&1 >/dev/null); rc=$?
+ok "ambiguous boot loader: refused, exit 1" [ $rc -eq 1 ]
+ok "ambiguous boot loader: names the candidates and --bootloader" bash -c 'grep -q "grub (etc/default/grub" <<< "$1" && grep -q "systemd-boot" <<< "$1" && grep -q -- "--bootloader NAME" <<< "$1"' _ "$err"
+out=$(gv --root "$ROOT" plan --iommu --bootloader systemd-boot 2>/dev/null); rc=$?
+ok "--bootloader systemd-boot: exit 0" [ $rc -eq 0 ]
+ok "--bootloader systemd-boot: edits etc/kernel/cmdline" grep -q '^+++ b/etc/kernel/cmdline' <<< "$out"
+ok "--bootloader systemd-boot: no GRUB file" bash -c '! grep -q "grub" <<< "$1"' _ "$out"
+out=$(gv --root "$ROOT" plan --iommu --bootloader grub 2>/dev/null)
+ok "--bootloader grub: edits the GRUB defaults" grep -q '^+++ b/etc/default/grub' <<< "$out"
+gv --root "$ROOT" plan --iommu --bootloader lilo > /dev/null 2>&1; rc=$?
+ok "--bootloader with an unknown name: exit 2" [ $rc -eq 2 ]
+gv --root "$ROOT" undo --bootloader grub > /dev/null 2>&1; rc=$?
+ok "--bootloader is not an option of undo" [ $rc -eq 2 ]

@@ -168,10 +168,31 @@ void status_draw(struct tui *t, const struct layout_rect *r)
 		{ "q", "quit" }, { "?", "help" }, { "w", "devices" }, { "j/k", "move" },
 		{ "f c d s m v a", "steps" }, { "Tab", "pane" },
 	};
+	static const struct keyhint wizard_short[] = {
+		{ "q", "quit" }, { "?", "help" }, { "w", "devices" },
+	};
 	int end = r->x + r->w - 1;   /* the last cell of the screen stays empty: no scroll */
+	const struct wizard_step *step = t->view == TUI_VIEW_WIZARD ? wizard_step(wizard_selected(t)) : NULL;
 
 	screen_blank(r->y, r->x, end - r->x, screen_attr(t, UI_STATUS));
-	if (t->view == TUI_VIEW_WIZARD)
+	if (step && step->ops && step->keys) {
+		/* A step's own keys matter more than the ones every screen has
+		 * (those stay in the help). */
+		char word[64];
+		int x = hints(r->y, r->x, end, t, wizard_short, sizeof(wizard_short) / sizeof(wizard_short[0]));
+
+		x = seg(r->y, x, end, screen_attr(t, UI_STATUS), " |");
+		for (const char *p = step->keys; *p && x < end;) {
+			size_t n = strcspn(p, " ");
+			snprintf(word, sizeof(word), "%.*s", (int)n, p);
+			char *colon = strchr(word, ':');
+			if (colon) {
+				*colon = '\0';
+				x = hints(r->y, x, end, t, &(struct keyhint){ word, colon + 1 }, 1);
+			}
+			p += n + strspn(p + n, " ");
+		}
+	} else if (t->view == TUI_VIEW_WIZARD)
 		hints(r->y, r->x, end, t, wizard, sizeof(wizard) / sizeof(wizard[0]));
 	else
 		hints(r->y, r->x, end, t, devices, sizeof(devices) / sizeof(devices[0]));

@@ -18,29 +18,29 @@ static const struct wizard_step steps[] = {
 	{ 'f', "Firmware checks",
 	  "Check that the firmware and the kernel turned on what passthrough needs: "
 	  "VT-x/AMD-V, the IOMMU (VT-d/AMD-Vi), interrupt remapping, KVM.",
-	  &wizard_step_firmware },
+	  &wizard_step_firmware, NULL },
 	{ 'c', "Kernel command line",
 	  "Add the IOMMU parameters (intel_iommu=on iommu=pt ...) to the boot loader's "
 	  "command line, in the file this host's boot loader really reads.",
-	  &wizard_step_cmdline },
+	  &wizard_step_cmdline, "i:IOMMU e:i915 x:sysfb b:loader p:preview" },
 	{ 'd', "Drivers & vfio",
 	  "Keep host drivers off the GPU and bind it (and its audio function) to vfio-pci "
 	  "at boot, by id or by address.",
-	  &wizard_step_drivers },
+	  &wizard_step_drivers, "space:pick 1-9:blacklist p:preview u:undo" },
 	{ 's', "SR-IOV VFs",
 	  "Choose how many virtual functions a PF creates, now and at every boot.",
-	  NULL },
+	  NULL, NULL },
 	{ 'm', "Mediated devices",
 	  "Create vGPU (mdev) instances of a type the GPU offers and start them at boot.",
-	  NULL },
+	  NULL, NULL },
 	{ 'v', "Assign to a VM",
 	  "Give a device, VF or mdev to a VM: libvirt <hostdev>, QEMU -device vfio-pci or "
 	  "Proxmox hostpciN.",
-	  NULL },
+	  NULL, NULL },
 	{ 'a', "Apply & verify",
 	  "Preview every drafted change as a diff, apply it with a journal, and check after "
 	  "the reboot that it took effect.",
-	  &wizard_step_apply },
+	  &wizard_step_apply, "p:preview o:open-plan x:forget n:run/list t:timeout" },
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
@@ -95,7 +95,8 @@ void wizard_select(struct tui *t, size_t i)
 	t->right_scroll = 0;
 	if (steps[i].ops && steps[i].ops->enter)
 		steps[i].ops->enter(t);
-	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
+	/* the status line shows the step's own keys */
+	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_STATUS);
 }
 
 size_t wizard_selected(const struct tui *t)

@@ -54,6 +54,9 @@ struct wizard_step {
 	const char *title;
 	const char *about;                  /* what the step is for, one sentence */
 	const struct wizard_step_ops *ops;  /* NULL: not available in this version */
+	/* The step's own keys for the status line and the help, as
+	 * "KEY:what" words ("space:pick p:preview"); NULL: none. */
+	const char *keys;
 };
 
 struct wizard;

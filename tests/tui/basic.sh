@@ -100,3 +100,16 @@ keys '?'
 wait_for "quit (Ctrl-C too)" >/dev/null
 keys C-c
 ok "Ctrl-C exits from a dialog" test "$(wait_exit)" = 130
+
+# A wizard step's own keys are on the status line while it is open.
+tui_start vt100
+keys w
+keys d
+ok "status line: the Drivers & vfio keys" wait_for "space pick 1-9 blacklist p preview u undo"
+keys c
+ok "status line: the Kernel command line keys" wait_for "i IOMMU e i915 x sysfb b loader p preview"
+ok "status line: fits 80 columns" bash -c '[ ${#0} -le 80 ]' "$(row 23 | sed 's/ *$//')"
+keys s
+ok "status line: a step without its own keys shows the wizard's" wait_for "f c d s m v a steps"
+keys q
+wait_exit > /dev/null

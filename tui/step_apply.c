@@ -76,7 +76,6 @@ static void count_drafts(struct tui *t)
 	plan_free(p);
 }
 
-
 /* ---- After the reboot ---- */
 
 static void verify_clear(void)

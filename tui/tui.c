@@ -24,6 +24,7 @@
 
 #include <libudev.h>
 
+#include "core/buf.h"
 #include "core/host.h"
 #include "core/theme.h"
 #include "tui/commands.h"
@@ -238,6 +239,30 @@ static const char help_text[] =
 	"  Nothing is written before that. Without root, gpuvirt\n"
 	"  only reads.\n";
 
+/* The help, with the open wizard step's own keys first: those are the ones
+ * a person looks for from inside a step. */
+static void show_help(struct tui *t)
+{
+	const struct wizard_step *step = t->view == TUI_VIEW_WIZARD ? wizard_step(wizard_selected(t)) : NULL;
+	struct buf b = BUF_INIT;
+
+	if (step && step->ops && step->keys) {
+		buf_printf(&b, "This step: %s\n", step->title);
+		for (const char *p = step->keys; *p;) {
+			size_t n = strcspn(p, " ");
+			const char *colon = memchr(p, ':', n);
+			if (colon)
+				buf_printf(&b, "  %-18.*s %.*s\n", (int)(colon - p), p, (int)(n - (size_t)(colon - p) - 1),
+					   colon + 1);
+			p += n + strspn(p + n, " ");
+		}
+		buf_putc(&b, '\n');
+	}
+	buf_puts(&b, help_text);
+	dialog_message(t, "Keys", buf_str(&b));
+	buf_free(&b);
+}
+
 static int visible_rows(const struct tui *t, enum tui_focus f)
 {
 	if (f == TUI_FOCUS_LOG)
@@ -371,7 +396,7 @@ static void handle_key(struct tui *t, int key)
 		t->exit_status = 0;
 		return;
 	case '?':
-		dialog_message(t, "Keys", help_text);
+		show_help(t);
 		return;
 	case '\t':
 		t->focus = (t->focus + 1) % TUI_N_FOCUS;

@@ -113,3 +113,14 @@ keys s
 ok "status line: a step without its own keys shows the wizard's" wait_for "f c d s m v a steps"
 keys q
 wait_exit > /dev/null
+
+# The help lists the open step's own keys first.
+tui_start vt100
+keys w
+keys d
+keys '?'
+ok "help: names the open step" wait_for "This step: Drivers & vfio"
+ok "help: with its keys" on_screen "blacklist"
+keys x
+keys q
+wait_exit > /dev/null

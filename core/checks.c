@@ -22,20 +22,6 @@ struct checks {
 	size_t n, cap;
 };
 
-/* Formatted strings for titles and evidence; like struct buf, running out
- * of memory while describing a host aborts. */
-static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
 int checks_new(struct checks **ret)
 {
 	struct checks *c = calloc(1, sizeof(*c));
@@ -228,9 +214,9 @@ static int check_cpu(struct checks *c, const struct firmware *fw)
 				  "/proc/cpuinfo: flags: ... svm", NULL);
 	if (is_vm(fw))
 		return add_own(c, FW, "cpu-virtualization", CHECKS_FAIL,
-			       fmt("CPU virtualization is not available: this is a virtual machine without nested virtualization"),
-			       fmt("/proc/cpuinfo: flags: no vmx or svm, but hypervisor"),
-			       fmt("turn on nested virtualization in the hypervisor (on bare metal: %s)",
+			       xasprintf("CPU virtualization is not available: this is a virtual machine without nested virtualization"),
+			       xasprintf("/proc/cpuinfo: flags: no vmx or svm, but hypervisor"),
+			       xasprintf("turn on nested virtualization in the hypervisor (on bare metal: %s)",
 				   bios_cpu_fix(v)));
 	return checks_add(c, FW, "cpu-virtualization", CHECKS_FAIL,
 			  "CPU virtualization is off in the firmware",
@@ -245,10 +231,10 @@ static int check_kvm(struct checks *c, const struct firmware *fw)
 	/* The module first: a test bed cannot hide the real /dev/kvm, and on a
 	 * real host /dev/kvm exists only while kvm is loaded (or built in). */
 	if (!firmware_kvm_module(fw))
-		return add_own(c, FW, "kvm-device", CHECKS_FAIL, fmt("KVM is not loaded"),
-			       fmt("/sys/module/kvm: absent%s", dev == -ENOENT ? "; /dev/kvm: absent" : ""),
-			       cpu_virt(fw) ? fmt("modprobe %s (if it refuses, dmesg says why)", mod)
-					    : fmt("%s; then the kvm modules load by themselves",
+		return add_own(c, FW, "kvm-device", CHECKS_FAIL, xasprintf("KVM is not loaded"),
+			       xasprintf("/sys/module/kvm: absent%s", dev == -ENOENT ? "; /dev/kvm: absent" : ""),
+			       cpu_virt(fw) ? xasprintf("modprobe %s (if it refuses, dmesg says why)", mod)
+					    : xasprintf("%s; then the kvm modules load by themselves",
 						  is_vm(fw) ? "turn on nested virtualization in the hypervisor"
 							    : bios_cpu_fix(firmware_cpu_vendor(fw))));
 	if (dev == 0)
@@ -256,12 +242,12 @@ static int check_kvm(struct checks *c, const struct firmware *fw)
 				  "/dev/kvm: present, readable and writable", NULL);
 	if (dev == -EACCES)
 		return add_own(c, FW, "kvm-device", CHECKS_WARN,
-			       fmt("/dev/kvm is there but this user cannot use it"),
-			       fmt("/dev/kvm: present, not readable and writable by uid %u", (unsigned)getuid()),
-			       fmt("run VMs as root or as a member of group kvm (usermod -aG kvm USER)"));
-	return add_own(c, FW, "kvm-device", CHECKS_FAIL, fmt("/dev/kvm is missing although kvm is loaded"),
-		       fmt("/dev/kvm: absent; /sys/module/kvm: present"),
-		       fmt("modprobe %s (the vendor module creates /dev/kvm; if it refuses, dmesg says why)", mod));
+			       xasprintf("/dev/kvm is there but this user cannot use it"),
+			       xasprintf("/dev/kvm: present, not readable and writable by uid %u", (unsigned)getuid()),
+			       xasprintf("run VMs as root or as a member of group kvm (usermod -aG kvm USER)"));
+	return add_own(c, FW, "kvm-device", CHECKS_FAIL, xasprintf("/dev/kvm is missing although kvm is loaded"),
+		       xasprintf("/dev/kvm: absent; /sys/module/kvm: present"),
+		       xasprintf("modprobe %s (the vendor module creates /dev/kvm; if it refuses, dmesg says why)", mod));
 }
 
 static int check_iommu_firmware(struct checks *c, const struct firmware *fw)
@@ -279,8 +265,8 @@ static int check_iommu_firmware(struct checks *c, const struct firmware *fw)
 				  "/sys/firmware/acpi/tables/IVRS: present", NULL);
 	if (firmware_n_iommu_groups(fw) > 0)
 		return add_own(c, FW, "iommu-firmware", CHECKS_PASS,
-			       fmt("The kernel found an IOMMU without a DMAR or IVRS table"),
-			       fmt("/sys/firmware/acpi/tables/%s: absent; /sys/class/iommu: %s",
+			       xasprintf("The kernel found an IOMMU without a DMAR or IVRS table"),
+			       xasprintf("/sys/firmware/acpi/tables/%s: absent; /sys/class/iommu: %s",
 				   table, firmware_n_iommus(fw) ? firmware_iommu(fw, 0) : "empty"),
 			       NULL);
 	if (!firmware_acpi_readable(fw))
@@ -289,13 +275,13 @@ static int check_iommu_firmware(struct checks *c, const struct firmware *fw)
 				  "/sys/firmware/acpi/tables: absent or unreadable", NULL);
 	if (is_vm(fw))
 		return add_own(c, FW, "iommu-firmware", CHECKS_FAIL,
-			       fmt("No IOMMU: this virtual machine has no virtual IOMMU"),
-			       fmt("/sys/firmware/acpi/tables/%s: absent (/proc/cpuinfo: hypervisor)", table),
-			       fmt("give the VM a virtual IOMMU (QEMU: -device intel-iommu,intremap=on) or run gpuvirt on the host"));
+			       xasprintf("No IOMMU: this virtual machine has no virtual IOMMU"),
+			       xasprintf("/sys/firmware/acpi/tables/%s: absent (/proc/cpuinfo: hypervisor)", table),
+			       xasprintf("give the VM a virtual IOMMU (QEMU: -device intel-iommu,intremap=on) or run gpuvirt on the host"));
 	return add_own(c, FW, "iommu-firmware", CHECKS_FAIL,
-		       fmt("The IOMMU is off in the firmware (no %s table)", table),
-		       fmt("/sys/firmware/acpi/tables/%s: absent", table),
-		       fmt("%s", bios_iommu_fix(v)));
+		       xasprintf("The IOMMU is off in the firmware (no %s table)", table),
+		       xasprintf("/sys/firmware/acpi/tables/%s: absent", table),
+		       xasprintf("%s", bios_iommu_fix(v)));
 }
 
 /* The command-line argument that turns the IOMMU off, NULL when none. */
@@ -337,7 +323,7 @@ static int check_iommu_kernel(struct checks *c, const struct firmware *fw)
 			buf_puts(&b, " ...");
 		buf_printf(&b, "; /sys/kernel/iommu_groups: %zu group%s", ng, ng == 1 ? "" : "s");
 		return add_own(c, FW, "iommu-kernel", CHECKS_PASS,
-			       fmt("The kernel has the IOMMU on (%zu IOMMU group%s)", ng, ng == 1 ? "" : "s"),
+			       xasprintf("The kernel has the IOMMU on (%zu IOMMU group%s)", ng, ng == 1 ? "" : "s"),
 			       buf_steal(&b), NULL);
 	}
 	if (off) {
@@ -345,11 +331,11 @@ static int check_iommu_kernel(struct checks *c, const struct firmware *fw)
 
 		snprintf(key, sizeof(key), "%.*s", (int)strcspn(off, "="), off);
 		return add_own(c, FW, "iommu-kernel", CHECKS_FAIL,
-			       fmt("The IOMMU is turned off on the kernel command line"),
-			       fmt("/proc/cmdline: %s; /sys/kernel/iommu_groups: empty", off),
+			       xasprintf("The IOMMU is turned off on the kernel command line"),
+			       xasprintf("/proc/cmdline: %s; /sys/kernel/iommu_groups: empty", off),
 			       intel && !firmware_kernel_at_least(fw, 6, 8) && !strcmp(key, "intel_iommu")
-				       ? fmt("gpuvirt apply --cmdline-remove %s --iommu (before 6.8 the Intel IOMMU is off unless intel_iommu=on), then reboot", key)
-				       : fmt("gpuvirt apply --cmdline-remove %s, then reboot", key));
+				       ? xasprintf("gpuvirt apply --cmdline-remove %s --iommu (before 6.8 the Intel IOMMU is off unless intel_iommu=on), then reboot", key)
+				       : xasprintf("gpuvirt apply --cmdline-remove %s, then reboot", key));
 	}
 	if (table) {
 		const char *on = firmware_cmdline_find(fw, intel ? "intel_iommu" : "amd_iommu");
@@ -357,25 +343,25 @@ static int check_iommu_kernel(struct checks *c, const struct firmware *fw)
 
 		if (intel && on && strstr(on, "=on"))
 			return add_own(c, FW, "iommu-kernel", CHECKS_FAIL,
-				       fmt("The kernel was asked to turn the IOMMU on but did not"),
-				       fmt("/sys/firmware/acpi/tables/DMAR: present; /proc/cmdline: %s; /sys/kernel/iommu_groups: empty", on),
-				       fmt("dmesg | grep -e DMAR -e IOMMU says why (a kernel without CONFIG_INTEL_IOMMU, or a broken DMAR table: update the BIOS)"));
+				       xasprintf("The kernel was asked to turn the IOMMU on but did not"),
+				       xasprintf("/sys/firmware/acpi/tables/DMAR: present; /proc/cmdline: %s; /sys/kernel/iommu_groups: empty", on),
+				       xasprintf("dmesg | grep -e DMAR -e IOMMU says why (a kernel without CONFIG_INTEL_IOMMU, or a broken DMAR table: update the BIOS)"));
 		if (intel && !firmware_kernel_at_least(fw, 6, 8))
 			return add_own(c, FW, "iommu-kernel", CHECKS_FAIL,
-				       fmt("The firmware has the IOMMU on but the kernel does not use it"),
-				       fmt("/sys/firmware/acpi/tables/DMAR: present; /sys/kernel/iommu_groups: empty; kernel %s (the Intel IOMMU is off by default before 6.8)",
+				       xasprintf("The firmware has the IOMMU on but the kernel does not use it"),
+				       xasprintf("/sys/firmware/acpi/tables/DMAR: present; /sys/kernel/iommu_groups: empty; kernel %s (the Intel IOMMU is off by default before 6.8)",
 					   release ? release : "unknown"),
-				       fmt("gpuvirt apply --iommu (adds intel_iommu=on), then reboot"));
+				       xasprintf("gpuvirt apply --iommu (adds intel_iommu=on), then reboot"));
 		return add_own(c, FW, "iommu-kernel", CHECKS_FAIL,
-			       fmt("The firmware has the IOMMU on but the kernel does not use it"),
-			       fmt("/sys/firmware/acpi/tables/%s: present; /sys/kernel/iommu_groups: empty; /proc/cmdline: no %s",
+			       xasprintf("The firmware has the IOMMU on but the kernel does not use it"),
+			       xasprintf("/sys/firmware/acpi/tables/%s: present; /sys/kernel/iommu_groups: empty; /proc/cmdline: no %s",
 				   tname, intel ? "intel_iommu=on" : "amd_iommu= or iommu=off"),
-			       fmt("gpuvirt apply --iommu, then reboot; if it stays off, dmesg | grep -e %s -e IOMMU says why",
+			       xasprintf("gpuvirt apply --iommu, then reboot; if it stays off, dmesg | grep -e %s -e IOMMU says why",
 				   intel ? "DMAR" : "AMD-Vi"));
 	}
-	return add_own(c, FW, "iommu-kernel", CHECKS_FAIL, fmt("The kernel has no IOMMU"),
-		       fmt("/sys/kernel/iommu_groups: empty; /sys/class/iommu: empty"),
-		       fmt("first the firmware (see iommu-firmware): %s%s",
+	return add_own(c, FW, "iommu-kernel", CHECKS_FAIL, xasprintf("The kernel has no IOMMU"),
+		       xasprintf("/sys/kernel/iommu_groups: empty; /sys/class/iommu: empty"),
+		       xasprintf("first the firmware (see iommu-firmware): %s%s",
 			   is_vm(fw) ? "give the VM a virtual IOMMU" : bios_iommu_fix(v),
 			   intel && !firmware_kernel_at_least(fw, 6, 8) ? "; then gpuvirt apply --iommu" : ""));
 }
@@ -389,16 +375,16 @@ static int check_interrupt_remapping(struct checks *c, const struct firmware *fw
 				  "Interrupt remapping is unknown", "/proc/interrupts: cannot read", NULL);
 	if (chip)
 		return add_own(c, FW, "interrupt-remapping", CHECKS_PASS,
-			       fmt("Interrupt remapping is on"), fmt("/proc/interrupts: %s", chip), NULL);
+			       xasprintf("Interrupt remapping is on"), xasprintf("/proc/interrupts: %s", chip), NULL);
 	if (firmware_n_iommu_groups(fw) == 0)
 		return checks_add(c, FW, "interrupt-remapping", CHECKS_WARN,
 				  "Interrupt remapping is off (it needs the IOMMU)",
 				  "/proc/interrupts: no IR- interrupt chip",
 				  "turn the IOMMU on first (see iommu-firmware and iommu-kernel)");
 	return add_own(c, FW, "interrupt-remapping", CHECKS_FAIL,
-		       fmt("Interrupt remapping is off: VFIO refuses to assign devices"),
-		       fmt("/proc/interrupts: no IR- interrupt chip"),
-		       fmt("%s; as a last resort gpuvirt apply --cmdline-add vfio_iommu_type1.allow_unsafe_interrupts=1 (gives up protection against MSI attacks from the VM)",
+		       xasprintf("Interrupt remapping is off: VFIO refuses to assign devices"),
+		       xasprintf("/proc/interrupts: no IR- interrupt chip"),
+		       xasprintf("%s; as a last resort gpuvirt apply --cmdline-add vfio_iommu_type1.allow_unsafe_interrupts=1 (gives up protection against MSI attacks from the VM)",
 			   firmware_cpu_vendor(fw) == HOST_CPU_AMD
 				   ? "update the BIOS and keep \"AMD IOMMU\" on (dmesg | grep AMD-Vi says why remapping is off)"
 				   : "turn on \"Interrupt Remapping\" and \"X2APIC\" under \"Intel VT-d\" in the BIOS/UEFI setup"));
@@ -435,10 +421,10 @@ static int check_vmd(struct checks *c, const struct host *h)
 	if (n > 3)
 		buf_printf(&ev, "; %zu more", n - 3);
 	return add_own(c, FW, "vmd", gpu ? CHECKS_FAIL : CHECKS_WARN,
-		       gpu ? fmt("GPU %s is behind Intel VMD and cannot be passed to a VM", gpu)
-			   : fmt("Intel VMD is on: devices behind it cannot be passed to a VM"),
+		       gpu ? xasprintf("GPU %s is behind Intel VMD and cannot be passed to a VM", gpu)
+			   : xasprintf("Intel VMD is on: devices behind it cannot be passed to a VM"),
 		       buf_steal(&ev),
-		       fmt("turn VMD off in the BIOS/UEFI setup (\"VMD setup menu\" / \"Enable VMD controller\"), as the N100 guide does; devices behind VMD cannot be passed to a VM"));
+		       xasprintf("turn VMD off in the BIOS/UEFI setup (\"VMD setup menu\" / \"Enable VMD controller\"), as the N100 guide does; devices behind VMD cannot be passed to a VM"));
 }
 
 static int check_uefi(struct checks *c, const struct firmware *fw)
@@ -459,15 +445,15 @@ static int check_secure_boot(struct checks *c, const struct firmware *fw)
 	switch (firmware_secure_boot(fw)) {
 	case 1:
 		return add_own(c, FW, "secure-boot", CHECKS_WARN,
-			       fmt("Secure Boot is on: unsigned DKMS modules (i915-sriov-dkms, NVIDIA vGPU) will not load"),
-			       fmt("%s: last byte 1", var),
-			       fmt("enrol the DKMS signing key (mokutil --import /var/lib/dkms/mok.pub, reboot, confirm in MokManager) or turn \"Secure Boot\" off in the BIOS/UEFI setup"));
+			       xasprintf("Secure Boot is on: unsigned DKMS modules (i915-sriov-dkms, NVIDIA vGPU) will not load"),
+			       xasprintf("%s: last byte 1", var),
+			       xasprintf("enrol the DKMS signing key (mokutil --import /var/lib/dkms/mok.pub, reboot, confirm in MokManager) or turn \"Secure Boot\" off in the BIOS/UEFI setup"));
 	case 0:
-		return add_own(c, FW, "secure-boot", CHECKS_PASS, fmt("Secure Boot is off"),
-			       fmt("%s: last byte 0", var), NULL);
+		return add_own(c, FW, "secure-boot", CHECKS_PASS, xasprintf("Secure Boot is off"),
+			       xasprintf("%s: last byte 0", var), NULL);
 	default:
-		return add_own(c, FW, "secure-boot", CHECKS_INFO, fmt("Secure Boot state is unknown"),
-			       fmt("%s: absent or unreadable", var), NULL);
+		return add_own(c, FW, "secure-boot", CHECKS_INFO, xasprintf("Secure Boot state is unknown"),
+			       xasprintf("%s: absent or unreadable", var), NULL);
 	}
 }
 
@@ -479,14 +465,14 @@ static int check_kernel(struct checks *c, const struct firmware *fw)
 		return checks_add(c, FW, "kernel-version", CHECKS_WARN, "The kernel release could not be read",
 				  "/proc/sys/kernel/osrelease: cannot read", NULL);
 	return add_own(c, FW, "kernel-version", CHECKS_INFO,
-		       fmt("Kernel %s: %s%s", rel,
+		       xasprintf("Kernel %s: %s%s", rel,
 			   firmware_kernel_at_least(fw, 6, 2)
 				   ? "vfio_virqfd is part of vfio (since 6.2), do not list it"
 				   : "list vfio_virqfd with the vfio modules (separate before 6.2)",
 			   firmware_kernel_at_least(fw, 6, 8)
 				   ? "; NVIDIA vGPU 17+ uses per-VF sysfs instead of mdev (6.8+)"
 				   : "; the Intel IOMMU is off unless intel_iommu=on (before 6.8)"),
-		       fmt("/proc/sys/kernel/osrelease: %s", rel), NULL);
+		       xasprintf("/proc/sys/kernel/osrelease: %s", rel), NULL);
 }
 
 static int check_passthrough_mode(struct checks *c, const struct firmware *fw)
@@ -516,19 +502,19 @@ static int check_passthrough_mode(struct checks *c, const struct firmware *fw)
 	}
 	if (pt && !strcmp(pt, "iommu=pt"))
 		return add_own(c, FW, "iommu-passthrough-mode", CHECKS_PASS,
-			       fmt("The IOMMU is in passthrough mode for the host (iommu=pt)"),
-			       id_id >= 0 ? fmt("/proc/cmdline: iommu=pt; /sys/kernel/iommu_groups/%d/type: identity", id_id)
-					  : fmt("/proc/cmdline: iommu=pt"),
+			       xasprintf("The IOMMU is in passthrough mode for the host (iommu=pt)"),
+			       id_id >= 0 ? xasprintf("/proc/cmdline: iommu=pt; /sys/kernel/iommu_groups/%d/type: identity", id_id)
+					  : xasprintf("/proc/cmdline: iommu=pt"),
 			       NULL);
 	if (dma_id >= 0)
 		return add_own(c, FW, "iommu-passthrough-mode", CHECKS_WARN,
-			       fmt("The IOMMU translates the host's own DMA (%s): iommu=pt is recommended", dma_type),
-			       fmt("/sys/kernel/iommu_groups/%d/type: %s", dma_id, dma_type),
-			       fmt("gpuvirt apply --cmdline-add iommu=pt, then reboot"));
+			       xasprintf("The IOMMU translates the host's own DMA (%s): iommu=pt is recommended", dma_type),
+			       xasprintf("/sys/kernel/iommu_groups/%d/type: %s", dma_id, dma_type),
+			       xasprintf("gpuvirt apply --cmdline-add iommu=pt, then reboot"));
 	if (id_id >= 0)
 		return add_own(c, FW, "iommu-passthrough-mode", CHECKS_PASS,
-			       fmt("The IOMMU is in passthrough mode for the host"),
-			       fmt("/sys/kernel/iommu_groups/%d/type: identity", id_id), NULL);
+			       xasprintf("The IOMMU is in passthrough mode for the host"),
+			       xasprintf("/sys/kernel/iommu_groups/%d/type: identity", id_id), NULL);
 	return checks_add(c, FW, "iommu-passthrough-mode", CHECKS_INFO, "IOMMU passthrough mode is unknown",
 			  "/sys/kernel/iommu_groups/N/type: cannot read", NULL);
 }
@@ -584,7 +570,7 @@ static char *cmdline_files_with(const char *root, const char *arg)
 	struct buf b = BUF_INIT;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = fmt("%s/%s", root, files[i]);
+		char *path = xasprintf("%s/%s", root, files[i]);
 		FILE *f = fopen(path, "re");
 		char line[4096];
 		bool found = false;
@@ -607,18 +593,18 @@ static int verify_cmdline(struct checks *c, const struct firmware *fw, const cha
 			  const struct journal_set *s, const char *arg, bool pending, const char *ref)
 {
 	if (firmware_cmdline_has(fw, arg))
-		return add_own(c, VF, "verify-cmdline", CHECKS_PASS, fmt("%s is on the running command line", arg),
-			       fmt("/proc/cmdline: %s", arg), NULL);
+		return add_own(c, VF, "verify-cmdline", CHECKS_PASS, xasprintf("%s is on the running command line", arg),
+			       xasprintf("/proc/cmdline: %s", arg), NULL);
 	if (!firmware_cmdline(fw))
-		return add_own(c, VF, "verify-cmdline", CHECKS_INFO, fmt("%s: the running command line is unknown", arg),
-			       fmt("/proc/cmdline: cannot read"), NULL);
+		return add_own(c, VF, "verify-cmdline", CHECKS_INFO, xasprintf("%s: the running command line is unknown", arg),
+			       xasprintf("/proc/cmdline: cannot read"), NULL);
 
 	char *files = cmdline_files_with(root, arg);
 	char *fix = NULL;
 	struct boot_detection *bd = NULL;
 
 	if (pending) {
-		fix = fmt("reboot: change set %d was applied after this boot", s->id);
+		fix = xasprintf("reboot: change set %d was applied after this boot", s->id);
 	} else if (boot_detect(root, &bd, NULL) == 0 && boot_detection_loader(bd) != BOOT_AUTO) {
 		/* Name the boot loader this root really uses: editing GRUB on a
 		 * systemd-boot Proxmox host is the mistake people report most. */
@@ -627,21 +613,21 @@ static int verify_cmdline(struct checks *c, const struct firmware *fw, const cha
 		const char *regen = boot_detection_regen(bd, bl);
 
 		if (*files && file && !strstr(files, file))
-			fix = fmt("this host boots with %s, which reads %s, not %s: gpuvirt undo, then apply the change again",
+			fix = xasprintf("this host boots with %s, which reads %s, not %s: gpuvirt undo, then apply the change again",
 				  boot_loader_name(bl), file, files);
 		else
-			fix = fmt("reboot; if it is still missing the bootloader did not read the file we wrote: %s (%s boots this host: run %s, then reboot)",
+			fix = xasprintf("reboot; if it is still missing the bootloader did not read the file we wrote: %s (%s boots this host: run %s, then reboot)",
 				  *files ? files : file ? file : "none holds it", boot_loader_name(bl),
 				  regen ? regen : "its regeneration command");
 	}
 	if (!fix)
-		fix = fmt("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
+		fix = xasprintf("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
 			  *files ? files : "no command-line file under the root holds it");
 	boot_detection_free(bd);
 	free(files);
 	return add_own(c, VF, "verify-cmdline", pending ? CHECKS_WARN : CHECKS_FAIL,
-		       fmt("%s is not on the running command line", arg),
-		       fmt("/proc/cmdline: no %s (%s)", arg, ref), fix);
+		       xasprintf("%s is not on the running command line", arg),
+		       xasprintf("/proc/cmdline: no %s (%s)", arg, ref), fix);
 }
 
 static int verify_module(struct checks *c, const struct firmware *fw, const char *mod, bool want,
@@ -651,24 +637,24 @@ static int verify_module(struct checks *c, const struct firmware *fw, const char
 
 	if (!firmware_modules_readable(fw) && !loaded)
 		return add_own(c, VF, want ? "verify-module" : "verify-no-module", CHECKS_INFO,
-			       fmt("Whether %s is loaded is unknown", mod),
-			       fmt("/proc/modules: cannot read; /sys/module/%s: absent", mod), NULL);
+			       xasprintf("Whether %s is loaded is unknown", mod),
+			       xasprintf("/proc/modules: cannot read; /sys/module/%s: absent", mod), NULL);
 	if (want && loaded)
-		return add_own(c, VF, "verify-module", CHECKS_PASS, fmt("Module %s is loaded", mod),
-			       fmt("/proc/modules or /sys/module: %s", mod), NULL);
+		return add_own(c, VF, "verify-module", CHECKS_PASS, xasprintf("Module %s is loaded", mod),
+			       xasprintf("/proc/modules or /sys/module: %s", mod), NULL);
 	if (!want && !loaded)
-		return add_own(c, VF, "verify-no-module", CHECKS_PASS, fmt("Module %s is not loaded", mod),
-			       fmt("/proc/modules: no %s", mod), NULL);
+		return add_own(c, VF, "verify-no-module", CHECKS_PASS, xasprintf("Module %s is not loaded", mod),
+			       xasprintf("/proc/modules: no %s", mod), NULL);
 	if (want)
 		return add_own(c, VF, "verify-module", pending ? CHECKS_WARN : CHECKS_FAIL,
-			       fmt("Module %s is not loaded", mod), fmt("/proc/modules: no %s (%s)", mod, ref),
-			       pending ? fmt("reboot: the change set was applied after this boot")
-				       : fmt("reboot; if it is still not loaded, rebuild the initramfs (update-initramfs -u -k all, dracut -f --regenerate-all or mkinitcpio -P) and see what modprobe %s says", mod));
+			       xasprintf("Module %s is not loaded", mod), xasprintf("/proc/modules: no %s (%s)", mod, ref),
+			       pending ? xasprintf("reboot: the change set was applied after this boot")
+				       : xasprintf("reboot; if it is still not loaded, rebuild the initramfs (update-initramfs -u -k all, dracut -f --regenerate-all or mkinitcpio -P) and see what modprobe %s says", mod));
 	return add_own(c, VF, "verify-no-module", pending ? CHECKS_WARN : CHECKS_FAIL,
-		       fmt("Module %s is loaded although it should not be", mod),
-		       fmt("/proc/modules: %s (%s)", mod, ref),
-		       pending ? fmt("reboot: the change set was applied after this boot")
-			       : fmt("the initramfs still loads it: rebuild it (update-initramfs -u -k all, dracut -f --regenerate-all or mkinitcpio -P), then reboot"));
+		       xasprintf("Module %s is loaded although it should not be", mod),
+		       xasprintf("/proc/modules: %s (%s)", mod, ref),
+		       pending ? xasprintf("reboot: the change set was applied after this boot")
+			       : xasprintf("the initramfs still loads it: rebuild it (update-initramfs -u -k all, dracut -f --regenerate-all or mkinitcpio -P), then reboot"));
 }
 
 static const struct host_device *find_dev(const struct host *h, const char *addr)
@@ -682,18 +668,18 @@ static int verify_driver(struct checks *c, const struct host *h, const char *add
 	const struct host_device *d = find_dev(h, addr);
 
 	if (!d)
-		return add_own(c, VF, "verify-driver", CHECKS_FAIL, fmt("%s is gone", addr),
-			       fmt("/sys/bus/pci/devices/%s: absent (%s)", addr, ref),
-			       fmt("check the card is seated and on in the BIOS; if it moved, gpuvirt undo and apply again for its new address"));
+		return add_own(c, VF, "verify-driver", CHECKS_FAIL, xasprintf("%s is gone", addr),
+			       xasprintf("/sys/bus/pci/devices/%s: absent (%s)", addr, ref),
+			       xasprintf("check the card is seated and on in the BIOS; if it moved, gpuvirt undo and apply again for its new address"));
 	if (want && d->driver && !strcmp(d->driver, want))
-		return add_own(c, VF, "verify-driver", CHECKS_PASS, fmt("%s is bound to %s", addr, want),
-			       fmt("/sys/bus/pci/devices/%s/driver: %s", addr, want), NULL);
+		return add_own(c, VF, "verify-driver", CHECKS_PASS, xasprintf("%s is bound to %s", addr, want),
+			       xasprintf("/sys/bus/pci/devices/%s/driver: %s", addr, want), NULL);
 	return add_own(c, VF, "verify-driver", pending ? CHECKS_WARN : CHECKS_FAIL,
-		       d->driver ? fmt("%s is bound to %s, not %s", addr, d->driver, want ? want : "(none)")
-				 : fmt("%s is bound to no driver, not %s", addr, want ? want : "(none)"),
-		       fmt("/sys/bus/pci/devices/%s/driver: %s (%s)", addr, d->driver ? d->driver : "absent", ref),
-		       pending ? fmt("reboot: the change set was applied after this boot")
-			       : fmt("the host driver claimed it before vfio-pci: rebuild the initramfs (the vfio modules and softdeps must be in it), then reboot"));
+		       d->driver ? xasprintf("%s is bound to %s, not %s", addr, d->driver, want ? want : "(none)")
+				 : xasprintf("%s is bound to no driver, not %s", addr, want ? want : "(none)"),
+		       xasprintf("/sys/bus/pci/devices/%s/driver: %s (%s)", addr, d->driver ? d->driver : "absent", ref),
+		       pending ? xasprintf("reboot: the change set was applied after this boot")
+			       : xasprintf("the host driver claimed it before vfio-pci: rebuild the initramfs (the vfio modules and softdeps must be in it), then reboot"));
 }
 
 static int verify_numvfs(struct checks *c, const struct host *h, const char *addr, const char *value,
@@ -703,21 +689,21 @@ static int verify_numvfs(struct checks *c, const struct host *h, const char *add
 	int want = value ? atoi(value) : -1;
 
 	if (!d)
-		return add_own(c, VF, "verify-numvfs", CHECKS_FAIL, fmt("%s is gone", addr),
-			       fmt("/sys/bus/pci/devices/%s: absent (%s)", addr, ref), NULL);
+		return add_own(c, VF, "verify-numvfs", CHECKS_FAIL, xasprintf("%s is gone", addr),
+			       xasprintf("/sys/bus/pci/devices/%s: absent (%s)", addr, ref), NULL);
 	if (d->sriov_total < 0)
 		return add_own(c, VF, "verify-numvfs", pending ? CHECKS_WARN : CHECKS_FAIL,
-			       fmt("%s cannot make VFs with its current driver (%s)", addr, d->driver ? d->driver : "none"),
-			       fmt("/sys/bus/pci/devices/%s/sriov_totalvfs: absent (%s)", addr, ref),
-			       fmt("load a driver that does SR-IOV (for Intel iGPUs the i915 SR-IOV DKMS build), then reboot"));
+			       xasprintf("%s cannot make VFs with its current driver (%s)", addr, d->driver ? d->driver : "none"),
+			       xasprintf("/sys/bus/pci/devices/%s/sriov_totalvfs: absent (%s)", addr, ref),
+			       xasprintf("load a driver that does SR-IOV (for Intel iGPUs the i915 SR-IOV DKMS build), then reboot"));
 	if (d->sriov_num == want)
-		return add_own(c, VF, "verify-numvfs", CHECKS_PASS, fmt("%s has %d VF%s", addr, want, want == 1 ? "" : "s"),
-			       fmt("/sys/bus/pci/devices/%s/sriov_numvfs: %d", addr, d->sriov_num), NULL);
+		return add_own(c, VF, "verify-numvfs", CHECKS_PASS, xasprintf("%s has %d VF%s", addr, want, want == 1 ? "" : "s"),
+			       xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs: %d", addr, d->sriov_num), NULL);
 	return add_own(c, VF, "verify-numvfs", pending ? CHECKS_WARN : CHECKS_FAIL,
-		       fmt("%s has %d VFs, expected %s", addr, d->sriov_num, value ? value : "?"),
-		       fmt("/sys/bus/pci/devices/%s/sriov_numvfs: %d (%s)", addr, d->sriov_num, ref),
-		       pending ? fmt("reboot: the change set was applied after this boot")
-			       : fmt("the boot-time setting did not run: sysfsutils reads etc/sysfs.d only when etc/sysfs.conf exists; or the driver made fewer (dmesg)"));
+		       xasprintf("%s has %d VFs, expected %s", addr, d->sriov_num, value ? value : "?"),
+		       xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs: %d (%s)", addr, d->sriov_num, ref),
+		       pending ? xasprintf("reboot: the change set was applied after this boot")
+			       : xasprintf("the boot-time setting did not run: sysfsutils reads etc/sysfs.d only when etc/sysfs.conf exists; or the driver made fewer (dmesg)"));
 }
 
 static int verify_mdev(struct checks *c, const struct host *h, const char *uuid, const char *value,
@@ -739,16 +725,16 @@ static int verify_mdev(struct checks *c, const struct host *h, const char *uuid,
 		}
 		if (type && have && *have && strcmp(have, type + 1))
 			return add_own(c, VF, "verify-mdev", CHECKS_FAIL,
-				       fmt("mdev %s is of type %s, expected %s", uuid, have, type + 1),
-				       fmt("%s/mdev_type: %s (%s)", path, have, ref),
-				       fmt("mdevctl stop -u %s; mdevctl start -u %s", uuid, uuid));
-		return add_own(c, VF, "verify-mdev", CHECKS_PASS, fmt("mdev %s is present", uuid),
-			       fmt("%s: present", path), NULL);
+				       xasprintf("mdev %s is of type %s, expected %s", uuid, have, type + 1),
+				       xasprintf("%s/mdev_type: %s (%s)", path, have, ref),
+				       xasprintf("mdevctl stop -u %s; mdevctl start -u %s", uuid, uuid));
+		return add_own(c, VF, "verify-mdev", CHECKS_PASS, xasprintf("mdev %s is present", uuid),
+			       xasprintf("%s: present", path), NULL);
 	}
 	return add_own(c, VF, "verify-mdev", pending ? CHECKS_WARN : CHECKS_FAIL,
-		       fmt("mdev %s (%s) is not present", uuid, value ? value : "?"),
-		       fmt("%s: absent (%s)", path, ref),
-		       fmt("mdevctl start -u %s; at boot mdevctl starts it only when its definition says \"start\": \"auto\" and the parent's driver is loaded",
+		       xasprintf("mdev %s (%s) is not present", uuid, value ? value : "?"),
+		       xasprintf("%s: absent (%s)", path, ref),
+		       xasprintf("mdevctl start -u %s; at boot mdevctl starts it only when its definition says \"start\": \"auto\" and the parent's driver is loaded",
 			   uuid));
 }
 
@@ -758,7 +744,7 @@ static int verify_set(struct checks *c, const struct host *h, const struct firmw
 	long long when = parse_when(s->when), boot = firmware_boot_time(fw);
 	/* Applied after this boot began: nothing of it can be in effect yet. */
 	bool pending = when >= 0 && boot >= 0 && when >= boot;
-	char *ref = fmt("change set %d, %s", s->id, s->when ? s->when : "?");
+	char *ref = xasprintf("change set %d, %s", s->id, s->when ? s->when : "?");
 	int r = 0;
 
 	for (size_t i = 0; i < s->n_expects && r >= 0; i++) {
@@ -780,15 +766,15 @@ static int verify_set(struct checks *c, const struct host *h, const struct firmw
 			r = verify_mdev(c, h, e->key, e->value, pending, ref);
 		else
 			r = add_own(c, VF, "verify-journal", CHECKS_INFO,
-				    fmt("Unknown expectation \"%s\" in the journal", e->kind),
-				    fmt("var/lib/gpuvirt (%s): %s %s", ref, e->kind, e->key), NULL);
+				    xasprintf("Unknown expectation \"%s\" in the journal", e->kind),
+				    xasprintf("var/lib/gpuvirt (%s): %s %s", ref, e->kind, e->key), NULL);
 	}
 	for (size_t i = 0; i < s->n_pending && r >= 0; i++)
 		r = add_own(c, VF, "verify-pending", CHECKS_WARN,
-			    fmt("A command gpuvirt did not run is still pending: %s", s->pending[i]),
-			    fmt("var/lib/gpuvirt (%s): pending (applied with --no-run)", ref),
-			    strcmp(root, "/") ? fmt("run it inside the root (chroot %s %s), then reboot", root, s->pending[i])
-					      : fmt("run it (%s), then reboot", s->pending[i]));
+			    xasprintf("A command gpuvirt did not run is still pending: %s", s->pending[i]),
+			    xasprintf("var/lib/gpuvirt (%s): pending (applied with --no-run)", ref),
+			    strcmp(root, "/") ? xasprintf("run it inside the root (chroot %s %s), then reboot", root, s->pending[i])
+					      : xasprintf("run it (%s), then reboot", s->pending[i]));
 	free(ref);
 	return r;
 }
@@ -805,12 +791,12 @@ int checks_verify(struct checks *c, const struct host *h, const struct firmware 
 	if (r == -ENOMEM)
 		return gv_error_set(err, r, "%s", jerr.msg[0] ? jerr.msg : "out of memory");
 	if (r < 0)
-		return add_own(c, VF, "verify-journal", CHECKS_WARN, fmt("The journal could not be read"),
-			       fmt("%s", jerr.msg[0] ? jerr.msg : strerror(-r)),
-			       fmt("see the file it names; gpuvirt cannot verify or undo until it reads"));
+		return add_own(c, VF, "verify-journal", CHECKS_WARN, xasprintf("The journal could not be read"),
+			       xasprintf("%s", jerr.msg[0] ? jerr.msg : strerror(-r)),
+			       xasprintf("see the file it names; gpuvirt cannot verify or undo until it reads"));
 	if (!n)
-		r = add_own(c, VF, "verify-journal", CHECKS_INFO, fmt("Nothing applied with gpuvirt to verify"),
-			    fmt("%s%svar/lib/gpuvirt: no change sets", root,
+		r = add_own(c, VF, "verify-journal", CHECKS_INFO, xasprintf("Nothing applied with gpuvirt to verify"),
+			    xasprintf("%s%svar/lib/gpuvirt: no change sets", root,
 				root[strlen(root) - 1] == '/' ? "" : "/"),
 			    NULL);
 	for (size_t i = 0; i < n && r >= 0; i++)

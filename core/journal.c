@@ -961,22 +961,13 @@ out:
 	return r;
 }
 
-int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err)
+int journal_lock(const char *root, int *ret_fd, struct gv_error *err)
 {
-	static const struct journal_undo_opts defaults;
-	struct journal_txn *t = NULL;
-	char *dir = jpath(root, "%s", ""), *lock = jpath(root, "lock"), *dpkg = fsutil_join(root, "var/lib/dpkg/lock-frontend");
-	int lock_fd = -1, r;
+	char *lock = jpath(root, "lock"), *dpkg = fsutil_join(root, "var/lib/dpkg/lock-frontend");
+	int fd = -1, r;
 	pid_t holder = 0;
-	bool was_applied;
 
-	if (!opts)
-		opts = &defaults;
-	if (access(dir, F_OK) < 0) {
-		r = gv_error_set(err, -ENOENT, "nothing to undo: no journal under %s", dir);
-		goto out;
-	}
-	r = fsutil_lock(lock, &lock_fd);
+	r = fsutil_lock(lock, &fd);
 	if (r == -EWOULDBLOCK) {
 		r = gv_error_set(err, -EBUSY, "another gpuvirt is applying (%s is locked)", lock);
 		goto out;
@@ -985,10 +976,38 @@ int journal_undo(const char *root, const struct journal_undo_opts *opts, struct 
 		goto out;
 	}
 	if (fsutil_fcntl_lock_held(dpkg, &holder) > 0) {
-		r = gv_error_set(err, -EBUSY, "the package manager is running (%s is held by process %d); try again when it is done",
-				 dpkg, (int)holder);
+		r = gv_error_set(err, -EBUSY, "the package manager is running (%s is held by process %d); "
+				 "try again when it is done", dpkg, (int)holder);
 		goto out;
 	}
+	*ret_fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	free(dpkg);
+	return r;
+}
+
+int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err)
+{
+	static const struct journal_undo_opts defaults;
+	struct journal_txn *t = NULL;
+	char *dir = jpath(root, "%s", "");
+	int lock_fd = -1, r;
+	bool was_applied;
+
+	if (!opts)
+		opts = &defaults;
+	if (access(dir, F_OK) < 0) {
+		r = gv_error_set(err, -ENOENT, "nothing to undo: no journal under %s", dir);
+		goto out;
+	}
+	r = journal_lock(root, &lock_fd, err);
+	if (r < 0)
+		goto out;
 	r = last_set(root, &t, err);
 	if (r == -ENOENT) {
 		r = gv_error_set(err, -ENOENT, "nothing to undo: every change set in %s is undone", dir);
@@ -1034,7 +1053,5 @@ out:
 		close(lock_fd);
 	journal_txn_free(t);
 	free(dir);
-	free(lock);
-	free(dpkg);
 	return r;
 }

@@ -33,6 +33,12 @@ struct journal_undo_opts {
 	bool force_hand_edits;
 };
 
+/* Take gpuvirt's lock under ROOT (another gpuvirt applying: -EBUSY) and
+ * make sure the package manager is not running (its lock-frontend held:
+ * -EBUSY). Returns 0 and the lock's fd, to close when done. The journal
+ * directory must exist. */
+int journal_lock(const char *root, int *ret_fd, struct gv_error *err);
+
 /* Revert the last change set: restore every file's previous bytes exactly
  * (files gpuvirt created are removed), then run (or list) the regeneration
  * commands again. -ENOENT when there is nothing to undo. */

@@ -14,6 +14,7 @@
 #include "core/kparam.h"
 #include "core/lint.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 
 #define LN CHECKS_LINT
 
@@ -27,18 +28,6 @@ struct lint {
 	struct kparam_db *kp;  /* module parameters; NULL: not checked */
 	int r;              /* first -ENOMEM */
 };
-
-static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 /* Report a problem; takes ownership of the strings. */
 static void problem(struct lint *l, const char *id, enum checks_status st, char *title, char *evidence,
@@ -58,7 +47,7 @@ static char *under_root(const struct lint *l, const char *rel)
 {
 	size_t n = strlen(l->root);
 
-	return fmt("%s%s%s", l->root, n && l->root[n - 1] == '/' ? "" : "/", rel);
+	return xasprintf("%s%s%s", l->root, n && l->root[n - 1] == '/' ? "" : "/", rel);
 }
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -94,13 +83,13 @@ static char **list_files(const struct lint *l, const char *dir, size_t *ret_n)
 
 		if (de->d_name[0] == '.')
 			continue;
-		full = fmt("%s/%s", path, de->d_name);
+		full = xasprintf("%s/%s", path, de->d_name);
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
 			char **nv = realloc(v, (n + 1) * sizeof(*v));
 			if (!nv)
 				abort();
 			v = nv;
-			v[n++] = fmt("%s/%s", dir, de->d_name);
+			v[n++] = xasprintf("%s/%s", dir, de->d_name);
 		}
 		free(full);
 	}
@@ -217,10 +206,10 @@ static void virqfd(struct lint *l, const char *rel, unsigned lineno, const char 
 	if (!firmware_kernel_at_least(l->fw, 6, 2) || !mentions_virqfd(line))
 		return;
 	problem(l, "vfio-virqfd", CHECKS_FAIL,
-		fmt("%s:%u lists vfio_virqfd, which is part of vfio since kernel 6.2", rel, lineno),
-		fmt("%s:%u: %s; /proc/sys/kernel/osrelease: %s", rel, lineno, line,
+		xasprintf("%s:%u lists vfio_virqfd, which is part of vfio since kernel 6.2", rel, lineno),
+		xasprintf("%s:%u: %s; /proc/sys/kernel/osrelease: %s", rel, lineno, line,
 		    firmware_kernel_release(l->fw)),
-		fmt("delete vfio_virqfd from %s:%u (the module does not exist on this kernel; initramfs builds fail on it)",
+		xasprintf("delete vfio_virqfd from %s:%u (the module does not exist on this kernel; initramfs builds fail on it)",
 		    rel, lineno));
 }
 
@@ -263,12 +252,12 @@ static void check_param(struct lint *l, const char *where, const char *module, c
 	if (info.param != KPARAM_PARAM_UNKNOWN && !near)
 		return;
 	problem(l, "module-parameter", CHECKS_FAIL,
-		near ? fmt("%s has no parameter %s (did you mean %s?): %s does nothing", module, param, near, as_written)
-		     : fmt("%s has no parameter %s: %s does nothing", module, param, as_written),
-		fmt("%s: %s (%s)", where, as_written,
+		near ? xasprintf("%s has no parameter %s (did you mean %s?): %s does nothing", module, param, near, as_written)
+		     : xasprintf("%s has no parameter %s: %s does nothing", module, param, as_written),
+		xasprintf("%s: %s (%s)", where, as_written,
 		    info.from_modinfo ? "not in the installed module's modinfo" : "not among its known parameters"),
-		near ? fmt("write %s instead of %s in %s", near, param, where)
-		     : fmt("remove it, or correct the name (modinfo -p %s lists the parameters)", module));
+		near ? xasprintf("write %s instead of %s in %s", near, param, where)
+		     : xasprintf("remove it, or correct the name (modinfo -p %s lists the parameters)", module));
 }
 
 /* ---- what the options mean for this host ---- */
@@ -328,15 +317,15 @@ static void vfio_ids(struct lint *l, const char *where, const char *key, const c
 		}
 		if (boot)
 			problem(l, "vfio-ids-boot-gpu", CHECKS_FAIL,
-				fmt("vfio-pci id %s also matches the boot GPU %s: the console goes dark", id, boot->address),
-				fmt("%s: %s=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, key, ids, boot->address),
-				fmt("remove %s from the ids and bind the card you pass by address (gpuvirt apply --vfio ADDRESS); keep another console (serial, ssh) before giving the boot GPU away",
+				xasprintf("vfio-pci id %s also matches the boot GPU %s: the console goes dark", id, boot->address),
+				xasprintf("%s: %s=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, key, ids, boot->address),
+				xasprintf("remove %s from the ids and bind the card you pass by address (gpuvirt apply --vfio ADDRESS); keep another console (serial, ssh) before giving the boot GPU away",
 				    id));
 		else if (matches > 1)
 			problem(l, "vfio-ids-boot-gpu", CHECKS_WARN,
-				fmt("vfio-pci id %s matches %zu devices: vfio-pci takes every one of them", id, matches),
-				fmt("%s: %s=%s; /sys/bus/pci/devices/%s and %zu more", where, key, ids, first->address, matches - 1),
-				fmt("bind by address instead (gpuvirt apply --vfio ADDRESS) to keep one of them on the host"));
+				xasprintf("vfio-pci id %s matches %zu devices: vfio-pci takes every one of them", id, matches),
+				xasprintf("%s: %s=%s; /sys/bus/pci/devices/%s and %zu more", where, key, ids, first->address, matches - 1),
+				xasprintf("bind by address instead (gpuvirt apply --vfio ADDRESS) to keep one of them on the host"));
 	}
 }
 
@@ -355,11 +344,11 @@ static void max_vfs(struct lint *l, const char *where, const char *as_written, c
 		if (!i915 || d->physfn || d->sriov_total < 0 || want <= d->sriov_total)
 			continue;
 		problem(l, "max-vfs", CHECKS_FAIL,
-			fmt("%s asks for more VFs than %s can make (%d)", as_written, d->address, d->sriov_total),
-			fmt("%s: %s; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", where, as_written, d->address,
+			xasprintf("%s asks for more VFs than %s can make (%d)", as_written, d->address, d->sriov_total),
+			xasprintf("%s: %s; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", where, as_written, d->address,
 			    d->sriov_total),
-			cmdline ? fmt("gpuvirt apply --cmdline-remove i915.max_vfs --cmdline-add i915.max_vfs=%d", d->sriov_total)
-				: fmt("use max_vfs=%d or less in %s", d->sriov_total, where));
+			cmdline ? xasprintf("gpuvirt apply --cmdline-remove i915.max_vfs --cmdline-add i915.max_vfs=%d", d->sriov_total)
+				: xasprintf("use max_vfs=%d or less in %s", d->sriov_total, where));
 	}
 }
 
@@ -382,7 +371,7 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 	if (!copy)
 		abort();
 	n = words(copy, w, 64);
-	where = fmt("%s:%u", rel, lineno);
+	where = xasprintf("%s:%u", rel, lineno);
 	if (!n)
 		goto out;
 	for (size_t i = 0; i < sizeof(modprobe_commands) / sizeof(modprobe_commands[0]); i++)
@@ -390,14 +379,14 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 	if (!known) {
 		if (looks_like_ids(w[0]))
 			problem(l, "modprobe-bad-line", CHECKS_FAIL,
-				fmt("%s: bare device ids are a bad line: libkmod ignores it and nothing binds", where),
-				fmt("%s: %s", where, line),
-				fmt("write it as \"options vfio-pci ids=%s\" (or bind by address: gpuvirt apply --vfio ADDRESS)", w[0]));
+				xasprintf("%s: bare device ids are a bad line: libkmod ignores it and nothing binds", where),
+				xasprintf("%s: %s", where, line),
+				xasprintf("write it as \"options vfio-pci ids=%s\" (or bind by address: gpuvirt apply --vfio ADDRESS)", w[0]));
 		else
 			problem(l, "modprobe-bad-line", CHECKS_WARN,
-				fmt("%s: unknown command \"%s\": libkmod ignores the line", where, w[0]),
-				fmt("%s: %s", where, line),
-				fmt("fix or delete the line; modprobe -c shows what modprobe reads"));
+				xasprintf("%s: unknown command \"%s\": libkmod ignores the line", where, w[0]),
+				xasprintf("%s: %s", where, line),
+				xasprintf("fix or delete the line; modprobe -c shows what modprobe reads"));
 		goto out;
 	}
 	if (strcmp(w[0], "options") || n < 2)
@@ -407,7 +396,7 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 		char *param = w[i];
 		if (eq)
 			*eq = '\0';
-		char *as = eq ? fmt("%s=%s", param, eq + 1) : fmt("%s", param);
+		char *as = eq ? xasprintf("%s=%s", param, eq + 1) : xasprintf("%s", param);
 		check_param(l, where, w[1], param, as);
 		if (eq && same_module(w[1], "vfio_pci") && !strcmp(param, "ids"))
 			vfio_ids(l, where, "options vfio-pci ids", eq + 1);
@@ -423,9 +412,9 @@ out:
 static void ignored_file(struct lint *l, const char *rel, const char *reader, const char *suffix)
 {
 	problem(l, "ignored-file", CHECKS_WARN,
-		fmt("%s is never read: %s reads only *%s files", rel, reader, suffix),
-		fmt("%s: name does not end in %s", rel, suffix),
-		fmt("rename it to %s%s (or delete it)", rel, suffix));
+		xasprintf("%s is never read: %s reads only *%s files", rel, reader, suffix),
+		xasprintf("%s: name does not end in %s", rel, suffix),
+		xasprintf("rename it to %s%s (or delete it)", rel, suffix));
 }
 
 static void lint_modprobe(struct lint *l)
@@ -503,17 +492,17 @@ static void sysfs_line(struct lint *l, const char *rel, unsigned lineno, char *l
 	const struct host_device *d = host_find(l->h, addr);
 	if (!d) {
 		problem(l, "max-vfs", CHECKS_WARN,
-			fmt("%s:%u sets VFs on %s, which this host does not have", rel, lineno, addr),
-			fmt("%s:%u: %s/sriov_numvfs; /sys/bus/pci/devices/%s: absent", rel, lineno, attr, addr),
-			fmt("correct the address (gpuvirt list shows the devices)"));
+			xasprintf("%s:%u sets VFs on %s, which this host does not have", rel, lineno, addr),
+			xasprintf("%s:%u: %s/sriov_numvfs; /sys/bus/pci/devices/%s: absent", rel, lineno, attr, addr),
+			xasprintf("correct the address (gpuvirt list shows the devices)"));
 		return;
 	}
 	if (d->sriov_total >= 0 && want > d->sriov_total)
 		problem(l, "max-vfs", CHECKS_FAIL,
-			fmt("%s:%u asks for %ld VFs on %s, which can make %d", rel, lineno, want, addr, d->sriov_total),
-			fmt("%s:%u: sriov_numvfs = %ld; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", rel, lineno, want,
+			xasprintf("%s:%u asks for %ld VFs on %s, which can make %d", rel, lineno, want, addr, d->sriov_total),
+			xasprintf("%s:%u: sriov_numvfs = %ld; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", rel, lineno, want,
 			    addr, d->sriov_total),
-			fmt("gpuvirt apply --vfs %s=%d (the kernel refuses more with ERANGE)", addr, d->sriov_total));
+			xasprintf("gpuvirt apply --vfs %s=%d (the kernel refuses more with ERANGE)", addr, d->sriov_total));
 }
 
 static void lint_sysfs(struct lint *l)
@@ -529,9 +518,9 @@ static void lint_sysfs(struct lint *l)
 			each_line(l, files[i], false, sysfs_line, &used);
 	if (used && access(conf, F_OK) < 0)
 		problem(l, "sysfs-conf", CHECKS_WARN,
-			fmt("etc/sysfs.d is used but etc/sysfs.conf is missing: sysfsutils may skip etc/sysfs.d"),
-			fmt("etc/sysfs.conf: absent; etc/sysfs.d: %zu file%s", n, n == 1 ? "" : "s"),
-			fmt("create an empty etc/sysfs.conf (Proxmox 9 ignores etc/sysfs.d without it)"));
+			xasprintf("etc/sysfs.d is used but etc/sysfs.conf is missing: sysfsutils may skip etc/sysfs.d"),
+			xasprintf("etc/sysfs.conf: absent; etc/sysfs.d: %zu file%s", n, n == 1 ? "" : "s"),
+			xasprintf("create an empty etc/sysfs.conf (Proxmox 9 ignores etc/sysfs.d without it)"));
 	free(conf);
 	free_list(files, n);
 }
@@ -540,9 +529,9 @@ static void lint_sysfs(struct lint *l)
 
 static void amd_iommu_on(struct lint *l, const char *where)
 {
-	problem(l, "amd-iommu-on", CHECKS_WARN, fmt("amd_iommu=on is not a valid value and does nothing"),
-		fmt("%s: amd_iommu=on", where),
-		fmt("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; iommu=pt is what the guides mean"));
+	problem(l, "amd-iommu-on", CHECKS_WARN, xasprintf("amd_iommu=on is not a valid value and does nothing"),
+		xasprintf("%s: amd_iommu=on", where),
+		xasprintf("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; iommu=pt is what the guides mean"));
 }
 
 /* The GPU-specific meaning of one argument: what cmdline_lint() cannot know
@@ -554,10 +543,10 @@ static void gpu_arg(struct lint *l, const char *where, const char *arg)
 
 	if (!eq || !dot || dot > eq)
 		return;
-	char *module = fmt("%.*s", (int)(dot - arg), arg);
-	char *param = fmt("%.*s", (int)(eq - dot - 1), dot + 1);
+	char *module = xasprintf("%.*s", (int)(dot - arg), arg);
+	char *param = xasprintf("%.*s", (int)(eq - dot - 1), dot + 1);
 	if (same_module(module, "vfio_pci") && !strcmp(param, "ids")) {
-		char *key = fmt("%.*s", (int)(eq - arg), arg);
+		char *key = xasprintf("%.*s", (int)(eq - arg), arg);
 		vfio_ids(l, where, key, eq + 1);
 		free(key);
 	}
@@ -575,15 +564,15 @@ static char *cmdline_fix(const char *id, const char *arg)
 	if (!key)
 		abort();
 	if (!strcmp(id, "cmdline-too-long"))
-		fix = fmt("remove arguments the host does not need; the kernel cuts the rest off");
+		fix = xasprintf("remove arguments the host does not need; the kernel cuts the rest off");
 	else if (!strcmp(id, "cmdline-acs-override"))
-		fix = fmt("only kernels with the ACS override patch (Proxmox) know it, and it weakens isolation: prefer a slot with its own IOMMU group (gpuvirt apply --cmdline-remove %s)", key);
+		fix = xasprintf("only kernels with the ACS override patch (Proxmox) know it, and it weakens isolation: prefer a slot with its own IOMMU group (gpuvirt apply --cmdline-remove %s)", key);
 	else if (!strcmp(id, "cmdline-duplicate"))
-		fix = fmt("gpuvirt apply --cmdline-remove %s, then --cmdline-add the one value you want", key);
+		fix = xasprintf("gpuvirt apply --cmdline-remove %s, then --cmdline-add the one value you want", key);
 	else if (!strcmp(id, "cmdline-unbalanced-quote"))
-		fix = fmt("close the quote in the bootloader's command line");
+		fix = xasprintf("close the quote in the bootloader's command line");
 	else
-		fix = fmt("gpuvirt apply --cmdline-remove %s (and --cmdline-add the corrected argument)", key);
+		fix = xasprintf("gpuvirt apply --cmdline-remove %s (and --cmdline-add the corrected argument)", key);
 	free(key);
 	return fix;
 }
@@ -613,11 +602,11 @@ static void lint_cmdline(struct lint *l, const char *where, const char *line)
 		 * kernel booted with it; say so, but it is no problem of ours,
 		 * and removing a parameter we merely do not know is no fix */
 		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN) {
-			problem(l, f[i].id, CHECKS_INFO, fmt("%s", f[i].message),
-				fmt("%s: %s", where, *arg ? arg : line), NULL);
+			problem(l, f[i].id, CHECKS_INFO, xasprintf("%s", f[i].message),
+				xasprintf("%s: %s", where, *arg ? arg : line), NULL);
 			continue;
 		}
-		problem(l, f[i].id, st, fmt("%s", f[i].message), fmt("%s: %s", where, *arg ? arg : line),
+		problem(l, f[i].id, st, xasprintf("%s", f[i].message), xasprintf("%s: %s", where, *arg ? arg : line),
 			cmdline_fix(f[i].id, arg));
 	}
 	cmdline_findings_free(f, n);
@@ -642,7 +631,7 @@ static void kernel_cmdline_line(struct lint *l, const char *rel, unsigned lineno
 
 	if (is_comment(line))
 		return;
-	where = fmt("%s:%u", rel, lineno);
+	where = xasprintf("%s:%u", rel, lineno);
 	lint_cmdline(l, where, line);
 	free(where);
 }
@@ -654,7 +643,7 @@ static void boot_line(struct lint *l, const char *rel, unsigned lineno, char *li
 
 	if (is_comment(line) || !strstr(line, "amd_iommu=on"))
 		return;
-	where = fmt("%s:%u", rel, lineno);
+	where = xasprintf("%s:%u", rel, lineno);
 	amd_iommu_on(l, where);
 	free(where);
 }
@@ -696,11 +685,11 @@ static void lint_groups(struct lint *l)
 				buf_printf(&others, "%s%s", n > 1 ? " " : "", o->address);
 		}
 		problem(l, "iommu-group-shared", CHECKS_WARN,
-			fmt("GPU %s shares IOMMU group %d with other devices: they go to the VM together or not at all",
+			xasprintf("GPU %s shares IOMMU group %d with other devices: they go to the VM together or not at all",
 			    d->address, d->iommu_group),
-			fmt("/sys/kernel/iommu_groups/%d/devices: %s %s%s", d->iommu_group, d->address, buf_str(&others),
+			xasprintf("/sys/kernel/iommu_groups/%d/devices: %s %s%s", d->iommu_group, d->address, buf_str(&others),
 			    n > 4 ? " ..." : ""),
-			fmt("move the card to a slot wired to the CPU, or pass the whole group; pcie_acs_override=downstream (patched kernels only) splits groups but weakens isolation"));
+			xasprintf("move the card to a slot wired to the CPU, or pass the whole group; pcie_acs_override=downstream (patched kernels only) splits groups but weakens isolation"));
 		buf_free(&others);
 	}
 }
@@ -722,7 +711,7 @@ int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, 
 	if (l.r < 0)
 		return gv_error_set(err, l.r, "out of memory");
 	if (!l.found) {
-		char *ev = fmt("%zu configuration file%s under %s and /proc/cmdline", l.files,
+		char *ev = xasprintf("%zu configuration file%s under %s and /proc/cmdline", l.files,
 			       l.files == 1 ? "" : "s", root);
 		int r = checks_add(c, LN, "config-lint", CHECKS_PASS, "No problems in the existing configuration",
 				   ev, NULL);

@@ -845,12 +845,10 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 	struct step *steps = calloc(p->n + 1, sizeof(*steps));
 	struct journal_txn *txn = NULL;
 	struct buf summary = BUF_INIT, what = BUF_INIT;
-	char *gvdir = fsutil_join(p->root, JOURNAL_DIR), *lock = fsutil_join(p->root, JOURNAL_DIR "/lock");
-	char *dpkg = fsutil_join(p->root, "var/lib/dpkg/lock-frontend");
+	char *gvdir = fsutil_join(p->root, JOURNAL_DIR);
 	int lock_fd = -1, timeout, r;
 	size_t n_changes = 0, failed_at = 0;
 	bool only_runs = true;
-	pid_t holder = 0;
 
 	if (!steps)
 		abort();
@@ -863,20 +861,9 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 		gv_error_set(err, r, "cannot create %s: %s", gvdir, strerror(-r));
 		goto out;
 	}
-	r = fsutil_lock(lock, &lock_fd);
-	if (r == -EWOULDBLOCK) {
-		r = gv_error_set(err, -EBUSY, "another gpuvirt is applying (%s is locked)", lock);
+	r = journal_lock(p->root, &lock_fd, err);
+	if (r < 0)
 		goto out;
-	} else if (r < 0) {
-		gv_error_set(err, r, "cannot take the lock %s: %s", lock, strerror(-r));
-		goto out;
-	}
-	r = fsutil_fcntl_lock_held(dpkg, &holder);
-	if (r > 0) {
-		r = gv_error_set(err, -EBUSY, "the package manager is running (%s is held by process %d); "
-				 "try again when it is done", dpkg, (int)holder);
-		goto out;
-	}
 	r = journal_recover(p->root, opts->force_hand_edits, err);
 	if (r < 0)
 		goto out;
@@ -1039,8 +1026,6 @@ out:
 	buf_free(&summary);
 	buf_free(&what);
 	free(gvdir);
-	free(lock);
-	free(dpkg);
 	return r;
 }
 

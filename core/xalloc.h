@@ -15,5 +15,7 @@ void *xreallocarray(void *p, size_t n, size_t size);
 /* strdup; NULL gives NULL */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* asprintf that cannot fail */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* N bytes of S and a terminating NUL */
 char *xmemdup(const char *s, size_t n);

@@ -909,12 +909,29 @@ static int configured(const struct boot_detection *d, char **ret, struct gv_erro
 	}
 }
 
+/* Detection, with LOADER (unless BOOT_AUTO) as the person's choice where the
+ * evidence is ambiguous. */
+static int detect_for(const char *root, enum boot_loader loader, struct boot_detection **ret,
+		      struct gv_error *err)
+{
+	int r = boot_detect(root, ret, err);
+
+	if (r >= 0 && loader != BOOT_AUTO)
+		(*ret)->loader = loader;
+	return r;
+}
+
 int boot_configured_cmdline(const char *root, char **ret, struct gv_error *err)
+{
+	return boot_configured_cmdline_for(root, BOOT_AUTO, ret, err);
+}
+
+int boot_configured_cmdline_for(const char *root, enum boot_loader loader, char **ret, struct gv_error *err)
 {
 	struct boot_detection *d = NULL;
 	int r;
 
-	r = boot_detect(root, &d, err);
+	r = detect_for(root, loader, &d, err);
 	if (r < 0)
 		return r;
 	r = configured(d, ret, err);
@@ -924,6 +941,12 @@ int boot_configured_cmdline(const char *root, char **ret, struct gv_error *err)
 
 int boot_cmdline_pending(const char *root, const char *running, struct cmdline_diff **ret,
 			 struct gv_error *err)
+{
+	return boot_cmdline_pending_for(root, BOOT_AUTO, running, ret, err);
+}
+
+int boot_cmdline_pending_for(const char *root, enum boot_loader loader, const char *running,
+			     struct cmdline_diff **ret, struct gv_error *err)
 {
 	struct boot_detection *d = NULL;
 	struct cmdline_diff *diff = NULL;
@@ -941,7 +964,7 @@ int boot_cmdline_pending(const char *root, const char *running, struct cmdline_d
 		proc = xstrdup(line);
 		running = proc;
 	}
-	r = boot_detect(root, &d, err);
+	r = detect_for(root, loader, &d, err);
 	if (r < 0)
 		goto out;
 	r = configured(d, &conf, err);

@@ -107,6 +107,9 @@ int boot_propose_cmdline_for(struct plan *p, const char *root, enum boot_loader 
  * GRUB root= ro). Owned string; -ENOTUNIQ / -ENOENT as above.
  */
 int boot_configured_cmdline(const char *root, char **ret, struct gv_error *err);
+/* The same with LOADER as the person's choice where the evidence is
+ * ambiguous (BOOT_AUTO: detect). */
+int boot_configured_cmdline_for(const char *root, enum boot_loader loader, char **ret, struct gv_error *err);
 
 /*
  * "Reboot pending": the configured next-boot line against RUNNING (NULL:
@@ -116,6 +119,8 @@ int boot_configured_cmdline(const char *root, char **ret, struct gv_error *err);
  */
 int boot_cmdline_pending(const char *root, const char *running, struct cmdline_diff **ret,
 			 struct gv_error *err);
+int boot_cmdline_pending_for(const char *root, enum boot_loader loader, const char *running,
+			     struct cmdline_diff **ret, struct gv_error *err);
 
 /*
  * The arguments that turn the IOMMU on for passthrough, by CPU vendor

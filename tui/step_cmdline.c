@@ -79,7 +79,7 @@ static void load(struct tui *t)
 		st.det = NULL;
 	}
 	err = (struct gv_error){ 0 };
-	r = boot_configured_cmdline(t->root, &st.configured, &err);
+	r = boot_configured_cmdline_for(t->root, st.chosen, &st.configured, &err);
 	if (r < 0) {
 		st.configured = NULL;
 		snprintf(st.cfg_error, sizeof(st.cfg_error), "%s", err.msg[0] ? err.msg : strerror(-r));
@@ -87,7 +87,7 @@ static void load(struct tui *t)
 	/* never NULL: that would make core/boot read the real /proc/cmdline */
 	if (st.configured && running) {
 		err = (struct gv_error){ 0 };
-		if (boot_cmdline_pending(t->root, running, &st.pending, &err) < 0)
+		if (boot_cmdline_pending_for(t->root, st.chosen, running, &st.pending, &err) < 0)
 			st.pending = NULL;
 	}
 	if (st.configured) {
@@ -403,6 +403,9 @@ static void loader_chosen(struct tui *t, void *userdata, const struct dialog_res
 	}
 	st.chosen = boot_detection_candidate(st.det, res->choice);
 	gv_log(GV_LOG_INFO, "kernel command line: boot loader %s, as chosen", boot_loader_name(st.chosen));
+	/* the next-boot line is the chosen loader's: read it again */
+	unload();
+	load(t);
 	if (st.toggle_after_choice) {
 		st.toggle_after_choice = false;
 		switch_toggle(t, st.after_choice);

@@ -172,6 +172,9 @@ for term in vt100 xterm-256color; do
 	wait_for "fits more than one boot loader" > /dev/null
 	keys s Enter
 	ok "$t: ambiguous: the choice is shown" wait_for "You chose systemd-boot"
+	# the next boot's line is the chosen loader's (etc/kernel/cmdline), not "unknown"
+	ok "$t: ambiguous: the chosen loader's next-boot line" bash -c '! grep -q "Next boot: unknown" <<< "$0"' "$(screen)"
+	ok "$t: ambiguous: ...read from etc/kernel/cmdline" seen "UUID=1c2d3e4f"
 	keys i p
 	ok "$t: ambiguous: the preview writes the chosen loader's file" wait_for "+++ b/etc/kernel/cmdline"
 	keys n

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -153,10 +154,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (access(g.root, F_OK) < 0) {
-		fprintf(stderr, "gpuvirt: --root %s: %s\n", g.root, strerror(errno));
+	/* Every later path is ROOT/etc/..., and commands chroot into it: make it
+	 * absolute once, here, and refuse what is not a directory. */
+	char *root = realpath(g.root, NULL);
+	struct stat st;
+	const char *why = !root || stat(root, &st) < 0 ? strerror(errno) : !S_ISDIR(st.st_mode) ? "not a directory" : NULL;
+	if (why) {
+		fprintf(stderr, "gpuvirt: --root %s: %s\n", g.root, why);
+		free(root);
 		return 2;
 	}
+	g.root = root;
 
 	if (optind >= argc) {
 		if (!tui_run) {

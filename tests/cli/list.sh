@@ -99,3 +99,12 @@ ok "missing --root: exit 2 naming it" bash -c '[ $1 -eq 2 ] && grep -q "/nonexis
 err=$(GPUVIRT_EXPECT_TESTBED=1 "$GPUVIRT" list 2>&1); rc=$?
 ok "outside a test bed with GPUVIRT_EXPECT_TESTBED: refuses" bash -c '[ $1 -eq 2 ] && grep -q "not a test bed" <<< "$2"' _ $rc "$err"
 ok "--demo lists the sample V100" has "$("$GPUVIRT" --demo list)" "0000:41:00.0"
+
+# --root: a relative directory is fine (made absolute once); a file is not
+host ubuntu-v100
+(cd "$(dirname "$ROOT")" && gv --root "$(basename "$ROOT")" plan --iommu > "$TMPROOT/rel.out" 2>&1); rc=$?
+ok "relative --root: works" [ $rc -eq 0 ]
+ok "relative --root: the preview is for the right files" grep -q '^+++ b/etc/default/grub.d/zz-gpuvirt.cfg' "$TMPROOT/rel.out"
+: > "$TMPROOT/a-file"
+err=$("$GPUVIRT" --root "$TMPROOT/a-file" list 2>&1); rc=$?
+ok "--root that is a file: exit 2, says so" bash -c '[ $1 -eq 2 ] && grep -q "a-file: not a directory" <<< "$2"' _ $rc "$err"

@@ -106,5 +106,5 @@ host ubuntu-v100
 ok "relative --root: works" [ $rc -eq 0 ]
 ok "relative --root: the preview is for the right files" grep -q '^+++ b/etc/default/grub.d/zz-gpuvirt.cfg' "$TMPROOT/rel.out"
 : > "$TMPROOT/a-file"
-err=$("$GPUVIRT" --root "$TMPROOT/a-file" list 2>&1); rc=$?
+err=$(gv --root "$TMPROOT/a-file" list 2>&1); rc=$?
 ok "--root that is a file: exit 2, says so" bash -c '[ $1 -eq 2 ] && grep -q "a-file: not a directory" <<< "$2"' _ $rc "$err"

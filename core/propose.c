@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/modconf.h"
 #include "core/propose.h"
+#include "core/xalloc.h"
 
 /* Binding by address (DESIGN.md §3). */
 #define UDEV_RULES_FILE "etc/udev/rules.d/70-gpuvirt-vfio.rules"
@@ -199,25 +200,24 @@ int propose_vfio_guard(const struct host *h, const char *address, char **ret_rea
 	return 1;
 }
 
-/* The module behind a bound driver: /sys/bus/pci/drivers/D/module, else the
- * driver's own name (most GPU and audio drivers are named for their module). */
-static char *driver_module(const char *driver)
+/* The module behind a bound driver: the basename of the link
+ * /sys/bus/pci/drivers/D/module (xhci_hcd -> xhci_pci). Without the link the
+ * driver's own name, and *ret_linked false: then the driver is probably built
+ * into the kernel, and no softdep can order it. */
+static char *driver_module(const char *driver, bool *ret_linked)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
 	const char *base;
-	char *m;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/module", driver);
 	n = readlink(path, target, sizeof(target) - 1);
-	if (n > 0) {
-		target[n] = '\0';
-		base = strrchr(target, '/');
-		m = strdup(base ? base + 1 : target);
-	} else {
-		m = strdup(driver);
-	}
-	return m;
+	*ret_linked = n > 0;
+	if (n <= 0)
+		return xstrdup(driver);
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return xstrdup(base ? base + 1 : target);
 }
 
 static bool is_vfio_driver(const char *driver)
@@ -266,7 +266,10 @@ int propose_vfio_explain(const struct host *h, const char *address, char **ret_t
 	for (size_t i = 0; i < t.n; i++) {
 		const struct host_device *m = t.members[i];
 		if (m->driver && !is_vfio_driver(m->driver)) {
-			buf_printf(&b, " vfio-pci loads before %s (softdep) and claims %s first.", m->driver, m->address);
+			bool linked;
+			char *module = driver_module(m->driver, &linked);
+			buf_printf(&b, " vfio-pci loads before %s (softdep) and claims %s first.", module, m->address);
+			free(module);
 			break;
 		}
 	}
@@ -441,14 +444,17 @@ static int add_blacklist(struct ctx *c, const char *module)
 	return expect_once(c, "no-module", module, NULL);
 }
 
-static int add_softdep(struct ctx *c, const char *driver)
+static int add_softdep(struct ctx *c, const struct host_device *d)
 {
 	const char *where = NULL;
-	char *module = driver_module(driver);
+	bool linked;
+	char *module = driver_module(d->driver, &linked);
 	int r = 0;
 
-	if (!module)
-		return -ENOMEM;
+	if (!linked)
+		gv_log(GV_LOG_WARN, "%s: /sys/bus/pci/drivers/%s has no module link, so %s looks built into the kernel: "
+		       "softdep %s pre: vfio-pci cannot order it, and it may claim the device before vfio-pci does",
+		       d->address, d->driver, d->driver, module);
 	if (!modconf_file_has_softdep_pre(c->mine, module, "vfio-pci")) {
 		if (modconf_has_softdep_pre(c->mc, module, "vfio-pci", &where)) {
 			gv_log(GV_LOG_INFO, "softdep %s pre: vfio-pci is already in %s; not adding it again", module,
@@ -553,7 +559,7 @@ static int add_vfio(struct ctx *c, const struct vfio_target *t)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct host_device *m = t->members[i];
 		if (m->driver && !is_vfio_driver(m->driver)) {
-			r = add_softdep(c, m->driver);
+			r = add_softdep(c, m);
 			if (r < 0)
 				goto out;
 		}

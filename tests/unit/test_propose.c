@@ -297,6 +297,39 @@ START_TEST(blacklist_existing_and_new)
 }
 END_TEST
 
+/* A softdep names the module, which is not always the PCI driver's name:
+ * /sys/bus/pci/drivers/xhci_hcd/module -> .../module/xhci_pci. Without the
+ * link (a driver built into the kernel) the driver's name, with a warning
+ * that a softdep cannot order it. */
+START_TEST(softdep_names_the_module)
+{
+	struct fx f;
+	char path[4096];
+	char *s;
+
+	fx_open(&f, "drv-single", true, (char *[]){ "--vfio", "0000:0b:00.0", NULL });
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/xhci_hcd/module", getenv("UMOCKDEV_DIR"));
+	ck_assert_int_eq(symlink("../../../../module/xhci_pci", path), 0);
+	ck_assert_msg(fx_build(&f, false) == 0, "%s", f.err.msg);
+	s = content(&f, "etc/modprobe.d/gpuvirt.conf");
+	HAS(s, "softdep xhci_pci pre: vfio-pci\n");
+	HASNT(s, "softdep xhci_hcd");
+	free(s);
+	HASNT(logged, "built into the kernel");
+	fx_close(&f);
+
+	/* no module link: the driver's name, and a warning */
+	fx_open(&f, "drv-single", false, (char *[]){ "--vfio", "0000:0b:00.0", NULL });
+	ck_assert_msg(fx_build(&f, false) == 0, "%s", f.err.msg);
+	s = content(&f, "etc/modprobe.d/gpuvirt.conf");
+	HAS(s, "softdep xhci_hcd pre: vfio-pci\n");
+	free(s);
+	HAS(logged, "1:0000:0b:00.0: /sys/bus/pci/drivers/xhci_hcd has no module link, so xhci_hcd looks built into the kernel: "
+	    "softdep xhci_hcd pre: vfio-pci cannot order it");
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(kinds_not_here)
 {
 	struct fx f;
@@ -396,6 +429,7 @@ static Suite *propose_suite(void)
 	tcase_add_test(tc, guard_boot_and_only_gpu);
 	tcase_add_test(tc, vanished_and_renumbered);
 	tcase_add_test(tc, blacklist_existing_and_new);
+	tcase_add_test(tc, softdep_names_the_module);
 	tcase_add_test(tc, kinds_not_here);
 	tcase_add_test(tc, apply_then_nothing_to_do);
 	tcase_add_test(tc, explain_for_the_tui);

@@ -397,6 +397,12 @@ int fsutil_mkdir_p(const char *path, mode_t mode, size_t *ret_created)
 			created++;
 		} else if (errno != EEXIST) {
 			r = -errno;
+			/* Leave nothing behind: remove the run just made. */
+			char *slash = strrchr(p, '/');
+			if (created && slash && slash != p) {
+				*slash = '\0';
+				fsutil_rmdir_parents(p, created);
+			}
 			goto out;
 		} else {
 			struct stat st;
@@ -438,17 +444,28 @@ void fsutil_rmdir_parents(const char *path, size_t n)
 
 int fsutil_lock(const char *path, int *ret_fd)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* The holder may remove the file before it lets go (a refused apply
+	 * leaves no trace): a lock won on a file no longer at PATH is worth
+	 * nothing, so take it again on the one that is. */
+	for (int tries = 0; tries < 100; tries++) {
+		struct stat a, b;
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int r;
 
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int r = -errno;
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*ret_fd = fd;
+			return 0;
+		}
 		close(fd);
-		return r;
 	}
-	*ret_fd = fd;
-	return 0;
+	return -EWOULDBLOCK;
 }
 
 int fsutil_fcntl_lock_held(const char *path, pid_t *ret_pid)

@@ -64,7 +64,7 @@ int fsutil_clean_temps(const char *path);
 
 /* Create directory PATH and any missing parents (MODE). Returns 0 and in
  * RET_CREATED how many components were created (0 when it existed), or
- * -errno. RET_CREATED may be NULL. */
+ * -errno (what it had created is removed again). RET_CREATED may be NULL. */
 int fsutil_mkdir_p(const char *path, mode_t mode, size_t *ret_created);
 
 /* Remove directory PATH and then N-1 of its parents, innermost first, each
@@ -74,7 +74,9 @@ void fsutil_rmdir_parents(const char *path, size_t n);
 /*
  * Take an exclusive flock(2) on PATH (created 0600 when absent) without
  * waiting. Returns 0 and the fd holding the lock (close it to release),
- * -EWOULDBLOCK when another process holds it, or -errno.
+ * -EWOULDBLOCK when another process holds it, or -errno. The lock is
+ * always on the file PATH names when it returns, so a holder may unlink
+ * PATH before closing the fd.
  */
 int fsutil_lock(const char *path, int *ret_fd);
 

@@ -860,8 +860,9 @@ static int revert_files(struct journal_txn *t, bool force, struct gv_error *err)
 			free(wrote);
 			if (!force) {
 				r = gv_error_set(err, -EEXIST,
-						 "%s was changed by hand since gpuvirt wrote it (change set %d); "
-						 "not overwriting it (force to override)", f->target, t->id);
+						 "%s was edited by hand since gpuvirt wrote it (change set %d); "
+						 "see the log for the three versions; --force-hand-edits overwrites it",
+						 f->target, t->id);
 				goto out;
 			}
 			gv_log(GV_LOG_WARN, "%s: overwriting the hand edits (forced)", f->target);
@@ -869,6 +870,9 @@ static int revert_files(struct journal_txn *t, bool force, struct gv_error *err)
 	}
 	for (size_t i = t->n_files; i-- > 0;) {
 		struct revert *x = &v[i];
+		/* Under the lock, a temporary file beside it is from a writer
+		 * the crash killed (even one that never got to rename). */
+		fsutil_clean_temps(x->abs);
 		if (file_state(x->f, x->now, x->now_len, x->exists) == F_BEFORE)
 			continue;
 		if (x->f->had_before) {

@@ -4,6 +4,7 @@
  * array order: file and sysfs actions keep the order they were added in,
  * commands are kept at the end (they regenerate what the files configure).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,7 +20,17 @@
 #include "core/journal.h"
 #include "core/log.h"
 #include "core/plan.h"
+#include "core/sha256.h"
 #include "core/xalloc.h"
+
+/* What a file action was computed from: the content on disk when the plan
+ * first named the file. apply refuses when the file no longer has it, so a
+ * saved or previewed plan never overwrites edits made after it was built. */
+enum base_kind {
+	BASE_NONE,     /* unknown (a version 1 plan file, or unreadable then): not checked */
+	BASE_ABSENT,   /* the file did not exist */
+	BASE_SHA,      /* base_sha is the sha256 of its content */
+};
 
 struct action {
 	enum plan_action_kind kind;
@@ -30,6 +41,8 @@ struct action {
 	char *value;       /* sysfs */
 	char **argv;       /* run, NULL-terminated */
 	char *why;
+	enum base_kind base;   /* files */
+	char base_sha[SHA256_HEX_SIZE];
 };
 
 struct expect {
@@ -144,6 +157,32 @@ static struct action *insert_before_runs(struct plan *p)
 	return &p->a[at];
 }
 
+static void record_base(const struct plan *p, struct action *a);
+
+/* The slot for a file action on PATH: the one already queued (its base
+ * kept: the proposals built on the content the plan first started from),
+ * else a new one with the base read from disk now. */
+static struct action *file_slot(struct plan *p, const char *path)
+{
+	struct action *a = find_file(p, path);
+	enum base_kind base;
+	char sha[SHA256_HEX_SIZE];
+
+	if (a) {
+		base = a->base;
+		memcpy(sha, a->base_sha, sizeof(sha));
+		action_clear(a);
+		a->base = base;
+		memcpy(a->base_sha, sha, sizeof(sha));
+		return a;
+	}
+	a = insert_before_runs(p);
+	a->path = (char *)path;   /* borrowed for record_base(); the caller sets its own */
+	record_base(p, a);
+	a->path = NULL;
+	return a;
+}
+
 int plan_write_file(struct plan *p, const char *path, const char *content, size_t len,
 		    mode_t mode_if_new, const char *why)
 {
@@ -151,11 +190,7 @@ int plan_write_file(struct plan *p, const char *path, const char *content, size_
 
 	if (!rel_path_ok(path) || (!content && len) || (why && !text_ok(why)) || (mode_if_new & ~07777))
 		return -EINVAL;
-	a = find_file(p, path);
-	if (a)
-		action_clear(a);
-	else
-		a = insert_before_runs(p);
+	a = file_slot(p, path);
 	a->kind = PLAN_WRITE_FILE;
 	a->path = xstrdup(path);
 	a->content = xmemdup(content ? content : "", len);
@@ -171,11 +206,7 @@ int plan_remove_file(struct plan *p, const char *path, const char *why)
 
 	if (!rel_path_ok(path) || (why && !text_ok(why)))
 		return -EINVAL;
-	a = find_file(p, path);
-	if (a)
-		action_clear(a);
-	else
-		a = insert_before_runs(p);
+	a = file_slot(p, path);
 	a->kind = PLAN_REMOVE_FILE;
 	a->path = xstrdup(path);
 	a->why = xstrdup(why ? why : "");
@@ -307,6 +338,44 @@ static int fileview_get(const struct plan *p, const struct action *a, struct fil
 fail:
 	fileview_clear(v);
 	return r;
+}
+
+/* The file as the plan starts from it (see enum base_kind). A file that
+ * cannot be read now gets no base: apply reports the same problem. */
+static void record_base(const struct plan *p, struct action *a)
+{
+	struct action probe = { .kind = PLAN_REMOVE_FILE, .path = a->path };
+	struct fileview v;
+
+	a->base = BASE_NONE;
+	if (fileview_get(p, &probe, &v, NULL) < 0)
+		return;
+	if (v.now) {
+		a->base = BASE_SHA;
+		sha256_hex(v.now, v.now_len, a->base_sha);
+	} else {
+		a->base = BASE_ABSENT;
+	}
+	fileview_clear(&v);
+}
+
+/* Whether the file V shows is still what action A was computed from. */
+static bool base_holds(const struct action *a, const struct fileview *v)
+{
+	char sha[SHA256_HEX_SIZE];
+
+	switch (a->base) {
+	case BASE_NONE:
+		return true;
+	case BASE_ABSENT:
+		return !v->now;
+	case BASE_SHA:
+		if (!v->now)
+			return false;
+		sha256_hex(v->now, v->now_len, sha);
+		return strcmp(sha, a->base_sha) == 0;
+	}
+	return false;
 }
 
 static char *trim(char *s)
@@ -732,8 +801,11 @@ static void step_rollback(struct step *s, int timeout_ms)
 		if (s->v.now) {
 			if (fsutil_write_atomic(s->v.abs, s->v.now, s->v.now_len, s->v.mode, &e) < 0)
 				gv_log(GV_LOG_ERR, "rollback: %s: %s", s->a->path, e.msg);
-		} else if (fsutil_remove(s->v.abs, &e) < 0 && e.code != -ENOENT) {
-			gv_log(GV_LOG_ERR, "rollback: %s: %s", s->a->path, e.msg);
+		} else {
+			/* fsutil_remove() leaves E alone on ENOENT: nothing to undo then */
+			int r = fsutil_remove(s->v.abs, &e);
+			if (r < 0 && r != -ENOENT)
+				gv_log(GV_LOG_ERR, "rollback: %s: %s", s->a->path, e.msg);
 		}
 		if (s->mkdir_abs)
 			fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
@@ -775,8 +847,19 @@ static int step_do(const struct plan *p, struct step *s, int timeout_ms, struct 
 		/* Under the lock, a temporary file here is a crashed writer's. */
 		fsutil_clean_temps(s->v.abs);
 		r = fsutil_write_atomic(s->v.abs, a->content, a->len, s->v.mode, err);
-		s->done = true;   /* even a failed write may have made directories */
-		return r < 0 ? r : 0;
+		if (r < 0) {
+			/* Nothing was written (the temporary file is gone): only the
+			 * directories made for it need undoing, here, so that the
+			 * rollback does not try to remove a file that never was. */
+			if (s->mkdir_abs)
+				fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
+			free(s->mkdir_abs);
+			s->mkdir_abs = NULL;
+			s->mkdir_n = 0;
+			return r;
+		}
+		s->done = true;
+		return 0;
 	}
 	case PLAN_REMOVE_FILE:
 		fsutil_clean_temps(s->v.abs);
@@ -828,8 +911,9 @@ static int check_hand_edit(const struct plan *p, struct step *s, bool force, str
 				      s->a->kind == PLAN_WRITE_FILE ? s->a->content : NULL, s->a->len);
 		if (!force) {
 			r = gv_error_set(err, -EEXIST,
-					 "%s was changed by hand since gpuvirt wrote it (change set %d); "
-					 "not overwriting it (force to override)", s->a->path, set);
+					 "%s was edited by hand since gpuvirt wrote it (change set %d); "
+					 "see the log for the three versions; --force-hand-edits overwrites it",
+					 s->a->path, set);
 			free(wrote);
 			return r;
 		}
@@ -837,6 +921,37 @@ static int check_hand_edit(const struct plan *p, struct step *s, bool force, str
 	}
 	free(wrote);
 	return 0;
+}
+
+/* Remove GVDIR (ROOT/var/lib/gpuvirt, just made with N new components)
+ * when it holds nothing but the lock and the empty directories the journal
+ * made: a journal set left there (none should be) keeps it all. */
+static void remove_journal_dir(const char *gvdir, size_t n)
+{
+	static const char *const subdirs[] = { "journal", "backup", "written" };
+	DIR *d;
+	struct dirent *de;
+	char *lock;
+
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		char *sub = fsutil_join(gvdir, subdirs[i]);
+		rmdir(sub);   /* only when empty */
+		free(sub);
+	}
+	d = opendir(gvdir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "lock")) {
+			closedir(d);
+			return;
+		}
+	}
+	closedir(d);
+	lock = fsutil_join(gvdir, "lock");
+	unlink(lock);
+	free(lock);
+	fsutil_rmdir_parents(gvdir, n);
 }
 
 int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err)
@@ -847,8 +962,8 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 	struct buf summary = BUF_INIT, what = BUF_INIT;
 	char *gvdir = fsutil_join(p->root, JOURNAL_DIR);
 	int lock_fd = -1, timeout, r;
-	size_t n_changes = 0, failed_at = 0;
-	bool only_runs = true;
+	size_t n_changes = 0, failed_at = 0, gvdir_made = 0;
+	bool only_runs = true, applied = false;
 
 	if (!steps)
 		abort();
@@ -856,7 +971,7 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 		opts = &defaults;
 	timeout = opts->sysfs_timeout_ms > 0 ? opts->sysfs_timeout_ms : PLAN_SYSFS_TIMEOUT_MS;
 
-	r = fsutil_mkdir_p(gvdir, 0755, NULL);
+	r = fsutil_mkdir_p(gvdir, 0755, &gvdir_made);
 	if (r < 0) {
 		gv_error_set(err, r, "cannot create %s: %s", gvdir, strerror(-r));
 		goto out;
@@ -880,6 +995,13 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 			if (r < 0)
 				goto out;
 			s->changes = s->v.changes;
+			/* Only a change would lose anything: a file that already
+			 * has the planned content (a plan applied twice) is fine. */
+			if (s->changes && !base_holds(s->a, &s->v)) {
+				r = gv_error_set(err, -ESTALE, "%s: changed since the plan was made; make the plan again",
+						 s->a->path);
+				goto out;
+			}
 			if (s->changes) {
 				r = check_hand_edit(p, s, opts->force_hand_edits, err);
 				if (r < 0)
@@ -946,6 +1068,13 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 			char *rel = xstrdup(s->mkdir_abs + strlen(p->root));
 			journal_txn_mkdirs(txn, rel[0] == '/' ? rel + 1 : rel, s->mkdir_n);
 			free(rel);
+			/* Recorded right away, so that undo after a crash
+			 * removes the directories too. */
+			r = journal_txn_commit(txn, false, NULL, err);
+			if (r < 0) {
+				failed_at = p->n;
+				goto rollback;
+			}
 		}
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -972,6 +1101,7 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 		goto rollback;
 	}
 	gv_log(GV_LOG_INFO, "applied change set %d: %s", journal_txn_id(txn), summary.data ? summary.data : "");
+	applied = true;
 	r = 0;
 	goto out;
 
@@ -1014,6 +1144,11 @@ discard:
 	if (txn)
 		journal_txn_discard(txn);
 out:
+	/* An apply that recorded nothing leaves no trace either: what it made
+	 * of var/lib/gpuvirt goes, the lock file first, while it is still
+	 * held (fsutil_lock() copes with a lock file unlinked under it). */
+	if (gvdir_made && !applied)
+		remove_journal_dir(gvdir, gvdir_made);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	for (size_t i = 0; i < p->n; i++) {
@@ -1037,14 +1172,40 @@ static void put_field(struct buf *b, const char *s)
 	journal_field_encode(b, s, strlen(s), true);
 }
 
+static void put_base(struct buf *b, const struct action *a)
+{
+	if (a->base == BASE_SHA)
+		buf_printf(b, " base=sha256:%s", a->base_sha);
+	else if (a->base == BASE_ABSENT)
+		buf_puts(b, " base=absent");
+}
+
+/* "base=sha256:HEX" or "base=absent" into A. Returns false when malformed. */
+static bool parse_base(const char *field, struct action *a)
+{
+	const char *v = field + 5;
+
+	if (strcmp(v, "absent") == 0) {
+		a->base = BASE_ABSENT;
+		return true;
+	}
+	if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != SHA256_HEX_SIZE - 1 ||
+	    strspn(v + 7, "0123456789abcdef") != SHA256_HEX_SIZE - 1)
+		return false;
+	a->base = BASE_SHA;
+	memcpy(a->base_sha, v + 7, SHA256_HEX_SIZE);
+	return true;
+}
+
 int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 {
 	struct buf b = BUF_INIT;
 	int r;
 
-	buf_puts(&b, "gpuvirt-plan 1\n");
+	buf_puts(&b, "gpuvirt-plan 2\n");
 	buf_puts(&b, "# Apply with: gpuvirt apply --plan FILE. Fields are %XX-encoded;\n"
-		     "# '|' lines are the new file's lines, 'noeol' means no final newline.\n");
+		     "# '|' lines are the new file's lines, 'noeol' means no final newline;\n"
+		     "# base= is the file the plan was made from (apply refuses if it changed).\n");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->a[i];
 
@@ -1052,11 +1213,14 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 		case PLAN_WRITE_FILE:
 			buf_puts(&b, "write");
 			put_field(&b, a->path);
-			buf_printf(&b, " mode=%04o\n", (unsigned)a->mode);
+			buf_printf(&b, " mode=%04o", (unsigned)a->mode);
+			put_base(&b, a);
+			buf_putc(&b, '\n');
 			break;
 		case PLAN_REMOVE_FILE:
 			buf_puts(&b, "remove");
 			put_field(&b, a->path);
+			put_base(&b, a);
 			buf_putc(&b, '\n');
 			break;
 		case PLAN_WRITE_SYSFS:
@@ -1118,7 +1282,7 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 	size_t len, lineno = 0, nf = 0;
 	bool ended = false, in_write = false, noeol = false;
 	struct action *last = NULL;
-	int r;
+	int r, version = 1;
 
 	r = fsutil_read_file(file, &data, &len);
 	if (r < 0)
@@ -1143,10 +1307,17 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 			goto out;
 		}
 		if (lineno == 1) {
-			if (strcmp(line, "gpuvirt-plan 1") != 0) {
+			if (strcmp(line, "gpuvirt-plan 2") == 0) {
+				version = 2;
+			} else if (strcmp(line, "gpuvirt-plan 1") == 0) {
+				version = 1;
+				gv_log(GV_LOG_WARN, "%s: a version 1 plan does not record the files it was made from: "
+				       "edits made to them since would be overwritten; make the plan again to be safe",
+				       file);
+			} else {
 				r = load_fail(err, file, 1, strncmp(line, "gpuvirt-plan ", 13) == 0
-					      ? "unsupported plan version (this gpuvirt reads version 1)"
-					      : "not a gpuvirt plan (first line must be 'gpuvirt-plan 1')");
+					      ? "unsupported plan version (this gpuvirt reads versions 1 and 2)"
+					      : "not a gpuvirt plan (first line must be 'gpuvirt-plan 2')");
 				goto out;
 			}
 			continue;
@@ -1232,7 +1403,7 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 		if (strcmp(kw, "end") == 0 && nf == 1) {
 			ended = true;
 			continue;
-		} else if (strcmp(kw, "write") == 0 && nf == 3 && strncmp(f[2], "mode=", 5) == 0) {
+		} else if (strcmp(kw, "write") == 0 && nf == (version == 2 ? 4u : 3u) && strncmp(f[2], "mode=", 5) == 0) {
 			char *end;
 			unsigned long mode = strtoul(f[2] + 5, &end, 8);
 			if (*end || end == f[2] + 5 || mode > 07777) {
@@ -1245,7 +1416,7 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 			}
 			r = plan_write_file(p, f[1], "", 0, (mode_t)mode, NULL);
 			in_write = r == 0;
-		} else if (strcmp(kw, "remove") == 0 && nf == 2) {
+		} else if (strcmp(kw, "remove") == 0 && nf == (version == 2 ? 3u : 2u)) {
 			if (find_file(p, f[1])) {
 				r = load_fail(err, file, lineno, "the same file twice");
 				goto out;
@@ -1279,6 +1450,14 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 		}
 		/* Commands come last, so the action just added is the last one. */
 		last = &p->a[p->n - 1];
+		/* The base is the file's when the plan was made, not now. */
+		if (last->kind == PLAN_WRITE_FILE || last->kind == PLAN_REMOVE_FILE) {
+			last->base = BASE_NONE;
+			if (version == 2 && (strncmp(f[nf - 1], "base=", 5) != 0 || !parse_base(f[nf - 1], last))) {
+				r = load_fail(err, file, lineno, "bad or missing base (want base=sha256:HEX or base=absent)");
+				goto out;
+			}
+		}
 	}
 	if (!ended) {
 		r = load_fail(err, file, lineno, "no 'end' line: the plan is truncated");

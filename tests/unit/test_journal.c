@@ -242,7 +242,8 @@ START_TEST(undo_refuses_hand_edits)
 	put(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet iommu=pt mine\n", 35);
 	buf_reset(&logbuf);
 	ck_assert_int_eq(journal_undo(root, NULL, &e), -EEXIST);
-	ck_assert_msg(strstr(e.msg, "etc/kernel/cmdline") && strstr(e.msg, "by hand"), "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "etc/kernel/cmdline") && strstr(e.msg, "edited by hand") &&
+		      strstr(e.msg, "see the log for the three versions; --force-hand-edits overwrites it"), "%s", e.msg);
 	ck_assert_ptr_nonnull(strstr(logbuf.data, "+root=/dev/sda1 quiet iommu=pt mine"));
 	ck_bytes(root, "etc/kernel/cmdline", "root=/dev/sda1 quiet iommu=pt mine\n", 35);
 	ck_assert_int_eq(journal_undo(root, &force, &e), 0);

@@ -138,6 +138,43 @@ static void ck_no_temps(const char *root)
 	ck_assert_msg(system(cmd) == 0, "temporary files left under %s", root);
 }
 
+/* How many ERR lines went to the log since mkroot(). */
+static int count_errors(void)
+{
+	int n = 0;
+
+	for (const char *l = logbuf.data; l && *l; l = strchr(l, '\n') + 1)
+		n += strncmp(l, "0 ", 2) == 0;
+	return n;
+}
+
+static bool exists(const char *root, const char *rel)
+{
+	char *p = at(root, rel);
+	bool r = access(p, F_OK) == 0;
+
+	free(p);
+	return r;
+}
+
+/* Every path under ROOT but var/ with its mode, and every file's content
+ * (as a hash): equal strings mean the same bytes in the same places. */
+static char *contents(const char *root)
+{
+	char cmd[1024], line[4096];
+	struct buf b = BUF_INIT;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && { find . -path ./var -prune -o -printf '%%p %%y %%m\n'; "
+		 "find . -path ./var -prune -o -type f -exec sha256sum {} +; } | sort", root);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		buf_puts(&b, line);
+	ck_assert_int_eq(pclose(f), 0);
+	return buf_steal(&b);
+}
+
 static bool private_mounts(const char *test)
 {
 	if (geteuid() != 0) {
@@ -440,6 +477,7 @@ START_TEST(read_only_etc_rolls_back)
 	ck_assert_int_eq(fsutil_mkdir_p(etc, 0755, NULL), 0);
 	ck_assert_int_eq(mount("tmpfs", etc, "tmpfs", 0, "size=64k"), 0);
 	put(root, "etc/default/grub", GRUB);
+	put(root, "etc/default/grub.d/README", "drop-ins\n");
 	ck_assert_int_eq(mount(NULL, etc, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
 	ck_assert_int_eq(plan_write_file(p, "boot/config", "new boot\n", 9, 0644, "first"), 0);
 	ck_assert_int_eq(plan_write_file(p, "boot/new.cfg", "created\n", 8, 0644, "second"), 0);
@@ -453,9 +491,25 @@ START_TEST(read_only_etc_rolls_back)
 	ck_file(root, "etc/default/grub", GRUB);
 	ck_no_temps(root);
 	ck_assert_int_eq(count_sets(root), 0);
+	/* one error, returned; the rollback itself logs none */
+	ck_assert_msg(count_errors() == 0, "%s", logbuf.data);
+	/* nothing was changed, so nothing of the journal is left either */
+	ck_assert_msg(!exists(root, "var"), "var/lib/gpuvirt left behind");
 	after = tree(root);
 	free(before);
 	free(after);
+	plan_free(p);
+
+	/* A new file in a read-only directory: never created, so the rollback
+	 * has nothing to remove (it used to try, and log a second error). */
+	p = new_plan(root);
+	buf_reset(&logbuf);
+	ck_assert_int_eq(plan_write_file(p, "etc/default/grub.d/zz-gpuvirt.cfg", "x\n", 2, 0644, "drop-in"), 0);
+	ck_assert_int_eq(plan_apply(p, &no_run, &e), -EROFS);
+	ck_assert_msg(strstr(e.msg, "write etc/default/grub.d/zz-gpuvirt.cfg") && strstr(e.msg, "Read-only file system"),
+		      "%s", e.msg);
+	ck_assert_msg(count_errors() == 0, "%s", logbuf.data);
+	ck_assert_msg(!exists(root, "var"), "var/lib/gpuvirt left behind");
 	umount(etc);
 	free(etc);
 	plan_free(p);
@@ -499,6 +553,7 @@ START_TEST(full_disk_rolls_back)
 	ck_assert_int_eq(fsutil_mkdir_p(etc, 0755, NULL), 0);
 	ck_assert_int_eq(mount("tmpfs", etc, "tmpfs", 0, "size=16k"), 0);
 	put(root, "etc/default/grub", GRUB);
+	put(root, "etc/modprobe.d/README", "modprobe drop-ins\n");
 	fill = at(root, "etc/fill");
 	fd = open(fill, O_CREAT | O_WRONLY, 0644);
 	while (write(fd, block, sizeof(block)) > 0)
@@ -515,6 +570,21 @@ START_TEST(full_disk_rolls_back)
 	ck_file(root, "etc/default/grub", GRUB);
 	ck_no_temps(root);
 	ck_assert_int_eq(count_sets(root), 0);
+	ck_assert_msg(count_errors() == 0, "%s", logbuf.data);
+	ck_assert_msg(!exists(root, "var"), "var/lib/gpuvirt left behind");
+	plan_free(p);
+
+	/* A new file that does not fit: one error, no empty "rollback:" line */
+	p = new_plan(root);
+	buf_reset(&logbuf);
+	ck_assert_int_eq(plan_write_file(p, "etc/modprobe.d/gpuvirt.conf", big, 20000, 0644, "big and new"), 0);
+	ck_assert_int_eq(plan_apply(p, NULL, &e), -ENOSPC);
+	ck_assert_msg(strstr(e.msg, "write etc/modprobe.d/gpuvirt.conf") && strstr(e.msg, "No space left on device"),
+		      "%s", e.msg);
+	ck_assert_msg(count_errors() == 0, "%s", logbuf.data);
+	ck_file(root, "etc/modprobe.d/gpuvirt.conf", NULL);
+	ck_no_temps(root);
+	ck_assert_msg(!exists(root, "var"), "var/lib/gpuvirt left behind");
 	free(big);
 	umount(etc);
 	free(etc);
@@ -571,6 +641,43 @@ START_TEST(crash_between_write_and_rename)
 	journal_sets_free(sets, n);
 	ck_assert_int_eq(journal_undo(root, NULL, &e), 0);
 	ck_file(root, "etc/default/grub", GRUB);
+	plan_free(p);
+	free(root);
+}
+END_TEST
+
+/* A crash before the rename, then undo: every byte back where it was, no
+ * temporary file, no directory the apply made. */
+START_TEST(crash_then_undo_is_byte_identical)
+{
+	char *root = mkroot(), *before, *after;
+	struct plan *p = new_plan(root);
+	struct gv_error e = { 0 };
+	int status;
+	pid_t pid;
+
+	put(root, "etc/default/grub", GRUB);
+	put(root, "etc/initramfs-tools/modules", "# modules\n");
+	before = contents(root);
+	ck_assert_int_eq(plan_write_file(p, "etc/modprobe.d/gpuvirt.conf", MODCONF, strlen(MODCONF), 0644, "new"), 0);
+	ck_assert_int_eq(plan_write_file(p, "etc/default/grub", GRUB2, strlen(GRUB2), 0644, "x"), 0);
+	ck_assert_int_eq(plan_write_file(p, "etc/initramfs-tools/modules", "# modules\nvfio\n", 16, 0644, "y"), 0);
+	pid = fork();
+	if (pid == 0) {
+		char *target = at(root, "etc/initramfs-tools/modules");
+		setenv(FSUTIL_CRASH_ENV, target, 1);
+		plan_apply(p, NULL, NULL);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_file(root, "etc/default/grub", GRUB2);   /* the crash came after this one */
+	ck_assert_int_eq(journal_undo(root, NULL, &e), 0);
+	ck_no_temps(root);
+	after = contents(root);
+	ck_same_tree(before, after);
+	free(before);
+	free(after);
 	plan_free(p);
 	free(root);
 }
@@ -671,7 +778,8 @@ START_TEST(hand_edit_is_refused_then_forced)
 	ck_assert_int_eq(plan_write_file(q, "etc/modprobe.d/gpuvirt.conf", "blacklist nvidia\n", 17, 0644, "y"), 0);
 	buf_reset(&logbuf);
 	ck_assert_int_eq(plan_apply(q, NULL, &e), -EEXIST);
-	ck_assert_msg(strstr(e.msg, "etc/modprobe.d/gpuvirt.conf") && strstr(e.msg, "by hand"), "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "etc/modprobe.d/gpuvirt.conf") && strstr(e.msg, "edited by hand") &&
+		      strstr(e.msg, "see the log for the three versions; --force-hand-edits overwrites it"), "%s", e.msg);
 	ck_file(root, "etc/modprobe.d/gpuvirt.conf", mine);
 	/* the three versions */
 	ck_assert_ptr_nonnull(strstr(logbuf.data, "--- etc/modprobe.d/gpuvirt.conf (what gpuvirt wrote)"));
@@ -687,6 +795,105 @@ START_TEST(hand_edit_is_refused_then_forced)
 	ck_file(root, "etc/modprobe.d/gpuvirt.conf", mine);
 	plan_free(p);
 	plan_free(q);
+	free(root);
+}
+END_TEST
+
+/* The TUI's case: the plan is built, a file changes while the preview is
+ * open, then the person confirms. */
+START_TEST(edit_after_plan_is_refused)
+{
+	char *root = mkroot(), *before, *after;
+	struct plan *p = new_plan(root), *q;
+	struct gv_error e = { 0 };
+	const char *mine = GRUB "# mine\n";
+
+	put(root, "etc/default/grub", GRUB);
+	put(root, "etc/modprobe.d/old.conf", "blacklist foo\n");
+	ck_assert_int_eq(plan_write_file(p, "etc/modprobe.d/gpuvirt.conf", MODCONF, strlen(MODCONF), 0644, "bl"), 0);
+	ck_assert_int_eq(plan_write_file(p, "etc/default/grub", GRUB2, strlen(GRUB2), 0644, "iommu"), 0);
+	/* building on its own content keeps the base of the first proposal */
+	ck_assert_int_eq(plan_write_file(p, "etc/default/grub", GRUB2, strlen(GRUB2), 0644, "iommu again"), 0);
+	put(root, "etc/default/grub", mine);
+	before = contents(root);
+	ck_assert_int_eq(plan_apply(p, &no_run, &e), -ESTALE);
+	ck_assert_str_eq(e.msg, "etc/default/grub: changed since the plan was made; make the plan again");
+	after = contents(root);
+	ck_same_tree(before, after);
+	ck_assert_msg(!exists(root, "var"), "var/lib/gpuvirt left behind");
+	ck_file(root, "etc/default/grub", mine);
+	ck_file(root, "etc/modprobe.d/gpuvirt.conf", NULL);
+	plan_free(p);
+
+	/* a file that appeared after the plan was made */
+	p = new_plan(root);
+	ck_assert_int_eq(plan_write_file(p, "etc/modprobe.d/gpuvirt.conf", MODCONF, strlen(MODCONF), 0644, "bl"), 0);
+	put(root, "etc/modprobe.d/gpuvirt.conf", "options mine\n");
+	ck_assert_int_eq(plan_apply(p, &no_run, &e), -ESTALE);
+	ck_assert_str_eq(e.msg, "etc/modprobe.d/gpuvirt.conf: changed since the plan was made; make the plan again");
+	ck_file(root, "etc/modprobe.d/gpuvirt.conf", "options mine\n");
+	plan_free(p);
+
+	/* a file to remove that changed */
+	p = new_plan(root);
+	ck_assert_int_eq(plan_remove_file(p, "etc/modprobe.d/old.conf", "gone"), 0);
+	put(root, "etc/modprobe.d/old.conf", "blacklist foo\nblacklist bar\n");
+	ck_assert_int_eq(plan_apply(p, &no_run, &e), -ESTALE);
+	ck_file(root, "etc/modprobe.d/old.conf", "blacklist foo\nblacklist bar\n");
+	plan_free(p);
+
+	/* made again, the plan starts from the edits and applies */
+	q = new_plan(root);
+	ck_assert_int_eq(plan_remove_file(q, "etc/modprobe.d/old.conf", "gone"), 0);
+	ck_assert_int_eq(plan_apply(q, &no_run, &e), 0);
+	ck_file(root, "etc/modprobe.d/old.conf", NULL);
+	ck_assert_int_eq(count_sets(root), 1);
+	plan_free(q);
+	free(before);
+	free(after);
+	free(root);
+}
+END_TEST
+
+/* `gpuvirt apply --plan`: the base travels in the file. */
+START_TEST(saved_plan_refuses_later_edits)
+{
+	char *root = mkroot(), file[512], v1[512];
+	struct plan *p = new_plan(root), *q = NULL;
+	struct gv_error e = { 0 };
+	const char *mine = GRUB "extra_line\n";
+
+	put(root, "etc/default/grub", GRUB);
+	ck_assert_int_eq(plan_write_file(p, "etc/default/grub", GRUB2, strlen(GRUB2), 0644, "iommu"), 0);
+	snprintf(file, sizeof(file), "%s/p.plan", root);
+	ck_assert_int_eq(plan_save(p, file, &e), 0);
+	put(root, "etc/default/grub", mine);
+	ck_assert_int_eq(plan_load(file, root, &q, &e), 0);
+	ck_assert_int_eq(plan_apply(q, &no_run, &e), -ESTALE);
+	ck_assert_str_eq(e.msg, "etc/default/grub: changed since the plan was made; make the plan again");
+	ck_file(root, "etc/default/grub", mine);
+	plan_free(q);
+	q = NULL;
+	/* unchanged since it was saved: applies */
+	put(root, "etc/default/grub", GRUB);
+	ck_assert_int_eq(plan_load(file, root, &q, &e), 0);
+	ck_assert_int_eq(plan_apply(q, &no_run, &e), 0);
+	ck_file(root, "etc/default/grub", GRUB2);
+	plan_free(q);
+	q = NULL;
+
+	/* version 1 files still load, with a warning that they cannot be checked */
+	snprintf(v1, sizeof(v1), "%s/v1.plan", root);
+	put(root, "v1.plan", "gpuvirt-plan 1\nwrite etc/x.conf mode=0644\n|x\nremove etc/y.conf\nend\n");
+	put(root, "etc/x.conf", "mine\n");
+	buf_reset(&logbuf);
+	ck_assert_int_eq(plan_load(v1, root, &q, &e), 0);
+	ck_assert_msg(strstr(logbuf.data, "1 ") && strstr(logbuf.data, "v1.plan: a version 1 plan does not record"),
+		      "%s", logbuf.data);
+	ck_assert_int_eq(plan_apply(q, &no_run, &e), 0);
+	ck_file(root, "etc/x.conf", "x\n");
+	plan_free(q);
+	plan_free(p);
 	free(root);
 }
 END_TEST
@@ -858,7 +1065,10 @@ START_TEST(plan_file_round_trips)
 	a = get(root, "plan.txt");
 	b = get(root, "plan2.txt");
 	ck_assert_str_eq(a, b);
-	ck_assert(strncmp(a, "gpuvirt-plan 1\n", 15) == 0);
+	ck_assert(strncmp(a, "gpuvirt-plan 2\n", 15) == 0);
+	/* each file action names the file it was made from */
+	ck_assert_ptr_nonnull(strstr(a, "\nwrite etc/bytes.bin mode=0600 base=absent\n"));
+	ck_assert_ptr_nonnull(strstr(a, "\nremove etc/old.conf base=absent\n"));
 	ck_assert_int_eq(plan_file_content(q, "etc/bytes.bin", &c, &n, NULL), 0);
 	ck_assert_uint_eq(n, 256);
 	ck_assert_int_eq(memcmp(c, all, 256), 0);
@@ -899,7 +1109,10 @@ START_TEST(plan_load_names_the_line)
 {
 	char *root = mkroot();
 
-	load_error(root, "gpuvirt-plan 2\nend\n", "bad.plan:1: unsupported plan version");
+	load_error(root, "gpuvirt-plan 3\nend\n", "bad.plan:1: unsupported plan version");
+	load_error(root, "gpuvirt-plan 2\nwrite etc/x mode=0644\nend\n", "bad.plan:2: unknown or malformed");
+	load_error(root, "gpuvirt-plan 2\nwrite etc/x mode=0644 base=sha256:12\nend\n", "bad.plan:2: bad or missing base");
+	load_error(root, "gpuvirt-plan 2\nremove etc/x mode=0644\nend\n", "bad.plan:2: bad or missing base");
 	load_error(root, "hello\n", "bad.plan:1: not a gpuvirt plan");
 	load_error(root, "gpuvirt-plan 1\nwrite etc/x mode=0644\n|a\nfrobnicate\nend\n", "bad.plan:4: unknown");
 	load_error(root, "gpuvirt-plan 1\nwrite /etc/x mode=0644\nend\n", "bad.plan:2: invalid action");
@@ -928,6 +1141,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, read_only_root_is_refused);
 	tcase_add_test(tc, full_disk_rolls_back);
 	tcase_add_test(tc, crash_between_write_and_rename);
+	tcase_add_test(tc, crash_then_undo_is_byte_identical);
+	tcase_add_test(tc, edit_after_plan_is_refused);
+	tcase_add_test(tc, saved_plan_refuses_later_edits);
 	tcase_add_test(tc, package_manager_lock_refuses);
 	tcase_add_test(tc, two_appliers_at_once);
 	tcase_add_test(tc, hand_edit_is_refused_then_forced);

@@ -151,48 +151,103 @@ static void list_json(const struct host *h, const bool *sel, struct buf *b)
 	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
 }
 
+#define LIST_WIDTH 80
+
+/* Append LINE word-wrapped to LIST_WIDTH columns, the first line at INDENT
+ * and continuation lines at INDENT + 2: a listing stays readable at 80
+ * columns on a serial console, and nothing is cut off. */
+static void put_wrapped(struct buf *b, int indent, const char *line)
+{
+	int col = indent;
+	size_t gap = 0;   /* the spacing before this word, kept where it fits */
+	const char *p = line + strspn(line, " ");
+
+	buf_printf(b, "%*s", indent, "");
+	for (bool first = true; *p; first = false) {
+		size_t n = strcspn(p, " ");
+
+		if (!first && col + (int)(gap + n) > LIST_WIDTH) {
+			buf_printf(b, "\n%*s", indent + 2, "");
+			col = indent + 2;
+		} else if (!first) {
+			buf_printf(b, "%*s", (int)gap, "");
+			col += (int)gap;
+		}
+		buf_append(b, p, n);
+		col += (int)n;
+		gap = strspn(p + n, " ");
+		p += n + gap;
+	}
+	buf_putc(b, '\n');
+}
+
+/* "VGA compatible controller [0300]", unless the name already carries the
+ * number (pci.ids' "Unassigned class [ffff]", the numeric fallback). */
+static void class_text(const struct host_device *d, struct buf *b)
+{
+	if (strchr(d->class_name, '[') || !strncmp(d->class_name, "Class ", 6))
+		buf_puts(b, d->class_name);
+	else
+		buf_printf(b, "%s [%04x]", d->class_name, d->class_code < 0 ? 0 : d->class_code >> 8);
+}
+
 /*
- * Two lines a device, so that a listing stays readable at 80 columns on a
- * serial console: address, class, ids, driver and marks; then the name.
+ * Two lines a device: address, class, ids, driver; then the name and marks.
+ * A VF shows what differs from its PF only (the class is the PF's, and so is
+ * the name unless the VF has ids of its own).
  */
 static void human_device(const struct host *h, const struct host_device *d, int indent, struct buf *b)
 {
+	const struct host_device *pf = d->physfn ? host_find(h, d->physfn) : NULL;
 	int pad = indent + 4;
+	struct buf line = BUF_INIT;
 
-	buf_printf(b, "%*s%s  %s [%04x] %04x:%04x  driver: %s", indent, "", d->address, d->class_name,
-		   d->class_code < 0 ? 0 : d->class_code >> 8, d->vendor_id < 0 ? 0 : d->vendor_id,
+	if (pf)
+		buf_printf(&line, "VF %s", d->address);
+	else {
+		buf_printf(&line, "%s  ", d->address);
+		class_text(d, &line);
+	}
+	buf_printf(&line, "  %04x:%04x  driver: %s", d->vendor_id < 0 ? 0 : d->vendor_id,
 		   d->device_id < 0 ? 0 : d->device_id, d->driver ? d->driver : "none");
-	if (d->physfn && d->iommu_group >= 0)
-		buf_printf(b, ", group %d", d->iommu_group);
-	buf_putc(b, '\n');
-	buf_printf(b, "%*s%s %s%s\n", pad, "", d->vendor_name, d->device_name, d->boot_vga == 1 ? "  [boot GPU]" : "");
+	if (pf && d->iommu_group >= 0)
+		buf_printf(&line, ", group %d", d->iommu_group);
+	put_wrapped(b, indent, buf_str(&line));
+	if (!pf || pf->vendor_id != d->vendor_id || pf->device_id != d->device_id || d->boot_vga == 1) {
+		buf_reset(&line);
+		buf_printf(&line, "%s %s%s", d->vendor_name, d->device_name, d->boot_vga == 1 ? "  [boot GPU]" : "");
+		put_wrapped(b, pad, buf_str(&line));
+	}
 	if (host_device_is_display(d) && host_device_shares_group(h, d)) {
 		const struct host_iommu_group *g = host_find_group(h, d->iommu_group);
-		buf_printf(b, "%*scannot be passed alone: IOMMU group %d also holds", pad, "", d->iommu_group);
+		buf_reset(&line);
+		buf_printf(&line, "cannot be passed alone: IOMMU group %d also holds", d->iommu_group);
 		for (size_t j = 0; j < g->n_devices; j++) {
 			const struct host_device *o = g->devices[j];
 			if (o != d && !host_device_is_bridge(o) && !pciaddr_same_slot(&o->addr, &d->addr))
-				buf_printf(b, " %s", o->address);
+				buf_printf(&line, " %s", o->address);
 		}
-		buf_putc(b, '\n');
+		put_wrapped(b, pad, buf_str(&line));
 	}
 	if (d->sriov_total >= 0)
 		buf_printf(b, "%*sSR-IOV: %d of %d VFs enabled\n", pad, "", d->sriov_num < 0 ? 0 : d->sriov_num,
 			   d->sriov_total);
 	for (size_t j = 0; j < d->n_mdev_types; j++) {
 		const struct host_mdev_type *t = &d->mdev_types[j];
-		buf_printf(b, "%*smdev type %s", pad, "", t->id);
+		buf_reset(&line);
+		buf_printf(&line, "mdev type %s", t->id);
 		if (t->name)
-			buf_printf(b, " \"%s\"", t->name);
+			buf_printf(&line, " \"%s\"", t->name);
 		if (t->available_instances >= 0)
-			buf_printf(b, ", %d available", t->available_instances);
+			buf_printf(&line, ", %d available", t->available_instances);
 		if (t->device_api)
-			buf_printf(b, ", %s", t->device_api);
-		buf_putc(b, '\n');
+			buf_printf(&line, ", %s", t->device_api);
+		put_wrapped(b, pad, buf_str(&line));
 	}
 	for (size_t j = 0; j < d->n_mdevs; j++)
 		buf_printf(b, "%*smdev %s (%s)\n", pad, "", d->mdevs[j].uuid,
 			   d->mdevs[j].type ? d->mdevs[j].type : "type unknown");
+	buf_free(&line);
 }
 
 static void human_with_vfs(const struct host *h, const struct host_device *d, const bool *sel, struct buf *b)

@@ -39,6 +39,9 @@ const char *plan_root(const struct plan *p);
  * replaces the first content (so proposals can build on each other through
  * plan_file_content()). A command identical to one already queued is not
  * added again; commands always run after every file and sysfs action.
+ * A file action also records the file's base: its content on disk when the
+ * plan first named it (or that it was absent); plan_apply() refuses with
+ * -ESTALE when the file no longer has it.
  */
 int plan_write_file(struct plan *p, const char *path, const char *content, size_t len,
 		    mode_t mode_if_new, const char *why);
@@ -87,19 +90,23 @@ struct plan_apply_opts {
 
 /*
  * Apply: take the lock, refuse while the package manager's lock is held,
- * re-check that nothing changed by hand, back up, write atomically (symlinks
+ * refuse (-ESTALE, "PATH: changed since the plan was made; make the plan
+ * again") when a file to change differs from its base, re-check that
+ * nothing changed by hand since gpuvirt wrote it, back up, write atomically (symlinks
  * resolved), sysfs writes in a child with a timeout and read back, then run
  * the commands (chroot ROOT when the root is not "/"). Stops at the first
  * failing action and rolls back the ones already done; the error names the
  * action and the reason. On success the change set is journaled under
- * ROOT/var/lib/gpuvirt/. Commands not run (no_run) are reported through
+ * ROOT/var/lib/gpuvirt/; an apply that records no change set removes the
+ * var/lib/gpuvirt it had to create for its lock. Commands not run (no_run) are reported through
  * gv_log at INFO and recorded in the journal as pending.
  */
 int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err);
 
-/* A plan as a readable, versioned text file ("gpuvirt-plan 1"), for
- * `gpuvirt apply --plan FILE`. Loading validates everything and names the
- * line at fault. */
+/* A plan as a readable, versioned text file ("gpuvirt-plan 2": each file
+ * action carries its base), for `gpuvirt apply --plan FILE`. Loading
+ * validates everything and names the line at fault; version 1 files still
+ * load, with a warning, and their files have no base to check. */
 int plan_save(const struct plan *p, const char *file, struct gv_error *err);
 int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err);
 

@@ -125,6 +125,20 @@ ok "apply --plan bad file: exit 2, one line with file and line" bash -c "[ $RC -
 run_gv --root "$ROOT" apply --plan "$TMPROOT/saved.plan" --vfio 01:00.0 --yes
 ok "apply --plan with CHANGEs: exit 2" [ "$RC" -eq 2 ]
 
+# --- apply --plan FILE after the files changed: refused, edits kept ---------
+host drv-twins
+umockdev-wrapper "$GV_BUILD/tools/plan-save" "$ROOT" "$TMPROOT/stale.plan" --vfio 01:00.0 2> "$TMPROOT/err"
+ok "stale plan: saved (version 2, with bases)" bash -c "head -n1 '$TMPROOT/stale.plan' | grep -qx 'gpuvirt-plan 2' && grep -q '^write etc/initramfs-tools/modules mode=[0-7]* base=sha256:' '$TMPROOT/stale.plan'"
+echo extra_line >> "$ROOT/etc/initramfs-tools/modules"
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" apply --plan "$TMPROOT/stale.plan" --yes --no-run
+ok "stale plan: exit 1" [ "$RC" -eq 1 ]
+ok "stale plan: one error line naming the file" bash -c "[ \$(grep -c . '$ERR') -eq 1 ] && grep -qx 'gpuvirt apply: etc/initramfs-tools/modules: changed since the plan was made; make the plan again' '$ERR'"
+ok "stale plan: the edit is kept" bash -c "tail -n1 '$ROOT/etc/initramfs-tools/modules' | grep -qx extra_line"
+# (the root's own mtime moves: var/ was made for the lock and removed again)
+ok "stale plan: nothing written" [ "$(grep -v '^\. ' <<< "$before")" = "$(snapshot "$ROOT" | grep -v '^\. ')" ]
+ok "stale plan: no journal left" [ ! -e "$ROOT/var/lib/gpuvirt" ]
+
 # --- on a terminal: asks ------------------------------------------------------
 if command -v script > /dev/null; then
 	host drv-twins

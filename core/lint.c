@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/boot.h"
 #include "core/buf.h"
 #include "core/cmdline.h"
+#include "core/grub.h"
 #include "core/kparam.h"
 #include "core/lint.h"
 #include "core/log.h"
@@ -26,6 +28,8 @@ struct lint {
 	size_t found;       /* problems reported */
 	size_t files;       /* files read */
 	struct kparam_db *kp;  /* module parameters; NULL: not checked */
+	char **seen;        /* "id\targ" reported from the next boot's configured lines */
+	size_t n_seen;
 	int r;              /* first -ENOMEM */
 };
 
@@ -577,9 +581,55 @@ static char *cmdline_fix(const char *id, const char *arg)
 	return fix;
 }
 
-/* One whole command line: cmdline_lint() (core/cmdline) for what a command
- * line can get wrong on its own, then this host's GPU checks. */
-static void lint_cmdline(struct lint *l, const char *where, const char *line)
+/* Where one argument of a command line was configured: a file and line,
+ * when the line was put together from several (GRUB's variables and
+ * drop-ins). */
+struct arg_origin {
+	const char *arg;       /* as written */
+	char *where;
+};
+
+static const char *origin_of(const struct arg_origin *o, size_t n, const char *arg, const char *whole)
+{
+	for (size_t i = 0; *arg && i < n; i++)
+		if (!strcmp(o[i].arg, arg))
+			return o[i].where;
+	return whole;
+}
+
+/* With DEDUPE, whether ID for ARG was reported from a configured line
+ * already (GRUB's line and the BLS entries grubby keeps in step with it say
+ * the same thing; one finding is enough); marks it reported. */
+static bool seen_before(struct lint *l, bool dedupe, const char *id, const char *arg)
+{
+	char *key, **nv;
+
+	if (!dedupe)
+		return false;
+	key = xasprintf("%s\t%s", id, arg);
+	for (size_t i = 0; i < l->n_seen; i++) {
+		if (!strcmp(l->seen[i], key)) {
+			free(key);
+			return true;
+		}
+	}
+	nv = realloc(l->seen, (l->n_seen + 1) * sizeof(*nv));
+	if (!nv)
+		abort();
+	l->seen = nv;
+	l->seen[l->n_seen++] = key;
+	return false;
+}
+
+/*
+ * One whole command line: cmdline_lint() (core/cmdline) for what a command
+ * line can get wrong on its own, then this host's GPU checks. WHERE names
+ * the line; O (N_O entries, may be NULL) names where single arguments came
+ * from. With DEDUPE a finding already reported from another configured
+ * line is not repeated.
+ */
+static void lint_cmdline_from(struct lint *l, const char *where, const char *line, const struct arg_origin *o,
+			      size_t n_o, bool dedupe)
 {
 	struct cmdline_finding *f = NULL;
 	struct cmdline *cl = NULL;
@@ -589,32 +639,44 @@ static void lint_cmdline(struct lint *l, const char *where, const char *line)
 	r = cmdline_lint(line, l->root, firmware_kernel_release(l->fw), &f, &n, NULL);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		const char *arg = f[i].arg ? f[i].arg : "";
+		const char *w = origin_of(o, n_o, arg, where);
 		enum checks_status st = f[i].status == CMDLINE_LINT_FAIL ? CHECKS_FAIL : CHECKS_WARN;
 
 		if (!strcmp(arg, "amd_iommu=on")) {
-			amd_iommu_on(l, where);
+			if (!seen_before(l, dedupe, "amd-iommu-on", arg))
+				amd_iommu_on(l, w);
 			continue;
 		}
 		/* iommu-kernel already reports an IOMMU turned off, with its fix */
 		if (!strcmp(f[i].id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
+			continue;
+		if (seen_before(l, dedupe, f[i].id, arg))
 			continue;
 		/* a module nobody knows on a host without a module index: the
 		 * kernel booted with it; say so, but it is no problem of ours,
 		 * and removing a parameter we merely do not know is no fix */
 		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN) {
 			problem(l, f[i].id, CHECKS_INFO, xasprintf("%s", f[i].message),
-				xasprintf("%s: %s", where, *arg ? arg : line), NULL);
+				xasprintf("%s: %s", w, *arg ? arg : line), NULL);
 			continue;
 		}
-		problem(l, f[i].id, st, xasprintf("%s", f[i].message), xasprintf("%s: %s", where, *arg ? arg : line),
+		problem(l, f[i].id, st, xasprintf("%s", f[i].message), xasprintf("%s: %s", w, *arg ? arg : line),
 			cmdline_fix(f[i].id, arg));
 	}
 	cmdline_findings_free(f, n);
 	if (cmdline_parse(line, &cl) < 0)
 		return;
-	for (size_t i = 0; i < cmdline_n_args(cl); i++)
-		gpu_arg(l, where, cmdline_arg(cl, i));
+	for (size_t i = 0; i < cmdline_n_args(cl); i++) {
+		const char *arg = cmdline_arg(cl, i);
+		if (!seen_before(l, dedupe, "gpu", arg))
+			gpu_arg(l, origin_of(o, n_o, arg, where), arg);
+	}
 	cmdline_free(cl);
+}
+
+static void lint_cmdline(struct lint *l, const char *where, const char *line)
+{
+	lint_cmdline_from(l, where, line, NULL, 0, false);
 }
 
 static void lint_running_cmdline(struct lint *l)
@@ -636,7 +698,8 @@ static void kernel_cmdline_line(struct lint *l, const char *rel, unsigned lineno
 	free(where);
 }
 
-/* amd_iommu=on in the files a bootloader reads the next command line from. */
+/* amd_iommu=on in GRUB's files, line by line: only where GRUB's line cannot
+ * be evaluated (lint_grub()). */
 static void boot_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
 {
 	char *where;
@@ -648,15 +711,225 @@ static void boot_line(struct lint *l, const char *rel, unsigned lineno, char *li
 	free(where);
 }
 
+static void grub_lines_amd_iommu(struct lint *l, char **dropins, size_t n)
+{
+	each_line(l, GRUB_DEFAULTS, false, boot_line, NULL);
+	for (size_t i = 0; i < n; i++)
+		each_line(l, dropins[i], false, boot_line, NULL);
+}
+
+/* ---- GRUB's configured line ---- */
+
+static const char *const grub_vars[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };
+#define N_GRUB_VARS 2
+
+/* grub_effective() on etc/default/grub and the drop-ins up to LAST (NULL:
+ * none), so the value each file leaves behind can be told apart. */
+struct grub_prefix {
+	const char *root;
+	const char *last;
+};
+
+static int grub_prefix_read(void *userdata, const char *path, char **ret_content, size_t *ret_len,
+			    struct gv_error *err)
+{
+	const struct grub_prefix *gp = userdata;
+	char *full;
+	FILE *f;
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t k;
+
+	if (!strncmp(path, GRUB_DROPIN_DIR "/", sizeof(GRUB_DROPIN_DIR)) && (!gp->last || strcmp(path, gp->last) > 0))
+		return -ENOENT;
+	full = xasprintf("%s/%s", gp->root, path);
+	f = fopen(full, "re");
+	free(full);
+	if (!f)
+		return errno == ENOENT ? -ENOENT : gv_error_set(err, -errno, "%s: %s", path, strerror(errno));
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, k);
+	fclose(f);
+	*ret_len = b.len;
+	*ret_content = buf_steal(&b);
+	return 0;
+}
+
+/* The line of REL that last assigns VAR ("FILE:LINE"), or REL alone. */
+static char *grub_assignment(const struct lint *l, const char *rel, const char *var)
+{
+	char *path = under_root(l, rel);
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0, n = strlen(var);
+	unsigned lineno = 0, last = 0;
+
+	free(path);
+	while (f && getline(&line, &cap, f) >= 0) {
+		const char *p = line;
+		lineno++;
+		p += strspn(p, " \t");
+		if (!strncmp(p, "export", 6) && (p[6] == ' ' || p[6] == '\t'))
+			p += 6 + strspn(p + 6, " \t");
+		if (!strncmp(p, var, n) && p[n] == '=')
+			last = lineno;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return last ? xasprintf("%s:%u", rel, last) : xasprintf("%s", rel);
+}
+
+static bool value_has(const char *value, const char *arg)
+{
+	struct cmdline *c = NULL;
+	bool has = false;
+
+	if (value && cmdline_parse(value, &c) >= 0) {
+		for (size_t i = 0; !has && i < cmdline_n_args(c); i++)
+			has = !strcmp(cmdline_arg(c, i), arg);
+		cmdline_free(c);
+	}
+	return has;
+}
+
+/*
+ * GRUB's next-boot line, "${GRUB_CMDLINE_LINUX} ${GRUB_CMDLINE_LINUX_DEFAULT}"
+ * as grub-mkconfig computes it (core/grub), linted as one line; each argument
+ * is named by the file (and line) that put it there: the first file from
+ * which on it stays in the variable. Returns false when the files cannot be
+ * evaluated (the caller then looks for amd_iommu=on line by line).
+ */
+static bool lint_grub(struct lint *l, bool dropins)
+{
+	struct grub_prefix gp = { .root = l->root };
+	struct grub_source src = { .root = l->root, .read = grub_prefix_read, .userdata = &gp };
+	char **files = NULL, **val = NULL;
+	size_t n_files = 0, n_dropins = 0, n_o = 0;
+	struct arg_origin *o = NULL;
+	struct gv_error err = { 0 };
+	struct buf line = BUF_INIT;
+	bool ok = false;
+
+	if (dropins) {
+		char **all = list_files(l, GRUB_DROPIN_DIR, &n_files);
+		for (size_t i = 0; i < n_files; i++) {
+			const char *name = all[i] + sizeof(GRUB_DROPIN_DIR);
+			if (has_suffix(name, ".cfg") && strlen(name) >= 5)
+				all[n_dropins++] = all[i];
+			else
+				free(all[i]);
+		}
+		files = all;
+	}
+	/* val[k * 2 + v]: variable v once etc/default/grub and the first k
+	 * drop-ins are read */
+	val = calloc((n_dropins + 1) * N_GRUB_VARS, sizeof(*val));
+	if (!val)
+		abort();
+	for (size_t k = 0; k <= n_dropins; k++) {
+		gp.last = k ? files[k - 1] : NULL;
+		src.dropins = k > 0;
+		if (grub_effective(&src, &val[k * 2], &val[k * 2 + 1], &err) < 0) {
+			gv_log(GV_LOG_INFO, "%s; GRUB's command line is not linted", err.msg);
+			grub_lines_amd_iommu(l, files, n_dropins);
+			goto out;
+		}
+	}
+	l->files += 1 + n_dropins;
+	for (size_t v = 0; v < N_GRUB_VARS; v++) {
+		const char *final = val[n_dropins * 2 + v];
+		struct cmdline *c = NULL;
+
+		if (!final || cmdline_parse(final, &c) < 0)
+			continue;
+		for (size_t i = 0; i < cmdline_n_args(c); i++) {
+			const char *arg = cmdline_arg(c, i);
+			size_t k = n_dropins;
+			struct arg_origin *no;
+			char *at;
+
+			while (k > 0 && value_has(val[(k - 1) * 2 + v], arg))
+				k--;
+			at = grub_assignment(l, k ? files[k - 1] : GRUB_DEFAULTS, grub_vars[v]);
+			no = realloc(o, (n_o + 1) * sizeof(*o));
+			if (!no)
+				abort();
+			o = no;
+			o[n_o].arg = xasprintf("%s", arg);
+			o[n_o++].where = xasprintf("%s: %s", at, grub_vars[v]);
+			free(at);
+		}
+		cmdline_free(c);
+		buf_printf(&line, "%s%s", line.len ? " " : "", final);
+	}
+	{
+		char *where = xasprintf("%s%s: GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT", GRUB_DEFAULTS,
+					n_dropins ? " + " GRUB_DROPIN_DIR : "");
+		lint_cmdline_from(l, where, buf_str(&line), o, n_o, true);
+		free(where);
+	}
+	ok = true;
+out:
+	for (size_t i = 0; i < n_o; i++) {
+		free((char *)o[i].arg);
+		free(o[i].where);
+	}
+	free(o);
+	for (size_t i = 0; val && i < (n_dropins + 1) * N_GRUB_VARS; i++)
+		free(val[i]);
+	free(val);
+	free_list(files, n_dropins);
+	buf_free(&line);
+	return ok;
+}
+
+/* boot/loader/entries/ *.conf: the "options" lines are the command line of
+ * each Boot Loader Specification entry (grubby and kernel-install write
+ * them). */
+static void bls_line(struct lint *l, const char *rel, unsigned lineno, char *line, void *data)
+{
+	char *p = line + strspn(line, " \t"), *where;
+
+	if (strncmp(p, "options", 7) || (p[7] != ' ' && p[7] != '\t'))
+		return;
+	p += 7 + strspn(p + 7, " \t");
+	where = xasprintf("%s:%u", rel, lineno);
+	lint_cmdline_from(l, where, p, NULL, 0, true);
+	free(where);
+}
+
+/* Which GRUB evaluates the next boot's line: the detected loader, or a
+ * candidate where the evidence is ambiguous. */
+static enum boot_loader grub_loader(const struct lint *l)
+{
+	struct boot_detection *d = NULL;
+	enum boot_loader r = BOOT_AUTO;
+
+	if (boot_detect(l->root, &d, NULL) < 0)
+		return BOOT_AUTO;
+	if (boot_detection_loader(d) == BOOT_GRUB || boot_detection_loader(d) == BOOT_GRUB_BLS)
+		r = boot_detection_loader(d);
+	else if (boot_detection_ambiguous(d))
+		for (size_t i = 0; r == BOOT_AUTO && i < boot_detection_n_candidates(d); i++)
+			if (boot_detection_candidate(d, i) == BOOT_GRUB || boot_detection_candidate(d, i) == BOOT_GRUB_BLS)
+				r = boot_detection_candidate(d, i);
+	boot_detection_free(d);
+	return r;
+}
+
 static void lint_boot_files(struct lint *l)
 {
+	enum boot_loader gl = grub_loader(l);
 	size_t n;
-	char **files = list_files(l, "etc/default/grub.d", &n);
+	char **files;
 
-	each_line(l, "etc/default/grub", false, boot_line, NULL);
+	if (gl != BOOT_AUTO)
+		lint_grub(l, gl == BOOT_GRUB && grub_reads_dropins(l->root));
+	files = list_files(l, "boot/loader/entries", &n);
 	for (size_t i = 0; i < n; i++)
-		if (has_suffix(files[i], ".cfg"))
-			each_line(l, files[i], false, boot_line, NULL);
+		if (has_suffix(files[i], ".conf"))
+			each_line(l, files[i], false, bls_line, NULL);
 	free_list(files, n);
 	each_line(l, "etc/kernel/cmdline", false, kernel_cmdline_line, NULL);
 }
@@ -708,6 +981,7 @@ int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, 
 	lint_running_cmdline(&l);
 	lint_groups(&l);
 	kparam_db_free(l.kp);
+	free_list(l.seen, l.n_seen);
 	if (l.r < 0)
 		return gv_error_set(err, l.r, "out of memory");
 	if (!l.found) {

@@ -17,8 +17,16 @@
  *                        (modinfo under ROOT, or a near miss of core/kparam's
  *                        table: "id" for "ids")
  *   cmdline-*            what cmdline_lint() (core/cmdline.h) finds on
- *                        /proc/cmdline and etc/kernel/cmdline: unknown
- *                        modules and parameters, bad values, duplicates...
+ *                        /proc/cmdline, etc/kernel/cmdline, GRUB's configured
+ *                        line (where GRUB is the boot loader, or one of the
+ *                        candidates: the value core/grub computes from
+ *                        etc/default/grub and the drop-ins it reads, each
+ *                        argument named "FILE:LINE: VARIABLE") and the
+ *                        "options" lines of boot/loader/entries/ *.conf:
+ *                        unknown modules and parameters, bad values,
+ *                        duplicates... GRUB's line and the BLS entries are
+ *                        kept in step by grubby, so a finding one of them
+ *                        already gave is not repeated for another
  *   max-vfs              i915 max_vfs (or a sysfs.d sriov_numvfs) above the
  *                        device's sriov_totalvfs
  *   vfio-ids-boot-gpu    a vfio-pci id that also matches the boot GPU
@@ -30,7 +38,8 @@
  * etc/modules-load.d/ *.conf, etc/initramfs-tools/modules,
  * etc/dracut.conf.d/ *, etc/mkinitcpio.conf, etc/mkinitcpio.conf.d/ *.conf,
  * etc/sysfs.conf, etc/sysfs.d/ *.conf, etc/kernel/cmdline, etc/default/grub,
- * etc/default/grub.d/ *.cfg; and /proc/cmdline from the firmware facts.
+ * etc/default/grub.d/ *.cfg, boot/loader/entries/ *.conf; and /proc/cmdline
+ * from the firmware facts.
  */
 #include "core/checks.h"
 #include "core/error.h"

@@ -135,7 +135,10 @@ ok "AMD: IVRS" finding "$json" iommu-firmware pass "IVRS: present"
 ok "AMD: iommu=pt recommended" finding "$json" iommu-passthrough-mode warn "DMA-FQ" "iommu=pt"
 ok "AMD: interrupt remapping off" finding "$json" interrupt-remapping fail "no IR-"
 ok "AMD: amd_iommu=on on the command line" finding "$json" amd-iommu-on warn "/proc/cmdline: amd_iommu=on" "--cmdline-remove amd_iommu"
-ok "AMD: amd_iommu=on in etc/default/grub" finding "$json" amd-iommu-on warn "etc/default/grub:2"
+ok "AMD: amd_iommu=on in etc/default/grub" finding "$json" amd-iommu-on warn "etc/default/grub:2: GRUB_CMDLINE_LINUX_DEFAULT: amd_iommu=on"
+ok "AMD: amd_iommu=on once per line it is on (running, configured)" [ "$(python3 -c '
+import json, sys
+print(sum(f["id"] == "amd-iommu-on" for f in json.loads(sys.argv[1])["findings"]))' "$json")" = 2 ]
 ok "AMD: GPU shares its group" finding "$json" iommu-group-shared warn "0000:02:00.0"
 
 # ---- lint and VMD
@@ -157,6 +160,15 @@ text=$(gv --root "$ROOT" check)
 ok "lint: checklist fits 80 columns" fits80 "$text"
 ok "lint: section heading names the root" has "$text" "Configuration (under $ROOT)"
 
+# ---- GRUB's configured line: the same lint as the running one, named by file, line, variable
+host desktop-twins
+sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="quiet splash 915.enable_guc=3 i915.enable_gucc=3 pcie_acs_override=downstream"/' "$ROOT/etc/default/grub"
+json=$(gv --root "$ROOT" check --json)
+ok "grub lint: JSON contract" schema "$json"
+ok "grub lint: 915.enable_guc" finding "$json" cmdline-unknown-module fail "etc/default/grub:7: GRUB_CMDLINE_LINUX_DEFAULT: 915.enable_guc=3" "--cmdline-remove 915.enable_guc"
+ok "grub lint: i915.enable_gucc" finding "$json" cmdline-unknown-param fail "etc/default/grub:7: GRUB_CMDLINE_LINUX_DEFAULT: i915.enable_gucc=3"
+ok "grub lint: pcie_acs_override" finding "$json" cmdline-acs-override warn "etc/default/grub:7: GRUB_CMDLINE_LINUX_DEFAULT: pcie_acs_override=downstream"
+
 # ---- expected vs actual after an apply (the fixture's running state lacks it)
 host check-kernel-off
 out=$(gv --root "$ROOT" apply --vfio 01:00.0 --yes --no-run 2>&1); rc=$?
@@ -167,7 +179,8 @@ ok "after apply, before reboot: driver not yet vfio-pci" finding "$json" verify-
 ok "after apply, before reboot: vfio_pci not loaded yet" finding "$json" verify-module warn "/proc/modules: no vfio_pci"
 ok "after apply: pending command" finding "$json" verify-pending warn "--no-run" "update-initramfs"
 out=$(gv --root "$ROOT" apply --iommu --yes --no-run 2>&1); rc=$?
-ok "apply --iommu --no-run succeeds (rc $rc)" [ $rc -eq 0 ] || echo "$out"
+[ $rc -eq 0 ] || echo "$out"
+ok "apply --iommu --no-run succeeds (rc $rc)" [ $rc -eq 0 ]
 json=$(gv --root "$ROOT" check --json)
 ok "after apply --iommu: intel_iommu=on missing from /proc/cmdline" finding "$json" verify-cmdline warn "/proc/cmdline: no intel_iommu=on" "reboot"
 ok "after apply --iommu: title names the argument" has "$json" '"intel_iommu=on is not on the running command line"'

@@ -214,6 +214,87 @@ START_TEST(command_lines)
 }
 END_TEST
 
+/* GRUB's configured next-boot line is linted like the others: the value
+ * grub-mkconfig computes from etc/default/grub and its drop-ins, each
+ * argument named by the file, line and variable that put it there. */
+START_TEST(grub_configured_line)
+{
+	const char *root = empty_root();
+	char big[2200];
+
+	put(root, "etc/default/grub",
+	    "GRUB_DEFAULT=0\n"
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet 915.enable_guc=3 amd_iommu=on\"\n"
+	    "GRUB_CMDLINE_LINUX=\"i915.enable_gucc=3\"\n");
+	put(root, "etc/default/grub.d/50-acs.cfg",
+	    "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT pcie_acs_override=downstream\"\n");
+	lint("check-lint", root);
+	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL,
+				"etc/default/grub:3: GRUB_CMDLINE_LINUX_DEFAULT: 915.enable_guc=3"), 1);
+	ck_assert(strstr(find("cmdline-unknown-module", "915.enable_guc")->fix, "--cmdline-remove 915.enable_guc"));
+	ck_assert_uint_eq(count("cmdline-unknown-param", CHECKS_FAIL,
+				"etc/default/grub:4: GRUB_CMDLINE_LINUX: i915.enable_gucc=3"), 1);
+	ck_assert_uint_eq(count("cmdline-acs-override", CHECKS_WARN,
+				"etc/default/grub.d/50-acs.cfg:1: GRUB_CMDLINE_LINUX_DEFAULT: pcie_acs_override=downstream"), 1);
+	/* once, from where it is configured */
+	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, NULL), 1);
+	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, "etc/default/grub:3: GRUB_CMDLINE_LINUX_DEFAULT: amd_iommu=on"), 1);
+	finish();
+
+	/* a drop-in that replaces the value: what it replaced is not linted */
+	root = empty_root();
+	put(root, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"915.enable_guc=3\"\n");
+	put(root, "etc/default/grub.d/zz.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+	lint("check-lint", root);
+	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, NULL), 0);
+	finish();
+
+	/* the whole line is too long for the kernel: named by its files */
+	root = empty_root();
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	{
+		char content[2400];
+		snprintf(content, sizeof(content), "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet foo=%s\"\n", big);
+		put(root, "etc/default/grub", content);
+	}
+	lint("check-lint", root);
+	ck_assert_uint_eq(count("cmdline-too-long", CHECKS_FAIL, "etc/default/grub"), 1);
+	finish();
+
+	/* a file core/grub cannot evaluate: amd_iommu=on is still found, line by line */
+	root = empty_root();
+	put(root, "etc/default/grub", "X=1\nGRUB_CMDLINE_LINUX_DEFAULT=\"$(echo quiet) amd_iommu=on\"\n");
+	lint("check-lint", root);
+	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, "etc/default/grub:2"), 1);
+	finish();
+}
+END_TEST
+
+/* The options lines of Boot Loader Specification entries are command lines
+ * too; what grubby keeps in step with etc/default/grub is said once. */
+START_TEST(bls_entries)
+{
+	const char *root = empty_root();
+
+	put(root, "etc/os-release", "NAME=Fedora\nID=fedora\n");
+	put(root, "etc/default/grub", "GRUB_CMDLINE_LINUX=\"rhgb quiet 915.enable_guc=3\"\n");
+	put(root, "boot/loader/entries/a.conf",
+	    "title Fedora\nversion 6.8.0\nlinux /vmlinuz-6.8.0\n"
+	    "options root=UUID=1234 ro rhgb quiet 915.enable_guc=3 intel_iomu=on\n");
+	put(root, "boot/loader/entries/b.conf",
+	    "title Fedora (rescue)\nlinux /vmlinuz-rescue\n"
+	    "options root=UUID=1234 ro rhgb quiet 915.enable_guc=3 intel_iomu=on\n");
+	lint("check-lint", root);
+	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, NULL), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, "etc/default/grub:1: GRUB_CMDLINE_LINUX: 915.enable_guc=3"), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-core", CHECKS_WARN, NULL), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-core", CHECKS_WARN, "boot/loader/entries/a.conf:4: intel_iomu=on"), 1);
+	finish();
+}
+END_TEST
+
 START_TEST(sysfs_and_groups)
 {
 	const char *root = empty_root();
@@ -246,6 +327,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, virqfd_only_from_6_2);
 	tcase_add_test(tc, modprobe_lines);
 	tcase_add_test(tc, command_lines);
+	tcase_add_test(tc, grub_configured_line);
+	tcase_add_test(tc, bls_entries);
 	tcase_add_test(tc, sysfs_and_groups);
 	suite_add_tcase(s, tc);
 	return s;

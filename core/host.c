@@ -44,7 +44,7 @@ static int read_attr(int dirfd, const char *name, char *buf, size_t size)
 /* Parse a numeric attribute in BASE (16 takes "0x10de" or "10de"); -1 with
  * one log line when the file is missing (unless QUIET_IF_MISSING), unreadable
  * or not a number. */
-static long read_num(int dirfd, const char *ctx, const char *name, int base, bool quiet_if_missing)
+static long read_num(int dirfd, const char *ctx, const char *name, int base, long max, bool quiet_if_missing)
 {
 	char buf[64], *end;
 	long v;
@@ -61,17 +61,22 @@ static long read_num(int dirfd, const char *ctx, const char *name, int base, boo
 		gv_log(GV_LOG_WARN, "%s: %s: not a%s number: '%.32s'", ctx, name, base == 16 ? " hex" : "", buf);
 		return -1;
 	}
+	if (v > max) {
+		gv_log(GV_LOG_WARN, "%s: %s: %s is out of range", ctx, name, buf);
+		return -1;
+	}
 	return v;
 }
 
-static long read_hex(int dirfd, const char *ctx, const char *name, bool quiet_if_missing)
+/* A 16-bit PCI id ("0x10de"). */
+static int read_id(int dirfd, const char *ctx, const char *name, bool quiet_if_missing)
 {
-	return read_num(dirfd, ctx, name, 16, quiet_if_missing);
+	return (int)read_num(dirfd, ctx, name, 16, 0xffff, quiet_if_missing);
 }
 
-static long read_dec(int dirfd, const char *ctx, const char *name, bool quiet_if_missing)
+static int read_dec(int dirfd, const char *ctx, const char *name, bool quiet_if_missing)
 {
-	return read_num(dirfd, ctx, name, 10, quiet_if_missing);
+	return (int)read_num(dirfd, ctx, name, 10, 1 << 20, quiet_if_missing);
 }
 
 /* Basename of a symlink's target, or NULL when there is no link. */
@@ -87,6 +92,21 @@ static char *read_link_base(int dirfd, const char *name)
 		buf[--n] = '\0';
 	char *slash = strrchr(buf, '/');
 	return xstrdup(slash ? slash + 1 : buf);
+}
+
+/* The basename of a link that must lead somewhere (driver, iommu_group,
+ * virtfnN): a dangling one is logged and read as absent, since what it
+ * names is gone (a driver unloaded, a VF removed, mid-scan). */
+static char *read_live_link(int dirfd, const char *ctx, const char *name)
+{
+	char *base = read_link_base(dirfd, name);
+
+	if (base && faccessat(dirfd, name, F_OK, 0) < 0) {
+		gv_log(GV_LOG_WARN, "%s: %s: dangling link to %s", ctx, name, base);
+		free(base);
+		return NULL;
+	}
+	return base;
 }
 
 static char *read_string_attr(int dirfd, const char *name)
@@ -238,7 +258,7 @@ static void scan_mdev_types(struct host_device *d, int devfd)
 		char ctx[PCIADDR_STRLEN + 300];
 		snprintf(ctx, sizeof(ctx), "%s: mdev type %s", d->address, de->d_name);
 		t->name = read_string_attr(fd, "name");
-		t->available_instances = (int)read_dec(fd, ctx, "available_instances", false);
+		t->available_instances = read_dec(fd, ctx, "available_instances", false);
 		t->device_api = read_string_attr(fd, "device_api");
 		t->description = read_string_attr(fd, "description");
 		close(fd);
@@ -284,7 +304,7 @@ static void scan_mdevs(struct host *h)
 	closedir(dir);
 }
 
-static void scan_device(struct host *h, int busfd, const char *name)
+static void scan_device(struct host *h, int busfd, const char *name, const char *vanish)
 {
 	struct pciaddr a;
 
@@ -295,7 +315,6 @@ static void scan_device(struct host *h, int busfd, const char *name)
 	int fd = openat(busfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* Tests: a device that disappears between enumeration and reading (a
 	 * race no test bed can stage on demand). */
-	const char *vanish = getenv("GPUVIRT_TEST_VANISH");
 	if (fd >= 0 && vanish && !strcmp(vanish, name)) {
 		close(fd);
 		fd = -1;
@@ -310,14 +329,13 @@ static void scan_device(struct host *h, int busfd, const char *name)
 	struct host_device *d = host_add_device(h, &a);
 	if (asprintf(&d->syspath, "/sys/bus/pci/devices/%s", name) < 0)
 		abort();
-	d->vendor_id = (int)read_hex(fd, d->address, "vendor", false);
-	d->device_id = (int)read_hex(fd, d->address, "device", false);
-	d->subsys_vendor_id = (int)read_hex(fd, d->address, "subsystem_vendor", true);
-	d->subsys_device_id = (int)read_hex(fd, d->address, "subsystem_device", true);
-	long cls = read_hex(fd, d->address, "class", false);
-	d->class_code = cls > 0xffffff ? -1 : (int32_t)cls;
-	d->driver = read_link_base(fd, "driver");
-	char *group = read_link_base(fd, "iommu_group");
+	d->vendor_id = read_id(fd, d->address, "vendor", false);
+	d->device_id = read_id(fd, d->address, "device", false);
+	d->subsys_vendor_id = read_id(fd, d->address, "subsystem_vendor", true);
+	d->subsys_device_id = read_id(fd, d->address, "subsystem_device", true);
+	d->class_code = (int32_t)read_num(fd, d->address, "class", 16, 0xffffff, false);
+	d->driver = read_live_link(fd, d->address, "driver");
+	char *group = read_live_link(fd, d->address, "iommu_group");
 	if (group) {
 		char *end;
 		long g = strtol(group, &end, 10);
@@ -328,15 +346,15 @@ static void scan_device(struct host *h, int busfd, const char *name)
 		free(group);
 	}
 	if ((d->class_code >> 16) == 0x03)
-		d->boot_vga = (int)read_dec(fd, d->address, "boot_vga", true);
+		d->boot_vga = read_dec(fd, d->address, "boot_vga", true);
 	d->physfn = read_link_base(fd, "physfn");
-	d->sriov_total = (int)read_dec(fd, d->address, "sriov_totalvfs", true);
+	d->sriov_total = read_dec(fd, d->address, "sriov_totalvfs", true);
 	if (d->sriov_total >= 0) {
-		d->sriov_num = (int)read_dec(fd, d->address, "sriov_numvfs", false);
+		d->sriov_num = read_dec(fd, d->address, "sriov_numvfs", false);
 		for (int i = 0; i < d->sriov_total && i < 4096; i++) {
 			char link[32];
 			snprintf(link, sizeof(link), "virtfn%d", i);
-			char *vf = read_link_base(fd, link);
+			char *vf = read_live_link(fd, d->address, link);
 			if (!vf)
 				break;
 			host_device_add_vf(d, vf);
@@ -438,14 +456,17 @@ int host_scan(struct host **ret, struct gv_error *err)
 	h = host_alloc();
 	bus = opendir("/sys/bus/pci/devices");
 	if (!bus) {
-		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: %s", strerror(errno));
+		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: %s: no PCI devices found", strerror(errno));
 	} else {
 		int busfd = dirfd(bus);
+		/* Tests only: inside a test bed, GPUVIRT_TEST_VANISH names a device
+		 * that disappears between enumeration and reading. */
+		const char *vanish = access("/sys/.gpuvirt-testbed", F_OK) == 0 ? getenv("GPUVIRT_TEST_VANISH") : NULL;
 		while ((de = readdir(bus)))
 			if (de->d_name[0] != '.')
-				scan_device(h, busfd, de->d_name);
+				scan_device(h, busfd, de->d_name, vanish);
 	}
-	if (h->n_devices == 0)
+	if (bus && h->n_devices == 0)
 		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: no PCI devices found");
 
 	names = names_new();

@@ -262,7 +262,7 @@ START_TEST(test_bad_attributes)
 	ck_assert_int_eq(d->vendor_id, -1);
 	ck_assert_int_eq(d->device_id, -1);
 	ck_assert_int_eq(d->class_code, -1);
-	ck_assert_str_eq(d->driver, "gone"); /* the link says so, even dangling */
+	ck_assert_ptr_null(d->driver); /* the driver it names is gone */
 	ck_assert_str_eq(d->vendor_name, "Vendor unknown");
 	ck_assert_int_eq(d->mdev_types[1].available_instances, -1);
 	ck_assert_int_eq(d->iommu_group, 66);
@@ -270,9 +270,69 @@ START_TEST(test_bad_attributes)
 	ck_assert_uint_eq(count_lines(logged, "0000:41:00.0: device: Is a directory"), 1);
 	ck_assert_uint_eq(count_lines(logged, "0000:41:00.0: class: not a hex number: 'banana'"), 1);
 	ck_assert_uint_eq(count_lines(logged, "nvidia-300: available_instances: not a number"), 1);
+	ck_assert_uint_eq(count_lines(logged, "0000:41:00.0: driver: dangling link to gone"), 1);
 	/* the other devices are intact */
 	ck_assert_int_eq(host_find(h, "61:00.1")->vendor_id, 0x8086);
 	host_free(h);
+}
+END_TEST
+
+START_TEST(test_out_of_range)
+{
+	const char *tb = testbed_use_copy("ubuntu-v100");
+
+	sh("echo 0x1ffff > %s/sys/bus/pci/devices/0000:61:00.0/vendor", tb);
+	sh("echo 0x99999999999 > %s/sys/bus/pci/devices/0000:61:00.0/device", tb);
+	sh("echo 0x1030000 > %s/sys/bus/pci/devices/0000:61:00.1/class", tb);
+	struct host *h = scan(NULL);
+	const struct host_device *d = host_find(h, "61:00.0");
+	ck_assert_int_eq(d->vendor_id, -1);
+	ck_assert_int_eq(d->device_id, -1);
+	ck_assert_int_eq(host_find(h, "61:00.1")->class_code, -1);
+	ck_assert_msg(count_lines(logged, "0000:61:00.0: vendor: 0x1ffff is out of range") == 1, "log: %s", logged);
+	ck_assert_uint_eq(count_lines(logged, "0000:61:00.0: device: "), 1);
+	ck_assert_uint_eq(count_lines(logged, "0000:61:00.1: class: 0x1030000 is out of range"), 1);
+	host_free(h);
+}
+END_TEST
+
+START_TEST(test_dangling_vf_and_group)
+{
+	const char *tb = testbed_use_copy("proxmox-n100");
+
+	/* a VF removed while its PF's link still points at it; a group gone */
+	sh("rm -rf %s/sys/devices/pci0000:00/0000:00:02.3 %s/sys/bus/pci/devices/0000:00:02.3", tb);
+	sh("rm -rf %s/sys/kernel/iommu_groups/7", tb);
+	struct host *h = scan(NULL);
+	const struct host_device *pf = host_find(h, "00:02.0");
+	ck_assert_uint_eq(pf->n_vfs, 2);   /* only VFs that exist */
+	ck_assert_int_eq(host_find(h, "01:00.0")->iommu_group, -1);
+	ck_assert_msg(count_lines(logged, "0000:00:02.0: virtfn2: dangling link to 0000:00:02.3") == 1, "log: %s", logged);
+	ck_assert_uint_eq(count_lines(logged, "0000:01:00.0: iommu_group: dangling link to 7"), 1);
+	host_free(h);
+}
+END_TEST
+
+START_TEST(test_garbage_pci_ids)
+{
+	/* libpci's own error handler would exit the process: ours logs once and
+	 * every name falls back to numbers, and the scan goes on. */
+	char ids[] = "/tmp/gv-pciids.XXXXXX";
+	int fd = mkstemp(ids);
+	ck_assert_int_ge(fd, 0);
+	static const char garbage[] = "10de  NVIDIA\n\tgarbage without an id\n\x01\x02\n";
+	ck_assert_int_gt(write(fd, garbage, sizeof(garbage) - 1), 0);
+	close(fd);
+	setenv("GPUVIRT_PCI_IDS", ids, 1);
+	struct host *h = scan("ubuntu-v100");
+	const struct host_device *d = host_find(h, "41:00.0");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(d->device_name, "Device 10de:1db4");
+	ck_assert_int_eq(d->vendor_id, 0x10de);
+	ck_assert_msg(count_lines(logged, "pci.ids: ") == 1, "log: %s", logged);
+	ck_assert_uint_eq(host_n_devices(h), 11);
+	host_free(h);
+	unlink(ids);
 }
 END_TEST
 
@@ -304,7 +364,8 @@ START_TEST(test_empty_sys)
 	struct host *h = scan(NULL);
 	ck_assert_uint_eq(host_n_devices(h), 0);
 	ck_assert_uint_eq(host_n_groups(h), 0);
-	ck_assert_ptr_nonnull(strstr(logged, "no PCI devices found"));
+	/* one problem, one line */
+	ck_assert_msg(count_lines(logged, "\n") == 1 && strstr(logged, "no PCI devices found"), "log: %s", logged);
 	host_free(h);
 }
 END_TEST
@@ -343,6 +404,9 @@ int main(void)
 	tcase_add_test(tc, test_demo_matches_fixture);
 	tcase_add_test(bad, test_bad_attributes);
 	tcase_add_test(bad, test_device_vanished);
+	tcase_add_test(bad, test_out_of_range);
+	tcase_add_test(bad, test_dangling_vf_and_group);
+	tcase_add_test(bad, test_garbage_pci_ids);
 	tcase_add_test(bad, test_empty_sys);
 	tcase_add_test(bad, test_missing_proc);
 	suite_add_tcase(s, tc);

@@ -36,8 +36,19 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
-ALL_CPPFLAGS := -I. -D_GNU_SOURCE -DGV_DATADIR='"$(DATADIR)"' $(CPPFLAGS)
+GV_VERSION := 0.1
+ALL_CPPFLAGS := -I. -D_GNU_SOURCE -DGV_DATADIR='"$(DATADIR)"' -DGV_VERSION='"$(GV_VERSION)"' $(CPPFLAGS)
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+
+# Objects depend on the flags they were built with (DATADIR, SANITIZE,
+# DEVELOPER...): `make install PREFIX=/usr` after a plain `make` rebuilds
+# rather than install a binary that looks for its themes under /usr/local.
+FLAGS_FILE := $(BUILD)/FLAGS
+FLAGS_NOW := $(ALL_CPPFLAGS) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS)
+ifneq ($(FLAGS_NOW),$(shell cat $(FLAGS_FILE) 2>/dev/null))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_FILE),$(FLAGS_NOW))
+endif
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 TUI_SRC := $(sort $(wildcard tui/*.c))
@@ -50,8 +61,6 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 CORE_LIB := $(BUILD)/libgpuvirt-core.a
 
-GV_VERSION := 0.1
-ALL_CPPFLAGS += -DGV_VERSION='"$(GV_VERSION)"'
 MAN_SRC := $(sort $(wildcard man/*.man))
 
 all: gpuvirt gpuvirt.8
@@ -72,7 +81,7 @@ $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -299,21 +299,23 @@ int theme_find(const char *name, const char *exe_dir, char **ret_path, struct gv
 		goto done;
 	free(dir);
 	dir = NULL;
-	/* 2. the source tree next to the binary (build/gpuvirt -> ./themes) */
-	if (exe_dir) {
-		(void)!asprintf(&dir, "%s/../themes", exe_dir);
+	/* 2. next to the binary: the source tree (build/gpuvirt -> themes/), or
+	 * an installed tree wherever it was moved (PREFIX/sbin/gpuvirt ->
+	 * PREFIX/share/gpuvirt/themes). Never the current directory: root
+	 * runs this from anywhere. */
+	static const char *const beside[] = { "%s/../themes", "%s/../share/gpuvirt/themes" };
+	for (size_t i = 0; exe_dir && i < sizeof(beside) / sizeof(beside[0]); i++) {
+		(void)!asprintf(&dir, beside[i], exe_dir);
 		if (try_dir(dir, name, &found))
 			goto done;
 		free(dir);
 		dir = NULL;
 	}
-	if (try_dir("themes", name, &found))
-		goto done;
 	/* 3. the installed data */
 	if (try_dir(GV_DATADIR "/themes", name, &found))
 		goto done;
 	return gv_error_set(err, -ENOENT, "theme '%s' not found (looked in ~/.config/gpuvirt/themes, "
-			    "./themes and %s/themes)", name, GV_DATADIR);
+			    "beside the program and in %s/themes)", name, GV_DATADIR);
 done:
 	free(dir);
 	if (!found)

@@ -19,6 +19,8 @@ struct dialog {
 	char **lines;          /* message/preview body, or the prompt of an input */
 	size_t n_lines;
 	int scroll;
+	int hscroll;           /* preview: columns scrolled to the right */
+	int body_w;            /* columns of body the box showed last time */
 	int body_h;            /* rows of body the box showed last time */
 	char input[256];
 	char error[128];
@@ -273,6 +275,22 @@ bool dialog_key(struct tui *t, int key)
 	case DLG_PREVIEW:
 		if (scroll_key(d, key))
 			return true;
+		/* a diff line is never wrapped (that would fake +/- lines): long
+		 * ones scroll sideways, as in less -S */
+		if (key == 'h' || key == KEY_LEFT || key == 'l' || key == KEY_RIGHT) {
+			size_t longest = 0;
+			for (size_t i = 0; i < d->n_lines; i++)
+				if (strlen(d->lines[i]) > longest)
+					longest = strlen(d->lines[i]);
+			int step = d->body_w > 8 ? d->body_w / 2 : 8;
+			int most = (int)longest > d->body_w ? (int)longest - d->body_w : 0;
+			d->hscroll += (key == 'h' || key == KEY_LEFT) ? -step : step;
+			if (d->hscroll > most)
+				d->hscroll = most;
+			if (d->hscroll < 0)
+				d->hscroll = 0;
+			return true;
+		}
 		/* only an explicit y applies; everything else is a no */
 		res.accepted = key == 'y';
 		finish(t, &res);
@@ -335,9 +353,10 @@ bool dialog_key(struct tui *t, int key)
 	return true;
 }
 
-static void line_styled(struct tui *t, int y, int x, int w, const char *s)
+static void line_styled(struct tui *t, int y, int x, int w, const char *s, int hscroll)
 {
 	enum theme_element e = UI_DIALOG;
+	int len = (int)strlen(s);
 
 	if (!strncmp(s, "+++ ", 4) || !strncmp(s, "--- ", 4))
 		e = UI_DIFF_FILE;
@@ -349,7 +368,12 @@ static void line_styled(struct tui *t, int y, int x, int w, const char *s)
 		e = UI_DIFF_DEL;
 	else if (!strncmp(s, "echo ", 5) || !strncmp(s, "$ ", 2))
 		e = UI_DIFF_ACTION;
-	screen_line(y, x, w, screen_attr(t, e), s);
+	/* the style comes from the whole line; the text from where it is scrolled */
+	screen_line(y, x, w, screen_attr(t, e), hscroll < len ? s + hscroll : "");
+	if (hscroll > 0 && len > 0)
+		screen_text(y, x - 1, 1, screen_attr(t, UI_DIALOG_BORDER), "<");
+	if (len - hscroll > w)
+		screen_text(y, x + w, 1, screen_attr(t, UI_DIALOG_BORDER), ">");
 }
 
 static void draw_one(struct tui *t, struct dialog *d)
@@ -387,6 +411,7 @@ static void draw_one(struct tui *t, struct dialog *d)
 	if (body_h < 1)
 		body_h = 1;
 	d->body_h = body_h;
+	d->body_w = w - 4;
 
 	for (int i = 0; i < h; i++)
 		screen_blank(y + i, x, w, a);
@@ -398,7 +423,7 @@ static void draw_one(struct tui *t, struct dialog *d)
 		size_t li = (size_t)(d->scroll + i);
 		if (li < d->n_lines) {
 			if (d->kind == DLG_PREVIEW)
-				line_styled(t, y + 1 + i, x + 2, w - 4, d->lines[li]);
+				line_styled(t, y + 1 + i, x + 2, w - 4, d->lines[li], d->hscroll);
 			else
 				screen_line(y + 1 + i, x + 2, w - 4, a, d->lines[li]);
 		}
@@ -434,7 +459,7 @@ static void draw_one(struct tui *t, struct dialog *d)
 		footer = " j/k choose  Enter accept  Esc cancel ";
 		break;
 	case DLG_PREVIEW:
-		footer = " y apply   any other key cancels   j/k space b scroll ";
+		footer = " y apply  other keys cancel  j/k space b h/l scroll ";
 		break;
 	default:
 		footer = (int)d->n_lines > body_h ? " j/k scroll  any other key closes " : " any key closes ";

@@ -106,3 +106,16 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 		fail "not root: starts"
 	fi
 fi
+
+# A preview line longer than the box scrolls sideways (h/l), never wraps.
+host ubuntu-v100
+tui_start vt100
+keys w c i p
+ok "preview: a long line is cut at the edge, marked" wait_for "grub.d, gpu>"
+keys l
+ok "preview: l shows the rest of the line" wait_for "drop-in sorts last): add"
+keys h
+ok "preview: h goes back" wait_for "grub.d, gpu>"
+keys n
+keys q
+wait_exit > /dev/null

@@ -397,18 +397,12 @@ int fsutil_mkdir_p(const char *path, mode_t mode, size_t *ret_created)
 			created++;
 		} else if (errno != EEXIST) {
 			r = -errno;
-			/* Leave nothing behind: remove the run just made. */
-			char *slash = strrchr(p, '/');
-			if (created && slash && slash != p) {
-				*slash = '\0';
-				fsutil_rmdir_parents(p, created);
-			}
-			goto out;
+			goto fail;
 		} else {
 			struct stat st;
 			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
 				r = -ENOTDIR;
-				goto out;
+				goto fail;
 			}
 			/* Only a run of new directories at the end can be undone
 			 * by fsutil_rmdir_parents(). */
@@ -420,6 +414,17 @@ int fsutil_mkdir_p(const char *path, mode_t mode, size_t *ret_created)
 	}
 	if (ret_created)
 		*ret_created = created;
+	goto out;
+fail:
+	/* Leave nothing behind: remove the run of directories just made,
+	 * which ends at the parent of the component that failed. */
+	if (created) {
+		char *slash = strrchr(p, '/');
+		if (slash && slash != p) {
+			*slash = '\0';
+			fsutil_rmdir_parents(p, created);
+		}
+	}
 out:
 	free(p);
 	return r;

@@ -312,7 +312,7 @@ END_TEST
 
 START_TEST(mkdir_and_rmdir_parents)
 {
-	char *d = tmpdir(), p[256], q[256];
+	char *d = tmpdir(), p[256], q[256], longp[512];
 	size_t n = 9;
 
 	snprintf(p, sizeof(p), "%s/a/b/c", d);
@@ -324,6 +324,17 @@ START_TEST(mkdir_and_rmdir_parents)
 	snprintf(q, sizeof(q), "%s/a", d);
 	ck_assert_int_eq(access(q, F_OK), -1);
 	ck_assert_int_eq(access(d, F_OK), 0);
+	/* a failure half-way removes what it had made */
+	snprintf(q, sizeof(q), "%s/a/b", d);
+	ck_assert_int_eq(fsutil_mkdir_p(q, 0755, NULL), 0);
+	snprintf(q, sizeof(q), "%s/a/b/f", d);
+	ck_assert_int_eq(close(open(q, O_CREAT | O_WRONLY, 0644)), 0);
+	snprintf(longp, sizeof(longp), "%s/x/y/%0300d/z", d, 0);
+	ck_assert_int_eq(fsutil_mkdir_p(longp, 0755, &n), -ENAMETOOLONG);
+	snprintf(q, sizeof(q), "%s/x", d);
+	ck_assert_msg(access(q, F_OK) == -1, "%s left behind", q);
+	snprintf(p, sizeof(p), "%s/a/b/f/c", d);
+	ck_assert_int_eq(fsutil_mkdir_p(p, 0755, &n), -ENOTDIR);
 	free(d);
 }
 END_TEST
@@ -345,6 +356,12 @@ START_TEST(flock_excludes_a_second_holder)
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
 	close(fd);
 	ck_assert_int_eq(fsutil_lock(p, &fd), 0);
+	/* the holder may remove the file before letting go: the next one
+	 * gets a lock on a file that is there */
+	ck_assert_int_eq(unlink(p), 0);
+	close(fd);
+	ck_assert_int_eq(fsutil_lock(p, &fd), 0);
+	ck_assert_int_eq(access(p, F_OK), 0);
 	close(fd);
 	free(d);
 }

@@ -27,7 +27,7 @@ for term in vt100 xterm-256color; do
 
 	ok "$t: the Apply step opens a plan file (text input box)" open_plan
 	keys p
-	ok "$t: p opens the preview" wait_for "y apply   any other key cancels"
+	ok "$t: p opens the preview" wait_for "y apply  other keys cancel"
 	# every line `gpuvirt plan` prints is in the dialog, in order, cut at its edge
 	missing=
 	while IFS= read -r line; do
@@ -42,20 +42,20 @@ for term in vt100 xterm-256color; do
 
 	# any key other than y cancels, and nothing is written
 	keys n
-	ok "$t: n cancels the preview" wait_gone "y apply   any other key cancels"
+	ok "$t: n cancels the preview" wait_gone "y apply  other keys cancel"
 	ok "$t: cancelling is logged" wait_for "apply cancelled: nothing was written"
 	ok "$t: nothing was written" test ! -e "$ROOT/etc/modprobe.d/gpuvirt.conf"
 	keys p
-	wait_for "y apply   any other key cancels" > /dev/null
+	wait_for "y apply  other keys cancel" > /dev/null
 	keys Escape
-	ok "$t: Esc cancels too" wait_gone "y apply   any other key cancels"
+	ok "$t: Esc cancels too" wait_gone "y apply  other keys cancel"
 	ok "$t: still nothing written" test ! -e "$ROOT/etc/modprobe.d/gpuvirt.conf"
 
 	# scrolling keys scroll, they do not cancel
 	keys p
-	wait_for "y apply   any other key cancels" > /dev/null
+	wait_for "y apply  other keys cancel" > /dev/null
 	keys j
-	ok "$t: j scrolls the preview, it stays open" on_screen "y apply   any other key cancels"
+	ok "$t: j scrolls the preview, it stays open" on_screen "y apply  other keys cancel"
 	# y applies
 	keys y
 	ok "$t: y applies" wait_for "Applied 2 change(s)"

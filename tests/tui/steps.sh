@@ -82,7 +82,7 @@ for term in vt100 xterm-256color; do
 	ok "$t: i switches the IOMMU toggle on" wait_for "[x] i  IOMMU: iommu=pt"
 	ok "$t: the step list counts the draft" on_screen "1 argument drafted"
 	keys p
-	ok "$t: p previews this step" wait_for "y apply   any other key cancels"
+	ok "$t: p previews this step" wait_for "y apply  other keys cancel"
 	ok "$t: the preview diffs GRUB's drop-in" on_screen "+++ b/etc/default/grub.d/zz-gpuvirt.cfg"
 	ok "$t: the preview adds iommu=pt" on_screen 'GRUB_CMDLINE_LINUX_DEFAULT="quiet splash iommu=pt"'
 	ok "$t: the preview lists update-grub" on_screen "$ update-grub"

@@ -100,6 +100,8 @@ static int guard_testbed(void)
 	return -1;
 }
 
+static int run(int argc, char **argv, const struct gv_globals *g);
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -166,12 +168,19 @@ int main(int argc, char **argv)
 	}
 	g.root = root;
 
+	int rc = run(argc, argv, &g);
+	free(root);
+	return rc;
+}
+
+static int run(int argc, char **argv, const struct gv_globals *g)
+{
 	if (optind >= argc) {
 		if (!tui_run) {
 			fprintf(stderr, "gpuvirt: the full-screen program is not part of this build\n");
 			return 2;
 		}
-		return tui_run(&g);
+		return tui_run(g);
 	}
 
 	cmd_fn fn = lookup(argv[optind]);
@@ -191,5 +200,5 @@ int main(int argc, char **argv)
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
 	optind = 0;
-	return fn(sub_argc, sub_argv, &g);
+	return fn(sub_argc, sub_argv, g);
 }

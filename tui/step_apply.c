@@ -504,7 +504,7 @@ static bool ap_key(struct tui *t, int key)
 		preview(t);
 		return true;
 	case 'o':
-		dialog_input_text(t, "Open a plan file", "A plan saved by gpuvirt (gpuvirt-plan 1):",
+		dialog_input_text(t, "Open a plan file", "A plan saved by gpuvirt (gpuvirt-plan 2):",
 				  st.plan_file, opened, NULL);
 		return true;
 	case 'x':

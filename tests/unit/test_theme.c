@@ -206,10 +206,10 @@ END_TEST
 START_TEST(shipped_themes_parse)
 {
 	static const char *const names[] = { "default", "mono", "high-contrast", "solarized-dark" };
-	const char *src = getenv("GV_SRCDIR");
+	const char *build = getenv("GV_BUILD");   /* the test binary's build directory */
 	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s/build", src ? src : ".");
+	snprintf(dir, sizeof(dir), "%s", build ? build : "build");
 	setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct theme t;

@@ -182,6 +182,24 @@ bool wizard_key(struct tui *t, int key)
 				tui_dirty(t, TUI_DIRTY_RIGHT);
 			}
 			return true;
+		case 'g': case KEY_HOME:
+		case 'G': case KEY_END:
+		case 6: case KEY_NPAGE:    /* Ctrl-F */
+		case 2: case KEY_PPAGE: {  /* Ctrl-B */
+			/* the same keys as everywhere else, for a long step screen */
+			int to = key == 'g' || key == KEY_HOME ? 0 : key == 'G' || key == KEY_END ? max
+				 : key == 6 || key == KEY_NPAGE ? t->right_scroll + (visible > 1 ? visible - 1 : 1)
+				 : t->right_scroll - (visible > 1 ? visible - 1 : 1);
+			if (to > max)
+				to = max;
+			if (to < 0)
+				to = 0;
+			if (to != t->right_scroll) {
+				t->right_scroll = to;
+				tui_dirty(t, TUI_DIRTY_RIGHT);
+			}
+			return true;
+		}
 		}
 	}
 	return false;

@@ -124,3 +124,17 @@ ok "help: with its keys" on_screen "blacklist"
 keys x
 keys q
 wait_exit > /dev/null
+
+# g/G jump to the top and the bottom of a long step screen too.
+tui_start vt100
+keys w c
+wait_for "Boot loader:" > /dev/null
+keys l
+sleep 0.3
+keys G
+ok "step pane: G shows the end of the step screen" wait_for "Next boot:"
+ok "step pane: ...scrolled past its top" bash -c '! grep -q "Boot loader:" <<< "$0"' "$(screen)"
+keys g
+ok "step pane: g goes back to the top" wait_for "Boot loader:"
+keys q
+wait_exit > /dev/null

@@ -25,6 +25,7 @@
 #include <libudev.h>
 
 #include "core/buf.h"
+#include "core/demo.h"
 #include "core/host.h"
 #include "core/theme.h"
 #include "tui/commands.h"
@@ -64,9 +65,9 @@ void tui_rescan(struct tui *t, const char *why)
 	struct host *h = NULL;
 	struct gv_error err = { 0 };
 
-	if (t->demo)
-		return;   /* the sample host lives in memory only */
-	if (host_scan(&h, &err) < 0) {
+	/* the sample host lives in memory: a fresh copy of it is the rescan
+	 * (its root, the scratch copy, may have changed) */
+	if (t->demo ? host_demo(&h) < 0 : host_scan(&h, &err) < 0) {
 		gv_log(GV_LOG_ERR, "rescan (%s): %s", why, err.msg);
 		return;
 	}
@@ -531,6 +532,13 @@ int tui_run(const struct gv_globals *g)
 		}
 		t.scratch_root = strdup(tmpl);
 		t.root = t.scratch_root;
+		/* the sample host's own configuration, so every step has something
+		 * real to read and to change */
+		if (demo_root_populate(t.root, &err) < 0) {
+			fprintf(stderr, "gpuvirt: --demo: %s\n", err.msg);
+			r = 1;
+			goto out;
+		}
 		r = host_demo(&t.host);
 		if (r < 0) {
 			fprintf(stderr, "gpuvirt: --demo: %s\n", strerror(-r));

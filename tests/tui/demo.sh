@@ -35,6 +35,19 @@ ok "demo: with nouveau" bash -c 'grep "41:00.0" <<< "$0" | grep -q nouveau' "$(s
 ok "demo: and its boot GPU" bash -c 'grep "02:00.0" <<< "$0" | grep -q boot' "$(screen)"
 keys r
 ok "demo: r says the sample host does not change" wait_for "the sample host does not change"
+
+# The scratch root holds the sample host's own configuration (Ubuntu, GRUB),
+# so the whole flow works: detection, a GRUB drop-in, reboot pending.
+ok "demo: the scratch root has the sample host's GRUB defaults" test -f "$scratch/etc/default/grub"
+keys c
+ok "demo: the command-line step finds GRUB from evidence" wait_for "Boot loader: grub"
+keys i p
+ok "demo: the preview is the GRUB drop-in" wait_for "+++ b/etc/default/grub.d/zz-gpuvirt.cfg"
+keys y
+ok "demo: applied to the scratch root" wait_for "Applied"
+keys x
+ok "demo: the drop-in is in the scratch root" grep -q 'iommu=pt' "$scratch/etc/default/grub.d/zz-gpuvirt.cfg"
+ok "demo: the header says reboot pending" wait_for "reboot pending"
 keys q
 ok "demo: q exits with status 0" test "$(wait_exit)" = 0
 ok "demo: the scratch root is gone" test ! -e "$scratch"

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/demo.h"
 #include "core/host.h"
 #include "core/log.h"
 #include "tests/unit/testbed.h"
@@ -227,6 +228,36 @@ START_TEST(test_demo_matches_fixture)
 }
 END_TEST
 
+/* The demo's configuration root is the fixture's, byte for byte, and
+ * nothing more or less. */
+START_TEST(test_demo_root_matches_fixture)
+{
+	const char *src = getenv("GV_SRCDIR");
+	char cmd[4096], line[4096];
+	size_t n_fixture = 0;
+	FILE *f;
+
+	unsetenv("UMOCKDEV_DIR"); /* the fixture root is a real directory */
+	for (size_t i = 0; i < demo_root_n_files(); i++) {
+		const struct demo_file *df = demo_root_file(i);
+		char path[4096], buf[8192];
+		snprintf(path, sizeof(path), "%s/tests/fixtures/hosts/ubuntu-v100/root/%s", src ? src : ".", df->path);
+		f = fopen(path, "r");
+		ck_assert_msg(f != NULL, "%s: not in the fixture", df->path);
+		size_t len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		ck_assert_msg(len == strlen(df->content) && !memcmp(buf, df->content, len), "%s differs", df->path);
+	}
+	snprintf(cmd, sizeof(cmd), "find '%s/tests/fixtures/hosts/ubuntu-v100/root' -type f", src ? src : ".");
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		n_fixture++;
+	pclose(f);
+	ck_assert_uint_eq(n_fixture, demo_root_n_files());
+}
+END_TEST
+
 /* ---- bad input: every problem is one log line, the scan goes on ---------- */
 
 static void sh(const char *fmt, const char *dir)
@@ -402,6 +433,7 @@ int main(void)
 	tcase_add_test(tc, test_gvtg_mdev_instance);
 	tcase_add_test(tc, test_large_host);
 	tcase_add_test(tc, test_demo_matches_fixture);
+	tcase_add_test(tc, test_demo_root_matches_fixture);
 	tcase_add_test(bad, test_bad_attributes);
 	tcase_add_test(bad, test_device_vanished);
 	tcase_add_test(bad, test_out_of_range);

@@ -6,61 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/boot.h"
 #include "tui/panes.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
-
-/* Facts the header shows once the modules that know them are part of the
- * build. */
-struct header_facts {
-	const char *bootloader;   /* "GRUB", "systemd-boot", ...; NULL: unknown */
-	bool reboot_pending;      /* the configured next-boot line differs from /proc/cmdline */
-};
-
-/*
- * HOOK for core/boot and core/checks: fill F from the snapshot T->host and
- * the configuration root T->root when those modules land (bootloader from the
- * boot detection, reboot_pending from comparing the configured command line
- * with host_cmdline()). Until then the header leaves both out rather than
- * guess.
- */
-static void header_hook_facts(const struct tui *t, struct header_facts *f)
-{
-	/* The header is drawn often and the facts cost file reads: work them
-	 * out once per snapshot. A rescan (udev, r, after apply or undo)
-	 * allocates the new snapshot while the old one still lives, so its
-	 * address differs, and it marks the header dirty. */
-	static const struct host *seen;
-	static const char *seen_root;
-	static const char *loader;
-	static bool pending;
-
-	if (t->host != seen || t->root != seen_root) {
-		struct boot_detection *d = NULL;
-		struct cmdline_diff *diff = NULL;
-		struct gv_error err = { 0 };
-		const char *running = host_cmdline(t->host);
-
-		seen = t->host;
-		seen_root = t->root;
-		loader = NULL;
-		pending = false;
-		if (boot_detect(t->root, &d, &err) == 0) {
-			if (boot_detection_ambiguous(d))
-				loader = "ambiguous";
-			else if (boot_detection_loader(d) != BOOT_AUTO)
-				loader = boot_loader_name(boot_detection_loader(d));
-		}
-		boot_detection_free(d);
-		/* never NULL: core/boot would read the real /proc/cmdline */
-		if (running && boot_cmdline_pending(t->root, running, &diff, &err) == 0)
-			pending = !cmdline_diff_empty(diff);
-		cmdline_diff_free(diff);
-	}
-	f->bootloader = loader;
-	f->reboot_pending = pending;
-}
 
 /* Append one "fact" segment; returns the new column. */
 static int seg(int y, int x, int end, attr_t a, const char *s)
@@ -76,7 +24,8 @@ static int seg(int y, int x, int end, attr_t a, const char *s)
 void header_draw(struct tui *t, const struct layout_rect *r)
 {
 	attr_t a = screen_attr(t, UI_HEADER), warn = screen_attr(t, UI_HEADER_WARN);
-	struct header_facts f;
+	const char *bootloader;
+	bool reboot_pending;
 	char buf[128];
 	int x = r->x, end = r->x + r->w;
 	const char *virt = NULL;
@@ -86,7 +35,8 @@ void header_draw(struct tui *t, const struct layout_rect *r)
 	 * version and the group count first. */
 	bool compact = r->w < 100;
 
-	header_hook_facts(t, &f);
+	/* one source of truth with the command-line step (and its choice) */
+	wizard_cmdline_facts(t, &bootloader, &reboot_pending);
 	screen_blank(r->y, r->x, r->w, a);
 	x = seg(r->y, x, end, a | A_BOLD, compact ? " gpuvirt" : " gpuvirt " GV_VERSION);
 	if (t->demo)
@@ -122,11 +72,11 @@ void header_draw(struct tui *t, const struct layout_rect *r)
 	} else {
 		x = seg(r->y, x, end, warn, "  IOMMU off");
 	}
-	if (f.bootloader) {
-		snprintf(buf, sizeof(buf), "  boot %s", f.bootloader);
+	if (bootloader) {
+		snprintf(buf, sizeof(buf), "  boot %s", bootloader);
 		x = seg(r->y, x, end, a, buf);
 	}
-	if (f.reboot_pending)
+	if (reboot_pending)
 		x = seg(r->y, x, end, warn, "  reboot pending");
 	if (!t->is_root && !t->demo)
 		x = seg(r->y, x, end, warn, "  read-only");

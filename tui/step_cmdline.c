@@ -188,6 +188,13 @@ static int cl_build(struct tui *t, struct plan *p, struct gv_error *err)
 	return boot_propose_cmdline_for(p, t->root, st.chosen, add, n, NULL, 0, err);
 }
 
+void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending)
+{
+	load(t);
+	*ret_loader = needs_choice() ? "ambiguous" : loader() == BOOT_AUTO ? NULL : boot_loader_name(loader());
+	*ret_pending = st.pending && !cmdline_diff_empty(st.pending);
+}
+
 static enum wizard_status cl_status(struct tui *t, char *text, size_t size)
 {
 	const char *add[8];
@@ -403,9 +410,11 @@ static void loader_chosen(struct tui *t, void *userdata, const struct dialog_res
 	}
 	st.chosen = boot_detection_candidate(st.det, res->choice);
 	gv_log(GV_LOG_INFO, "kernel command line: boot loader %s, as chosen", boot_loader_name(st.chosen));
-	/* the next-boot line is the chosen loader's: read it again */
+	/* the next-boot line is the chosen loader's: read it again (the header
+	 * shows both) */
 	unload();
 	load(t);
+	tui_dirty(t, TUI_DIRTY_HEADER);
 	if (st.toggle_after_choice) {
 		st.toggle_after_choice = false;
 		switch_toggle(t, st.after_choice);

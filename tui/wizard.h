@@ -99,6 +99,12 @@ void wizard_preview_and_apply(struct tui *t, struct plan *p);
 void wizard_preview_step(struct tui *t, const char *what,
 			 int (*build)(struct tui *t, struct plan *p, struct gv_error *err));
 
+/* What the Kernel command line step knows, for the header: the boot loader
+ * ("ambiguous" until the person chooses; NULL when none was found) and
+ * whether the next boot's line differs from the running one. Read once per
+ * snapshot and root by that step; cheap to call on every draw. */
+void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending);
+
 /* Options of the Apply step (tui/step_apply.c), used by every apply path:
  * list commands instead of running them; sysfs write timeout. */
 bool wizard_apply_no_run(struct tui *t);

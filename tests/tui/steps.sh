@@ -172,6 +172,7 @@ for term in vt100 xterm-256color; do
 	wait_for "fits more than one boot loader" > /dev/null
 	keys s Enter
 	ok "$t: ambiguous: the choice is shown" wait_for "You chose systemd-boot"
+	ok "$t: ambiguous: the header follows the choice" bash -c '[[ "$0" == *"boot systemd-boot"* ]]' "$(row 0)"
 	# the next boot's line is the chosen loader's (etc/kernel/cmdline), not "unknown"
 	ok "$t: ambiguous: the chosen loader's next-boot line" bash -c '! grep -q "Next boot: unknown" <<< "$0"' "$(screen)"
 	ok "$t: ambiguous: ...read from etc/kernel/cmdline" seen "UUID=1c2d3e4f"

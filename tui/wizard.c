@@ -111,7 +111,7 @@ int wizard_build_plan(struct tui *t, struct plan **ret, struct gv_error *err)
 
 	r = plan_new(t->root, &p);
 	if (r < 0)
-		return gv_error_set(err, r, "cannot start a plan: %s", strerror(-r));
+		return gv_error_set(err, r, "cannot start a plan for %s: %s", t->root, strerror(-r));
 	for (size_t i = 0; i < N_STEPS; i++) {
 		if (!steps[i].ops || !steps[i].ops->build)
 			continue;
@@ -321,7 +321,9 @@ void wizard_preview_step(struct tui *t, const char *what,
 	int r = plan_new(t->root, &p);
 
 	if (r < 0) {
-		dialog_message(t, "Cannot build the plan", strerror(-r));
+		char why[4096];
+		snprintf(why, sizeof(why), "%s: %s", t->root, strerror(-r));
+		dialog_message(t, "Cannot build the plan", why);
 		return;
 	}
 	r = build(t, p, &err);

@@ -17,7 +17,7 @@ DATADIR ?= $(PREFIX)/share/gpuvirt
 MANDIR ?= $(PREFIX)/share/man
 BUILD ?= build
 
-PKGS := ncursesw libpci libudev libkmod
+PKGS := ncursesw libpci libudev libkmod libmd
 TEST_PKGS := check umockdev-1.0
 
 CFLAGS ?= -O2 -g
@@ -50,8 +50,10 @@ $(shell mkdir -p $(BUILD))
 $(file >$(FLAGS_FILE),$(FLAGS_NOW))
 endif
 
-CORE_SRC := $(sort $(wildcard core/*.c))
-TUI_SRC := $(sort $(wildcard tui/*.c))
+CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
+TUI_SRC := $(sort $(wildcard tui/*.c tui/*/*.c))
+# The curses-free parts of the interface (theme files, pane layout), unit-tested on their own.
+UI_SRC := tui/theme.c tui/layout.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 
@@ -60,6 +62,8 @@ TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 CORE_LIB := $(BUILD)/libgpuvirt-core.a
+UI_OBJ := $(UI_SRC:%.c=$(BUILD)/%.o)
+UI_LIB := $(BUILD)/libgpuvirt-ui.a
 
 MAN_SRC := $(sort $(wildcard man/*.man))
 
@@ -81,13 +85,17 @@ $(CORE_LIB): $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(UI_LIB): $(UI_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
 $(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testbed.h $(CORE_LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testbed.h $(CORE_LIB) $(UI_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) \
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(UI_LIB) $(CORE_LIB) \
 		$(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB)
@@ -105,7 +113,8 @@ bench: $(BUILD)/gpuvirt $(TOOL_BIN)
 # Every Debian package the build, the tests and the real-consumer checks need.
 DEB_PKGS := build-essential pkg-config libncurses-dev libpci-dev pci.ids libudev-dev libkmod-dev \
 	check libumockdev-dev umockdev tmux pciutils kmod bsdutils util-linux coreutils dash \
-	ncurses-term python3 bc perl-base groff-base bsdextrautils strace xxd patch file diffutils
+	ncurses-term python3 bc perl-base groff-base bsdextrautils strace xxd patch file diffutils \
+	libmd-dev procps
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 1; fi
 	apt-get update -qq

@@ -24,6 +24,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 unset NO_COLOR
+# ONLY="test_plan cli/plan tui/steps" runs just those (names as printed below).
+only() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 passed=0 failed=0
 failures=()
@@ -42,6 +44,7 @@ done
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
+	only "$n" || continue
 	umockdev-wrapper "$t" > "$log/$n.log" 2>&1
 	rc=$?
 	# Check's summary: "100%: Checks: 5, Failures: 0, Errors: 0"
@@ -63,6 +66,7 @@ done
 for s in tests/cli/*.sh tests/tui/*.sh; do
 	[ -f "$s" ] || continue
 	n=$(basename "$(dirname "$s")")/$(basename "$s" .sh)
+	only "$n" || continue
 	bash "$s" > "$log/${n//\//-}.log" 2>&1
 	rc=$?
 	p=$(grep -c '^PASS: ' "$log/${n//\//-}.log")

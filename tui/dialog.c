@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/plan.h"
+#include "core/util/buf.h"
+#include "core/plan/plan.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
-#include "core/xalloc.h"
+#include "core/util/xalloc.h"
 
 enum dialog_kind { DLG_MESSAGE, DLG_PREVIEW, DLG_TEXT, DLG_NUMBER, DLG_CHOICE };
 

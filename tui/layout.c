@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
-#include "core/layout.h"
+#include "tui/layout.h"
 
 void layout_compute(int cols, int rows, struct layout *ret)
 {

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "tui/commands.h"
+#include "core/util/log.h"
+#include "tui/cli/commands.h"
 
 /*
  * Commands are linked in as their files land; a command whose file is not

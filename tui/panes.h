@@ -7,8 +7,8 @@
  */
 #include <stdbool.h>
 
-#include "core/layout.h"
-#include "core/log.h"
+#include "tui/layout.h"
+#include "core/util/log.h"
 
 struct tui;
 struct logpane;

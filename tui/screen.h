@@ -14,11 +14,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/host.h"
-#include "core/layout.h"
-#include "core/log.h"
-#include "core/theme.h"
-#include "tui/commands.h"
+#include "core/scan/host.h"
+#include "tui/layout.h"
+#include "core/util/log.h"
+#include "tui/theme.h"
+#include "tui/cli/commands.h"
 
 struct tree;
 struct logpane;

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checks.h"
-#include "core/firmware.h"
-#include "core/journal.h"
-#include "core/plan.h"
+#include "core/verify/checks.h"
+#include "core/scan/firmware.h"
+#include "core/plan/journal.h"
+#include "core/plan/plan.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/boot.h"
-#include "core/cmdline.h"
-#include "core/plan.h"
+#include "core/propose/boot.h"
+#include "core/util/cmdline.h"
+#include "core/plan/plan.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/change.h"
-#include "core/journal.h"
-#include "core/plan.h"
-#include "core/propose.h"
+#include "core/propose/change.h"
+#include "core/plan/journal.h"
+#include "core/plan/plan.h"
+#include "core/propose/propose.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checks.h"
-#include "core/firmware.h"
+#include "core/verify/checks.h"
+#include "core/scan/firmware.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
 

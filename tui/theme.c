@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/theme.h"
+#include "core/util/buf.h"
+#include "tui/theme.h"
 
 #ifndef GV_DATADIR
 #define GV_DATADIR "/usr/local/share/gpuvirt"

@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 /* Colours: -1 is the terminal's default, 0..255 the terminal's palette. */
 #define THEME_DEFAULT (-1)

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/host.h"
-#include "core/layout.h"
+#include "core/scan/host.h"
+#include "tui/layout.h"
 
 struct tui;
 

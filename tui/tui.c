@@ -24,11 +24,11 @@
 
 #include <libudev.h>
 
-#include "core/buf.h"
-#include "core/demo.h"
-#include "core/host.h"
-#include "core/theme.h"
-#include "tui/commands.h"
+#include "core/util/buf.h"
+#include "core/scan/demo.h"
+#include "core/scan/host.h"
+#include "tui/theme.h"
+#include "tui/cli/commands.h"
 #include "tui/dialog.h"
 #include "tui/panes.h"
 #include "tui/screen.h"

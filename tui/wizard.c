@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/plan.h"
+#include "core/plan/plan.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
-#include "core/layout.h"
+#include "core/util/error.h"
+#include "tui/layout.h"
 
 struct tui;
 struct plan;

@@ -15,13 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/diff.h"
-#include "core/fsutil.h"
-#include "core/journal.h"
-#include "core/log.h"
-#include "core/plan.h"
-#include "core/sha256.h"
-#include "core/xalloc.h"
+#include "core/util/diff.h"
+#include "core/util/fsutil.h"
+#include "core/plan/journal.h"
+#include "core/util/log.h"
+#include "core/plan/plan.h"
+#include "core/util/sha256.h"
+#include "core/util/xalloc.h"
 
 #define ABSENT "absent"
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 struct journal_expect {
 	char *kind, *key, *value;   /* see plan_expect(); value may be NULL */
@@ -56,7 +56,7 @@ int journal_undo(const char *root, const struct journal_undo_opts *opts, struct 
  */
 #include <sys/types.h>
 
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 #define JOURNAL_DIR "var/lib/gpuvirt"
 

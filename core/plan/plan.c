@@ -14,14 +14,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/diff.h"
-#include "core/fsutil.h"
-#include "core/journal.h"
-#include "core/log.h"
-#include "core/plan.h"
-#include "core/sha256.h"
-#include "core/xalloc.h"
+#include "core/util/buf.h"
+#include "core/util/diff.h"
+#include "core/util/fsutil.h"
+#include "core/plan/journal.h"
+#include "core/util/log.h"
+#include "core/plan/plan.h"
+#include "core/util/sha256.h"
+#include "core/util/xalloc.h"
 
 /* What a file action was computed from: the content on disk when the plan
  * first named the file. apply refuses when the file no longer has it, so a

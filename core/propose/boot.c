@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/buf.h"
-#include "core/grub.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "core/propose/boot.h"
+#include "core/util/buf.h"
+#include "core/scan/grub.h"
+#include "core/util/log.h"
+#include "core/util/xalloc.h"
 
 #define KERNEL_CMDLINE "etc/kernel/cmdline"
 #define PBT_UUIDS "etc/kernel/proxmox-boot-uuids"

@@ -32,10 +32,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/cmdline.h"
-#include "core/error.h"
-#include "core/host.h"
-#include "core/plan.h"
+#include "core/util/cmdline.h"
+#include "core/util/error.h"
+#include "core/scan/host.h"
+#include "core/plan/plan.h"
 
 enum boot_loader {
 	BOOT_AUTO = 0,          /* as an argument: detect; as an answer: none found or ambiguous */

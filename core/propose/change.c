@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/change.h"
+#include "core/util/buf.h"
+#include "core/propose/change.h"
 
 /* The kernel's MODULE_NAME_LEN is 64 minus a pointer. */
 #define MODULE_NAME_MAX 55

@@ -14,8 +14,8 @@
  */
 #include <stddef.h>
 
-#include "core/error.h"
-#include "core/pciaddr.h"
+#include "core/util/error.h"
+#include "core/util/pciaddr.h"
 
 enum change_kind {
 	CHANGE_IOMMU,           /* turn the IOMMU on (kernel command line) */

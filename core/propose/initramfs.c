@@ -5,11 +5,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/buf.h"
-#include "core/fsutil.h"
-#include "core/initramfs.h"
-#include "core/log.h"
-#include "core/modconf.h"
+#include "core/util/buf.h"
+#include "core/util/fsutil.h"
+#include "core/propose/initramfs.h"
+#include "core/util/log.h"
+#include "core/scan/modconf.h"
 
 struct tool_info {
 	const char *name;

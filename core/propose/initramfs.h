@@ -13,7 +13,7 @@
  */
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 enum initramfs_tool {
 	INITRAMFS_NONE,

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/fsutil.h"
-#include "core/initramfs.h"
-#include "core/log.h"
-#include "core/modconf.h"
-#include "core/propose.h"
-#include "core/xalloc.h"
+#include "core/util/buf.h"
+#include "core/util/fsutil.h"
+#include "core/propose/initramfs.h"
+#include "core/util/log.h"
+#include "core/scan/modconf.h"
+#include "core/propose/propose.h"
+#include "core/util/xalloc.h"
 
 /* Binding by address (DESIGN.md §3). */
 #define UDEV_RULES_FILE "etc/udev/rules.d/70-gpuvirt-vfio.rules"

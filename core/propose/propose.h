@@ -32,11 +32,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/boot.h"
-#include "core/change.h"
-#include "core/error.h"
-#include "core/host.h"
-#include "core/plan.h"
+#include "core/propose/boot.h"
+#include "core/propose/change.h"
+#include "core/util/error.h"
+#include "core/scan/host.h"
+#include "core/plan/plan.h"
 
 struct propose_opts {
 	/* Allow binding the boot GPU (boot_vga=1) or the host's only GPU. The

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/demo.h"
-#include "core/fsutil.h"
+#include "core/scan/demo.h"
+#include "core/util/fsutil.h"
 
 static const struct demo_file files[] = {
 	{ "boot/grub/grub.cfg",

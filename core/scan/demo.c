@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/host-private.h"
-#include "core/names.h"
+#include "core/scan/host-private.h"
+#include "core/scan/names.h"
 
 struct demo_dev {
 	const char *addr;

@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 struct demo_file {
 	const char *path;      /* relative to the root */

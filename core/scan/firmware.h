@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
-#include "core/host.h"
+#include "core/util/error.h"
+#include "core/scan/host.h"
 
 struct firmware;
 

@@ -11,11 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/cmdline.h"
-#include "core/grub.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "core/util/buf.h"
+#include "core/util/cmdline.h"
+#include "core/scan/grub.h"
+#include "core/util/log.h"
+#include "core/util/xalloc.h"
 
 enum { V_LINUX, V_DEFAULT, N_VARS };
 static const char *const var_names[N_VARS] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };

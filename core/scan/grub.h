@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 #define GRUB_DEFAULTS "etc/default/grub"
 #define GRUB_DROPIN_DIR "etc/default/grub.d"

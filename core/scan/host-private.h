@@ -5,7 +5,7 @@
  * by the scanner (host.c) and the built-in demo host (demo.c). Not for use
  * outside core/host*.c and core/demo.c.
  */
-#include "core/host.h"
+#include "core/scan/host.h"
 
 struct names;
 

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/host.h"
-#include "core/host-private.h"
-#include "core/log.h"
-#include "core/names.h"
-#include "core/xalloc.h"
+#include "core/scan/host.h"
+#include "core/scan/host-private.h"
+#include "core/util/log.h"
+#include "core/scan/names.h"
+#include "core/util/xalloc.h"
 
 /* ---- reading attributes ------------------------------------------------ */
 

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/error.h"
-#include "core/pciaddr.h"
+#include "core/util/error.h"
+#include "core/util/pciaddr.h"
 
 struct host;
 

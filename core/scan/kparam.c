@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/kparam.h"
-#include "core/log.h"
+#include "core/scan/kparam.h"
+#include "core/util/log.h"
 
 struct kparam_db {
 	struct kmod_ctx *ctx;   /* NULL: table only */

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/fsutil.h"
-#include "core/log.h"
-#include "core/modconf.h"
+#include "core/util/buf.h"
+#include "core/util/fsutil.h"
+#include "core/util/log.h"
+#include "core/scan/modconf.h"
 
 /* Where kmod reads configuration, in its order: a file name seen in an
  * earlier directory hides the same name in later ones. */

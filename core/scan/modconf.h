@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 /* The drop-in gpuvirt owns, relative to the configuration root. */
 #define MODCONF_FILE "etc/modprobe.d/gpuvirt.conf"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "core/names.h"
+#include "core/util/log.h"
+#include "core/scan/names.h"
 
 struct names {
 	struct pci_access *pacc;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 static void buf_grow(struct buf *b, size_t extra)
 {

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/cmdline.h"
-#include "core/kparam.h"
-#include "core/xalloc.h"
+#include "core/util/buf.h"
+#include "core/util/cmdline.h"
+#include "core/scan/kparam.h"
+#include "core/util/xalloc.h"
 
 struct tok {
 	char *sep;    /* white space before the argument, as written */

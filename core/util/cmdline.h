@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 /* COMMAND_LINE_SIZE on x86: the kernel keeps at most this many bytes
  * including the terminating NUL, and silently cuts the rest. */

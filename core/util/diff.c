@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/diff.h"
+#include "core/util/diff.h"
 
 struct line {
 	const char *s;

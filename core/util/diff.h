@@ -8,7 +8,7 @@
  */
 #include <stddef.h>
 
-#include "core/buf.h"
+#include "core/util/buf.h"
 
 #define DIFF_CONTEXT 3
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 int gv_error_set(struct gv_error *err, int code, const char *fmt, ...)
 {

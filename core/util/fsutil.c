@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/fsutil.h"
+#include "core/util/buf.h"
+#include "core/util/fsutil.h"
 
 char *fsutil_join(const char *root, const char *rel)
 {

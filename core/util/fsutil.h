@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 /* Environment variable for tests: when set to 1 (or to the path being
  * written, to pick one file), fsutil_write_atomic() kills its own process

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 
-#include "core/log.h"
+#include "core/util/log.h"
 
 static gv_log_fn log_fn;
 static void *log_userdata;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/pciaddr.h"
+#include "core/util/pciaddr.h"
 
 static int hexval(char c)
 {

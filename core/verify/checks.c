@@ -8,14 +8,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/buf.h"
-#include "core/grub.h"
-#include "core/checks.h"
-#include "core/journal.h"
-#include "core/lint.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "core/propose/boot.h"
+#include "core/util/buf.h"
+#include "core/scan/grub.h"
+#include "core/verify/checks.h"
+#include "core/plan/journal.h"
+#include "core/verify/lint.h"
+#include "core/util/log.h"
+#include "core/util/xalloc.h"
 
 struct checks {
 	struct checks_finding *v;

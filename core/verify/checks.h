@@ -22,9 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/error.h"
-#include "core/firmware.h"
-#include "core/host.h"
+#include "core/util/error.h"
+#include "core/scan/firmware.h"
+#include "core/scan/host.h"
 
 enum checks_status { CHECKS_PASS, CHECKS_WARN, CHECKS_FAIL, CHECKS_INFO };
 

@@ -9,14 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/buf.h"
-#include "core/cmdline.h"
-#include "core/grub.h"
-#include "core/kparam.h"
-#include "core/lint.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "core/propose/boot.h"
+#include "core/util/buf.h"
+#include "core/util/cmdline.h"
+#include "core/scan/grub.h"
+#include "core/scan/kparam.h"
+#include "core/verify/lint.h"
+#include "core/util/log.h"
+#include "core/util/xalloc.h"
 
 #define LN CHECKS_LINT
 

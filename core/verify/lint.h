@@ -41,10 +41,10 @@
  * etc/default/grub.d/ *.cfg, boot/loader/entries/ *.conf; and /proc/cmdline
  * from the firmware facts.
  */
-#include "core/checks.h"
-#include "core/error.h"
-#include "core/firmware.h"
-#include "core/host.h"
+#include "core/verify/checks.h"
+#include "core/util/error.h"
+#include "core/scan/firmware.h"
+#include "core/scan/host.h"
 
 /* Lint the configuration under ROOT against host H (may be NULL: the device
  * checks are skipped) and facts FW, appending findings to C. Unreadable

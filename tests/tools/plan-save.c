@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/change.h"
-#include "core/host.h"
-#include "core/plan.h"
-#include "core/propose.h"
+#include "core/propose/change.h"
+#include "core/scan/host.h"
+#include "core/plan/plan.h"
+#include "core/propose/propose.h"
 
 int main(int argc, char **argv)
 {

@@ -103,7 +103,7 @@ rm -rf "$SAVED"; cp -a "$ROOT" "$SAVED"
 for term in vt100 xterm-256color; do
 	t=$term
 	if [ "$term" = vt100 ]; then size="80 24"; else size="120 40"; fi
-	div=$(( ${size% *} * 11 / 20 ))   # core/layout.c: the tree's width
+	div=$(( ${size% *} * 11 / 20 ))   # tui/layout.c: the tree's width
 	rm -rf "$ROOT"; cp -a "$SAVED" "$ROOT"
 
 	# ---- applied after the test bed's boot: a reboot is pending ----

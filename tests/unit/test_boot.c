@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/grub.h"
-#include "core/journal.h"
-#include "core/plan.h"
+#include "core/propose/boot.h"
+#include "core/scan/grub.h"
+#include "core/plan/journal.h"
+#include "core/plan/plan.h"
 #include "tests/unit/testbed.h"
 
 static const char *srcdir(void)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/change.h"
+#include "core/propose/change.h"
 
 static struct change parse_ok(enum change_kind kind, const char *arg)
 {

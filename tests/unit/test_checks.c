@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/checks.h"
-#include "core/firmware.h"
-#include "core/grub.h"
-#include "core/host.h"
-#include "core/plan.h"
+#include "core/verify/checks.h"
+#include "core/scan/firmware.h"
+#include "core/scan/grub.h"
+#include "core/scan/host.h"
+#include "core/plan/plan.h"
 #include "tests/unit/testbed.h"
 
 static struct host *host;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/cmdline.h"
-#include "core/kparam.h"
+#include "core/util/cmdline.h"
+#include "core/scan/kparam.h"
 #include "tests/unit/testbed.h"
 
 /* Parse LINE, apply OP ('+' add, '-' remove) with ARG, return the new line

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/diff.h"
+#include "core/util/buf.h"
+#include "core/util/diff.h"
 #include "testbed.h"
 
 static char *dif(const char *a, const char *b)

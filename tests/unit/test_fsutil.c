@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/fsutil.h"
+#include "core/util/fsutil.h"
 #include "testbed.h"
 
 static char *tmpdir(void)

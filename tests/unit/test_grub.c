@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/cmdline.h"
-#include "core/grub.h"
+#include "core/util/cmdline.h"
+#include "core/scan/grub.h"
 #include "tests/unit/testbed.h"
 
 static const char *srcdir(void)

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/demo.h"
-#include "core/host.h"
-#include "core/log.h"
+#include "core/scan/demo.h"
+#include "core/scan/host.h"
+#include "core/util/log.h"
 #include "tests/unit/testbed.h"
 
 /* Log lines the scan produced, one per line. */

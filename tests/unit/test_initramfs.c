@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/initramfs.h"
-#include "core/log.h"
+#include "core/propose/initramfs.h"
+#include "core/util/log.h"
 
 static char root[256];
 static char logged[2048];

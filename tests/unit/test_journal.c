@@ -7,12 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/fsutil.h"
-#include "core/journal.h"
-#include "core/log.h"
-#include "core/plan.h"
-#include "core/sha256.h"
+#include "core/util/buf.h"
+#include "core/util/fsutil.h"
+#include "core/plan/journal.h"
+#include "core/util/log.h"
+#include "core/plan/plan.h"
+#include "core/util/sha256.h"
 #include "testbed.h"
 
 static struct buf logbuf;

@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "core/layout.h"
+#include "tui/layout.h"
 
 static void assert_inside(const struct layout *l, const struct layout_rect *r)
 {

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/checks.h"
-#include "core/firmware.h"
-#include "core/host.h"
-#include "core/lint.h"
+#include "core/verify/checks.h"
+#include "core/scan/firmware.h"
+#include "core/scan/host.h"
+#include "core/verify/lint.h"
 #include "tests/unit/testbed.h"
 
 static struct checks *checks;

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "core/modconf.h"
+#include "core/util/log.h"
+#include "core/scan/modconf.h"
 
 static char root[256];
 static char logged[4096];

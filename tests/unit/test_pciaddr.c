@@ -2,7 +2,7 @@
 #include <check.h>
 #include <errno.h>
 
-#include "core/pciaddr.h"
+#include "core/util/pciaddr.h"
 
 START_TEST(test_parse_full_and_short)
 {

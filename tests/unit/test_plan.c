@@ -13,11 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/buf.h"
-#include "core/fsutil.h"
-#include "core/journal.h"
-#include "core/log.h"
-#include "core/plan.h"
+#include "core/util/buf.h"
+#include "core/util/fsutil.h"
+#include "core/plan/journal.h"
+#include "core/util/log.h"
+#include "core/plan/plan.h"
 #include "testbed.h"
 
 /* ---- helpers ---- */

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/change.h"
-#include "core/host.h"
-#include "core/log.h"
-#include "core/plan.h"
-#include "core/propose.h"
+#include "core/propose/change.h"
+#include "core/scan/host.h"
+#include "core/util/log.h"
+#include "core/plan/plan.h"
+#include "core/propose/propose.h"
 #include "tests/unit/testbed.h"
 
 static char logged[8192];

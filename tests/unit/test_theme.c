@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/theme.h"
+#include "tui/theme.h"
 
 static int parse(struct theme *t, const char *text, struct gv_error *err)
 {

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/checks.h"
-#include "core/host.h"
-#include "core/log.h"
-#include "tui/commands.h"
+#include "core/verify/checks.h"
+#include "core/scan/host.h"
+#include "core/util/log.h"
+#include "tui/cli/commands.h"
 
 #define WIDTH 80
 #define INDENT 7

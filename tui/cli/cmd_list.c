@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
-#include "core/host.h"
-#include "tui/commands.h"
+#include "core/util/buf.h"
+#include "core/scan/host.h"
+#include "tui/cli/commands.h"
 
 /* A device is listed when --all, when it is a display device, when it shares
  * an IOMMU group with one, or when it is a VF of a listed PF. */

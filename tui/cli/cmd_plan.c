@@ -15,13 +15,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/boot.h"
-#include "core/change.h"
-#include "core/host.h"
-#include "core/journal.h"
-#include "core/plan.h"
-#include "core/propose.h"
-#include "tui/commands.h"
+#include "core/propose/boot.h"
+#include "core/propose/change.h"
+#include "core/scan/host.h"
+#include "core/plan/journal.h"
+#include "core/plan/plan.h"
+#include "core/propose/propose.h"
+#include "tui/cli/commands.h"
 
 enum {
 	OPT_CHANGE = 0x100,                 /* + enum change_kind */

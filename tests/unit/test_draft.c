@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The draft as a value: editing it, the equivalent command, and the plan it
+ * builds, which must be byte for byte what `gpuvirt plan` prints for that
+ * command on the same host and root. No curses anywhere. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/plan/plan.h"
+#include "core/propose/draft.h"
+#include "core/scan/host.h"
+#include "core/util/buf.h"
+#include "core/util/log.h"
+#include "core/util/xalloc.h"
+#include "tests/unit/testbed.h"
+
+static void quiet(void *ud, enum gv_log_level level, const char *msg)
+{
+	(void)ud, (void)level, (void)msg;
+}
+
+/* Run ARGV, return its standard output (owned) and its exit status. */
+static char *run_capture(char *const *argv, int *ret_status)
+{
+	struct buf out = BUF_INIT;
+	int fd[2];
+	pid_t pid;
+	char chunk[4096];
+	ssize_t n;
+	int status;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(fd[1], STDOUT_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	while ((n = read(fd[0], chunk, sizeof(chunk))) > 0)
+		buf_append(&out, chunk, (size_t)n);
+	close(fd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return buf_steal(&out);
+}
+
+static struct draft *v100_draft(void)
+{
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+
+	ck_assert_int_eq(draft_add_option(d, CHANGE_IOMMU, NULL, &err), 0);
+	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "41:00.0", &err), 0);
+	ck_assert_int_eq(draft_add_option(d, CHANGE_BLACKLIST, "nouveau", &err), 0);
+	return d;
+}
+
+START_TEST(test_edit)
+{
+	struct draft *d = v100_draft();
+	struct change c;
+	struct gv_error err = { 0 };
+
+	ck_assert_uint_eq(draft_n(d), 3);
+	/* the same change twice is one change */
+	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "0000:41:00.0", &err), 0);
+	ck_assert_uint_eq(draft_n(d), 3);
+	ck_assert_int_eq(change_parse(CHANGE_BLACKLIST, "nouveau", &c, &err), 0);
+	ck_assert(draft_has(d, &c));
+	ck_assert(draft_remove(d, &c));
+	ck_assert(!draft_has(d, &c));
+	ck_assert(!draft_remove(d, &c));
+	change_clear(&c);
+	ck_assert_uint_eq(draft_n(d), 2);
+	ck_assert_int_eq(draft_get(d, 1)->kind, CHANGE_VFIO);
+	ck_assert_str_eq(draft_get(d, 1)->address, "0000:41:00.0");
+	ck_assert_ptr_null(draft_get(d, 2));
+
+	struct draft *copy = draft_copy(d);
+	draft_clear(d);
+	ck_assert_uint_eq(draft_n(d), 0);
+	ck_assert_uint_eq(draft_n(copy), 2);
+	draft_free(copy);
+	draft_free(d);
+	draft_free(NULL);
+}
+END_TEST
+
+START_TEST(test_argv)
+{
+	struct draft *d = v100_draft();
+	struct gv_error err = { 0 };
+	char **argv;
+	struct buf b = BUF_INIT;
+
+	ck_assert_int_eq(draft_add_option(d, CHANGE_VFS, "00:02.0=3", &err), 0);
+	ck_assert_int_eq(draft_add_option(d, CHANGE_CMDLINE_ADD, "i915.max_vfs=7", &err), 0);
+	draft_set_boot_loader(d, BOOT_GRUB);
+	draft_set_force_boot_gpu(d, true);
+	argv = draft_argv(d, "apply");
+	for (char **a = argv; *a; a++)
+		buf_printf(&b, "%s%s", a == argv ? "" : "|", *a);
+	ck_assert_str_eq(b.data, "apply|--bootloader|grub|--force-boot-gpu|--iommu|--vfio|0000:41:00.0|"
+				 "--blacklist|nouveau|--vfs|0000:00:02.0=3|--cmdline-add|i915.max_vfs=7");
+	buf_free(&b);
+	draft_argv_free(argv);
+	draft_free(d);
+}
+END_TEST
+
+/* The wizard's plan (a draft) and the command line's plan are one plan. */
+static void same_plan_as_cli(const char *host_name, struct draft *d)
+{
+	const char *root = testbed_root(host_name);
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct plan *p = NULL;
+	char *preview = NULL, *cli, **words = draft_argv(d, "plan");
+	char *argv[64];
+	size_t n = 0;
+	int status;
+
+	testbed_use(host_name);
+	setenv("GPUVIRT_EXPECT_TESTBED", "1", 1);
+	ck_assert_msg(host_scan(&h, &err) == 0, "%s", err.msg);
+	ck_assert_msg(draft_build_plan(d, h, root, &p, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(plan_preview(p, &preview, &err), 0);
+	ck_assert(!plan_is_empty(p));
+
+	argv[n++] = xasprintf("%s/gpuvirt", getenv("GV_BUILD") ? getenv("GV_BUILD") : "build");
+	argv[n++] = "--root";
+	argv[n++] = (char *)root;
+	for (char **w = words; *w && n < 63; w++)
+		argv[n++] = *w;
+	argv[n] = NULL;
+	cli = run_capture(argv, &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_str_eq(cli, preview);
+
+	free(argv[0]);
+	free(cli);
+	free(preview);
+	draft_argv_free(words);
+	plan_free(p);
+	host_free(h);
+}
+
+START_TEST(test_same_plan_v100)
+{
+	struct draft *d = v100_draft();
+
+	same_plan_as_cli("ubuntu-v100", d);
+	draft_free(d);
+}
+END_TEST
+
+START_TEST(test_same_plan_twins_by_address)
+{
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+
+	ck_assert_int_eq(draft_add_option(d, CHANGE_CMDLINE_ADD, "iommu=pt", &err), 0);
+	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "02:00.0", &err), 0);
+	same_plan_as_cli("desktop-twins", d);
+	draft_free(d);
+}
+END_TEST
+
+/* After the plan is applied, every change of the draft measures as done;
+ * before, as still to do. */
+START_TEST(test_pending_after_apply)
+{
+	const char *root = testbed_root("ubuntu-v100");
+	struct draft *d = v100_draft();
+	struct plan_apply_opts ao = { .no_run = true };
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct plan *p = NULL;
+	bool pending;
+
+	testbed_use("ubuntu-v100");
+	ck_assert_int_eq(host_scan(&h, &err), 0);
+	for (size_t i = 0; i < draft_n(d); i++) {
+		ck_assert_msg(draft_change_pending(d, i, h, root, &pending, &err) == 0, "%s", err.msg);
+		ck_assert_msg(pending, "change %zu already done before apply", i);
+	}
+	ck_assert_int_eq(draft_build_plan(d, h, root, &p, &err), 0);
+	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
+	plan_free(p);
+	for (size_t i = 0; i < draft_n(d); i++) {
+		ck_assert_msg(draft_change_pending(d, i, h, root, &pending, &err) == 0, "%s", err.msg);
+		ck_assert_msg(!pending, "change %zu still pending after apply", i);
+	}
+	ck_assert_int_eq(draft_change_pending(d, 9, h, root, &pending, &err), -EINVAL);
+	/* an empty draft is an empty plan, not an error */
+	draft_clear(d);
+	ck_assert_int_eq(draft_build_plan(d, h, root, &p, &err), 0);
+	ck_assert(plan_is_empty(p));
+	plan_free(p);
+	host_free(h);
+	draft_free(d);
+}
+END_TEST
+
+/* A draft that does not fit the host says why. */
+START_TEST(test_build_error)
+{
+	const char *root = testbed_root("ubuntu-v100");
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct plan *p = NULL;
+
+	testbed_use("ubuntu-v100");
+	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "7f:00.0", &err), 0);
+	ck_assert_int_lt(draft_build_plan(d, h, root, &p, &err), 0);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err.msg, "0000:7f:00.0"), "%s", err.msg);
+	host_free(h);
+	draft_free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("draft");
+	TCase *tc = tcase_create("draft");
+	SRunner *sr;
+	int failed;
+
+	gv_log_set(quiet, NULL);
+	tcase_add_test(tc, test_edit);
+	tcase_add_test(tc, test_argv);
+	tcase_add_test(tc, test_same_plan_v100);
+	tcase_add_test(tc, test_same_plan_twins_by_address);
+	tcase_add_test(tc, test_pending_after_apply);
+	tcase_add_test(tc, test_build_error);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

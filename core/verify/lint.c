@@ -18,10 +18,8 @@
 #include "core/util/log.h"
 #include "core/util/xalloc.h"
 
-#define LN CHECKS_LINT
-
 struct lint {
-	struct checks *c;
+	struct findings *fs;
 	const struct host *h;
 	const struct firmware *fw;
 	const char *root;
@@ -30,17 +28,14 @@ struct lint {
 	struct kparam_db *kp;  /* module parameters; NULL: not checked */
 	char **seen;        /* "id\targ" reported from the next boot's configured lines */
 	size_t n_seen;
-	int r;              /* first -ENOMEM */
 };
 
 /* Report a problem; takes ownership of the strings. */
-static void problem(struct lint *l, const char *id, enum checks_status st, char *title, char *evidence,
+static void problem(struct lint *l, const char *id, enum finding_status st, char *title, char *evidence,
 		    char *fix)
 {
-	int r = checks_add(l->c, LN, id, st, title, evidence, fix);
-
-	if (r < 0 && !l->r)
-		l->r = r;
+	findings_add(l->fs, &(struct finding){ .id = id, .status = st, .category = FINDING_LINT,
+					       .title = title, .evidence = evidence, .fix = fix });
 	l->found++;
 	free(title);
 	free(evidence);
@@ -209,7 +204,7 @@ static void virqfd(struct lint *l, const char *rel, unsigned lineno, const char 
 {
 	if (!firmware_kernel_at_least(l->fw, 6, 2) || !mentions_virqfd(line))
 		return;
-	problem(l, "vfio-virqfd", CHECKS_FAIL,
+	problem(l, "vfio-virqfd", FINDING_FAIL,
 		xasprintf("%s:%u lists vfio_virqfd, which is part of vfio since kernel 6.2", rel, lineno),
 		xasprintf("%s:%u: %s; /proc/sys/kernel/osrelease: %s", rel, lineno, line,
 		    firmware_kernel_release(l->fw)),
@@ -255,7 +250,7 @@ static void check_param(struct lint *l, const char *where, const char *module, c
 		near = kparam_suggest_param(module, param);
 	if (info.param != KPARAM_PARAM_UNKNOWN && !near)
 		return;
-	problem(l, "module-parameter", CHECKS_FAIL,
+	problem(l, "module-parameter", FINDING_FAIL,
 		near ? xasprintf("%s has no parameter %s (did you mean %s?): %s does nothing", module, param, near, as_written)
 		     : xasprintf("%s has no parameter %s: %s does nothing", module, param, as_written),
 		xasprintf("%s: %s (%s)", where, as_written,
@@ -320,13 +315,13 @@ static void vfio_ids(struct lint *l, const char *where, const char *key, const c
 			matches++;
 		}
 		if (boot)
-			problem(l, "vfio-ids-boot-gpu", CHECKS_FAIL,
+			problem(l, "vfio-ids-boot-gpu", FINDING_FAIL,
 				xasprintf("vfio-pci id %s also matches the boot GPU %s: the console goes dark", id, boot->address),
 				xasprintf("%s: %s=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, key, ids, boot->address),
 				xasprintf("remove %s from the ids and bind the card you pass by address (gpuvirt apply --vfio ADDRESS); keep another console (serial, ssh) before giving the boot GPU away",
 				    id));
 		else if (matches > 1)
-			problem(l, "vfio-ids-boot-gpu", CHECKS_WARN,
+			problem(l, "vfio-ids-boot-gpu", FINDING_WARN,
 				xasprintf("vfio-pci id %s matches %zu devices: vfio-pci takes every one of them", id, matches),
 				xasprintf("%s: %s=%s; /sys/bus/pci/devices/%s and %zu more", where, key, ids, first->address, matches - 1),
 				xasprintf("bind by address instead (gpuvirt apply --vfio ADDRESS) to keep one of them on the host"));
@@ -347,7 +342,7 @@ static void max_vfs(struct lint *l, const char *where, const char *as_written, c
 
 		if (!i915 || d->physfn || d->sriov_total < 0 || want <= d->sriov_total)
 			continue;
-		problem(l, "max-vfs", CHECKS_FAIL,
+		problem(l, "max-vfs", FINDING_FAIL,
 			xasprintf("%s asks for more VFs than %s can make (%d)", as_written, d->address, d->sriov_total),
 			xasprintf("%s: %s; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", where, as_written, d->address,
 			    d->sriov_total),
@@ -382,12 +377,12 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 		known |= !strcmp(w[0], modprobe_commands[i]);
 	if (!known) {
 		if (looks_like_ids(w[0]))
-			problem(l, "modprobe-bad-line", CHECKS_FAIL,
+			problem(l, "modprobe-bad-line", FINDING_FAIL,
 				xasprintf("%s: bare device ids are a bad line: libkmod ignores it and nothing binds", where),
 				xasprintf("%s: %s", where, line),
 				xasprintf("write it as \"options vfio-pci ids=%s\" (or bind by address: gpuvirt apply --vfio ADDRESS)", w[0]));
 		else
-			problem(l, "modprobe-bad-line", CHECKS_WARN,
+			problem(l, "modprobe-bad-line", FINDING_WARN,
 				xasprintf("%s: unknown command \"%s\": libkmod ignores the line", where, w[0]),
 				xasprintf("%s: %s", where, line),
 				xasprintf("fix or delete the line; modprobe -c shows what modprobe reads"));
@@ -415,7 +410,7 @@ out:
 
 static void ignored_file(struct lint *l, const char *rel, const char *reader, const char *suffix)
 {
-	problem(l, "ignored-file", CHECKS_WARN,
+	problem(l, "ignored-file", FINDING_WARN,
 		xasprintf("%s is never read: %s reads only *%s files", rel, reader, suffix),
 		xasprintf("%s: name does not end in %s", rel, suffix),
 		xasprintf("rename it to %s%s (or delete it)", rel, suffix));
@@ -495,14 +490,14 @@ static void sysfs_line(struct lint *l, const char *rel, unsigned lineno, char *l
 		return;
 	const struct host_device *d = host_find(l->h, addr);
 	if (!d) {
-		problem(l, "max-vfs", CHECKS_WARN,
+		problem(l, "max-vfs", FINDING_WARN,
 			xasprintf("%s:%u sets VFs on %s, which this host does not have", rel, lineno, addr),
 			xasprintf("%s:%u: %s/sriov_numvfs; /sys/bus/pci/devices/%s: absent", rel, lineno, attr, addr),
 			xasprintf("correct the address (gpuvirt list shows the devices)"));
 		return;
 	}
 	if (d->sriov_total >= 0 && want > d->sriov_total)
-		problem(l, "max-vfs", CHECKS_FAIL,
+		problem(l, "max-vfs", FINDING_FAIL,
 			xasprintf("%s:%u asks for %ld VFs on %s, which can make %d", rel, lineno, want, addr, d->sriov_total),
 			xasprintf("%s:%u: sriov_numvfs = %ld; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", rel, lineno, want,
 			    addr, d->sriov_total),
@@ -521,7 +516,7 @@ static void lint_sysfs(struct lint *l)
 		if (has_suffix(files[i], ".conf"))
 			each_line(l, files[i], false, sysfs_line, &used);
 	if (used && access(conf, F_OK) < 0)
-		problem(l, "sysfs-conf", CHECKS_WARN,
+		problem(l, "sysfs-conf", FINDING_WARN,
 			xasprintf("etc/sysfs.d is used but etc/sysfs.conf is missing: sysfsutils may skip etc/sysfs.d"),
 			xasprintf("etc/sysfs.conf: absent; etc/sysfs.d: %zu file%s", n, n == 1 ? "" : "s"),
 			xasprintf("create an empty etc/sysfs.conf (Proxmox 9 ignores etc/sysfs.d without it)"));
@@ -533,7 +528,7 @@ static void lint_sysfs(struct lint *l)
 
 static void amd_iommu_on(struct lint *l, const char *where)
 {
-	problem(l, "amd-iommu-on", CHECKS_WARN, xasprintf("amd_iommu=on is not a valid value and does nothing"),
+	problem(l, "amd-iommu-on", FINDING_WARN, xasprintf("amd_iommu=on is not a valid value and does nothing"),
 		xasprintf("%s: amd_iommu=on", where),
 		xasprintf("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; iommu=pt is what the guides mean"));
 }
@@ -640,7 +635,7 @@ static void lint_cmdline_from(struct lint *l, const char *where, const char *lin
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		const char *arg = f[i].arg ? f[i].arg : "";
 		const char *w = origin_of(o, n_o, arg, where);
-		enum checks_status st = f[i].status == CMDLINE_LINT_FAIL ? CHECKS_FAIL : CHECKS_WARN;
+		enum finding_status st = f[i].status == CMDLINE_LINT_FAIL ? FINDING_FAIL : FINDING_WARN;
 
 		if (!strcmp(arg, "amd_iommu=on")) {
 			if (!seen_before(l, dedupe, "amd-iommu-on", arg))
@@ -655,8 +650,8 @@ static void lint_cmdline_from(struct lint *l, const char *where, const char *lin
 		/* a module nobody knows on a host without a module index: the
 		 * kernel booted with it; say so, but it is no problem of ours,
 		 * and removing a parameter we merely do not know is no fix */
-		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN) {
-			problem(l, f[i].id, CHECKS_INFO, xasprintf("%s", f[i].message),
+		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == FINDING_WARN) {
+			problem(l, f[i].id, FINDING_INFO, xasprintf("%s", f[i].message),
 				xasprintf("%s: %s", w, *arg ? arg : line), NULL);
 			continue;
 		}
@@ -957,7 +952,7 @@ static void lint_groups(struct lint *l)
 			if (n++ < 4)
 				buf_printf(&others, "%s%s", n > 1 ? " " : "", o->address);
 		}
-		problem(l, "iommu-group-shared", CHECKS_WARN,
+		problem(l, "iommu-group-shared", FINDING_WARN,
 			xasprintf("GPU %s shares IOMMU group %d with other devices: they go to the VM together or not at all",
 			    d->address, d->iommu_group),
 			xasprintf("/sys/kernel/iommu_groups/%d/devices: %s %s%s", d->iommu_group, d->address, buf_str(&others),
@@ -967,13 +962,12 @@ static void lint_groups(struct lint *l)
 	}
 }
 
-int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
-	     struct gv_error *err)
+void lint_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root)
 {
-	struct lint l = { .c = c, .h = h, .fw = fw, .root = root };
+	struct lint l = { .fs = fs, .h = h, .fw = fw, .root = root };
 
-	if (kparam_db_new(root, firmware_kernel_release(fw), &l.kp) < 0)
-		return gv_error_set(err, -ENOMEM, "out of memory");
+	/* fails only for want of memory; l.kp then stays NULL: unchecked */
+	kparam_db_new(root, firmware_kernel_release(fw), &l.kp);
 	lint_modprobe(&l);
 	lint_module_lists(&l);
 	lint_sysfs(&l);
@@ -982,16 +976,9 @@ int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, 
 	lint_groups(&l);
 	kparam_db_free(l.kp);
 	free_list(l.seen, l.n_seen);
-	if (l.r < 0)
-		return gv_error_set(err, l.r, "out of memory");
-	if (!l.found) {
-		char *ev = xasprintf("%zu configuration file%s under %s and /proc/cmdline", l.files,
-			       l.files == 1 ? "" : "s", root);
-		int r = checks_add(c, LN, "config-lint", CHECKS_PASS, "No problems in the existing configuration",
-				   ev, NULL);
-		free(ev);
-		if (r < 0)
-			return gv_error_set(err, r, "out of memory");
-	}
-	return 0;
+	if (!l.found)
+		problem(&l, "config-lint", FINDING_PASS, xasprintf("No problems in the existing configuration"),
+			xasprintf("%zu configuration file%s under %s and /proc/cmdline", l.files,
+			    l.files == 1 ? "" : "s", root),
+			NULL);
 }

@@ -14,6 +14,7 @@
 #include "core/util/cmdline.h"
 #include "core/scan/grub.h"
 #include "core/scan/kparam.h"
+#include "core/verify/cmdline-lint.h"
 #include "core/verify/lint.h"
 #include "core/util/log.h"
 #include "core/util/xalloc.h"
@@ -555,27 +556,6 @@ static void gpu_arg(struct lint *l, const char *where, const char *arg)
 	free(param);
 }
 
-static char *cmdline_fix(const char *id, const char *arg)
-{
-	char *key = cmdline_arg_key(arg);
-	char *fix;
-
-	if (!key)
-		abort();
-	if (!strcmp(id, "cmdline-too-long"))
-		fix = xasprintf("remove arguments the host does not need; the kernel cuts the rest off");
-	else if (!strcmp(id, "cmdline-acs-override"))
-		fix = xasprintf("only kernels with the ACS override patch (Proxmox) know it, and it weakens isolation: prefer a slot with its own IOMMU group (gpuvirt apply --cmdline-remove %s)", key);
-	else if (!strcmp(id, "cmdline-duplicate"))
-		fix = xasprintf("gpuvirt apply --cmdline-remove %s, then --cmdline-add the one value you want", key);
-	else if (!strcmp(id, "cmdline-unbalanced-quote"))
-		fix = xasprintf("close the quote in the bootloader's command line");
-	else
-		fix = xasprintf("gpuvirt apply --cmdline-remove %s (and --cmdline-add the corrected argument)", key);
-	free(key);
-	return fix;
-}
-
 /* Where one argument of a command line was configured: a file and line,
  * when the line was put together from several (GRUB's variables and
  * drop-ins). */
@@ -617,25 +597,23 @@ static bool seen_before(struct lint *l, bool dedupe, const char *id, const char 
 }
 
 /*
- * One whole command line: cmdline_lint() (core/cmdline) for what a command
- * line can get wrong on its own, then this host's GPU checks. WHERE names
- * the line; O (N_O entries, may be NULL) names where single arguments came
- * from. With DEDUPE a finding already reported from another configured
- * line is not repeated.
+ * One whole command line: cmdline_lint() (core/verify/cmdline-lint) for
+ * what a command line can get wrong on its own, then this host's GPU
+ * checks. WHERE names the line; O (N_O entries, may be NULL) names where
+ * single arguments came from. With DEDUPE a finding already reported from
+ * another configured line is not repeated.
  */
 static void lint_cmdline_from(struct lint *l, const char *where, const char *line, const struct arg_origin *o,
 			      size_t n_o, bool dedupe)
 {
-	struct cmdline_finding *f = NULL;
+	struct findings *fs = findings_new();
 	struct cmdline *cl = NULL;
-	size_t n = 0;
-	int r;
 
-	r = cmdline_lint(line, l->root, firmware_kernel_release(l->fw), &f, &n, NULL);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		const char *arg = f[i].arg ? f[i].arg : "";
+	cmdline_lint(fs, line, l->root, firmware_kernel_release(l->fw));
+	for (size_t i = 0; i < findings_n(fs); i++) {
+		const struct finding *f = findings_get(fs, i);
+		const char *arg = f->evidence;   /* the argument; "" for the whole line */
 		const char *w = origin_of(o, n_o, arg, where);
-		enum finding_status st = f[i].status == CMDLINE_LINT_FAIL ? FINDING_FAIL : FINDING_WARN;
 
 		if (!strcmp(arg, "amd_iommu=on")) {
 			if (!seen_before(l, dedupe, "amd-iommu-on", arg))
@@ -643,22 +621,22 @@ static void lint_cmdline_from(struct lint *l, const char *where, const char *lin
 			continue;
 		}
 		/* iommu-kernel already reports an IOMMU turned off, with its fix */
-		if (!strcmp(f[i].id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
+		if (!strcmp(f->id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
 			continue;
-		if (seen_before(l, dedupe, f[i].id, arg))
+		if (seen_before(l, dedupe, f->id, arg))
 			continue;
 		/* a module nobody knows on a host without a module index: the
 		 * kernel booted with it; say so, but it is no problem of ours,
 		 * and removing a parameter we merely do not know is no fix */
-		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == FINDING_WARN) {
-			problem(l, f[i].id, FINDING_INFO, xasprintf("%s", f[i].message),
-				xasprintf("%s: %s", w, *arg ? arg : line), NULL);
+		if (!strcmp(f->id, "cmdline-unknown-module") && f->status == FINDING_WARN) {
+			problem(l, f->id, FINDING_INFO, xstrdup(f->title), xasprintf("%s: %s", w, *arg ? arg : line),
+				NULL);
 			continue;
 		}
-		problem(l, f[i].id, st, xasprintf("%s", f[i].message), xasprintf("%s: %s", w, *arg ? arg : line),
-			cmdline_fix(f[i].id, arg));
+		problem(l, f->id, f->status, xstrdup(f->title), xasprintf("%s: %s", w, *arg ? arg : line),
+			xstrdup(f->fix));
 	}
-	cmdline_findings_free(f, n);
+	findings_free(fs);
 	if (cmdline_parse(line, &cl) < 0)
 		return;
 	for (size_t i = 0; i < cmdline_n_args(cl); i++) {

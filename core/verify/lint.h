@@ -16,7 +16,7 @@
  *   module-parameter     an "options" parameter the module does not have
  *                        (modinfo under ROOT, or a near miss of core/kparam's
  *                        table: "id" for "ids")
- *   cmdline-*            what cmdline_lint() (core/cmdline.h) finds on
+ *   cmdline-*            what cmdline_lint() (core/verify/cmdline-lint.h) finds on
  *                        /proc/cmdline, etc/kernel/cmdline, GRUB's configured
  *                        line (where GRUB is the boot loader, or one of the
  *                        candidates: the value core/grub computes from

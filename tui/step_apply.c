@@ -216,7 +216,6 @@ static void verify_refresh(struct tui *t)
 bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
 {
 	const struct finding *f;
-	const char *set;
 	char ref[48] = "";
 
 	init(t);
@@ -228,10 +227,9 @@ bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
 	st.jump = true;
 	st.jump_scroll = 0;
 	f = st.first_problem;
-	set = f->evidence ? strstr(f->evidence, "(change set ") : NULL;
 	/* the set first: on an 80-column log line the end may not show */
-	if (set)
-		snprintf(ref, sizeof(ref), "change set %ld: ", strtol(set + 12, NULL, 10));
+	if (f->set_id > 0)
+		snprintf(ref, sizeof(ref), "change set %d: ", f->set_id);
 	snprintf(why, size, "%s%s", ref, f->title);
 	if (st.n_fail > 1)
 		snprintf(why + strlen(why), size - strlen(why), " (and %zu more)", st.n_fail - 1);

@@ -115,7 +115,10 @@ char *findings_to_json(const struct findings *fs)
 		buf_json_str(&b, f->evidence);
 		buf_puts(&b, ", \"fix\": ");
 		buf_json_str(&b, f->fix);
-		buf_putc(&b, '}');
+		if (f->set_id > 0)
+			buf_printf(&b, ", \"set\": %d}", f->set_id);
+		else
+			buf_puts(&b, ", \"set\": null}");
 	}
 	buf_puts(&b, fs->n ? "\n]}\n" : "]}\n");
 	return buf_steal(&b);

@@ -61,6 +61,6 @@ bool findings_verification_pending(const struct findings *fs);
 const char *finding_status_name(enum finding_status s);
 
 /* The `check --json` document: {"findings": [{"id", "status", "title",
- * "evidence", "fix"}]}, fix null when there is none. Owned; ends with a
- * newline. */
+ * "evidence", "fix", "set"}]}, fix null when there is none, set the change
+ * set's number or null. Owned; ends with a newline. */
 char *findings_to_json(const struct findings *fs);

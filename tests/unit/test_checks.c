@@ -193,7 +193,7 @@ START_TEST(json_document)
 	json = findings_to_json(checks);
 	ck_assert(!strncmp(json, "{\"findings\": [", 14));
 	ck_assert(strstr(json, "\"id\": \"cpu-virtualization\", \"status\": \"pass\", \"title\": "));
-	ck_assert(strstr(json, "\"fix\": null}"));
+	ck_assert(strstr(json, "\"fix\": null, \"set\": null}"));
 	ck_assert(json[strlen(json) - 1] == '\n');
 	free(json);
 	done();
@@ -426,6 +426,89 @@ START_TEST(verify_numvfs)
 }
 END_TEST
 
+/* Apply a change set under ROOT: one file, and expectations KIND KEY VALUE
+ * (NULL-terminated triples). */
+static void apply_set(const char *root, const char *file, const char *const *expects)
+{
+	struct gv_error err = { 0 };
+	struct plan *p = NULL;
+	struct plan_apply_opts opts = { .no_run = true };
+
+	ck_assert_int_eq(plan_new(root, &p), 0);
+	ck_assert_int_eq(plan_write_file(p, file, "x\n", 2, 0644, "x"), 0);
+	for (; *expects; expects += 3)
+		ck_assert_int_eq(plan_expect(p, expects[0], expects[1], expects[2]), 0);
+	ck_assert_msg(plan_apply(p, &opts, &err) == 0, "plan_apply: %s", err.msg);
+	plan_free(p);
+}
+
+/* The end of the JSON object of the first finding ID in JSON, from its last
+ * comma on (one object per line). */
+static const char *json_tail(const char *json, const char *id)
+{
+	static char tail[64];
+	char key[128];
+	const char *o, *end;
+
+	snprintf(key, sizeof(key), "{\"id\": \"%s\"", id);
+	o = strstr(json, key);
+	ck_assert_msg(o != NULL, "no %s in %s", id, json);
+	end = strchr(o, '\n') ? strchr(o, '\n') : o + strlen(o);
+	if (end[-1] == ',')
+		end--;
+	for (const char *p = end - 1; p > o; p--)
+		if (*p == ',') {
+			snprintf(tail, sizeof(tail), "%.*s", (int)(end - p), p);
+			break;
+		}
+	return tail;
+}
+
+/* Each verify finding names the change set it is about as a field: with two
+ * sets applied, what failed is the second set's, what holds the first's;
+ * nothing else is about a set. */
+START_TEST(verify_names_the_set)
+{
+	static const char *const first[] = { "cmdline", "quiet", NULL, "module", "kvm_intel", NULL, NULL };
+	static const char *const second[] = { "module", "vfio_pci", NULL,
+					      "driver", "0000:01:00.0", "vfio-pci", NULL };
+	const char *root = run("check-kernel-off");
+	char saved[4096], *json;
+	size_t n_pass = 0, n_fail = 0;
+
+	for (size_t i = 0; i < findings_n(checks); i++)
+		ck_assert_int_eq(findings_get(checks, i)->set_id, 0);
+	ck_assert_int_eq(get("verify-journal")->set_id, 0);   /* nothing applied */
+	snprintf(saved, sizeof(saved), "%s", root);
+	apply_set(saved, "etc/modprobe.d/one.conf", first);
+	apply_set(saved, "etc/modprobe.d/two.conf", second);
+	backdate(saved);
+	run_with_root(saved);
+	for (size_t i = 0; i < findings_n(checks); i++) {
+		const struct finding *f = findings_get(checks, i);
+
+		if (f->category != FINDING_VERIFY) {
+			ck_assert_int_eq(f->set_id, 0);
+			continue;
+		}
+		ck_assert_msg(f->set_id == (f->status == FINDING_PASS ? 1 : 2), "%s (%s): set %d", f->id,
+			      finding_status_name(f->status), f->set_id);
+		n_pass += f->status == FINDING_PASS;
+		n_fail += f->status == FINDING_FAIL;
+	}
+	ck_assert_uint_eq(n_pass, 2);   /* quiet, kvm_intel */
+	ck_assert_uint_eq(n_fail, 2);   /* vfio_pci, the driver */
+	expect("verify-driver", FINDING_FAIL, "(change set 2, 2000-01-01T00:00:00Z)", NULL);
+	ck_assert_int_eq(get("verify-driver")->set_id, 2);
+
+	json = findings_to_json(checks);
+	ck_assert_str_eq(json_tail(json, "verify-driver"), ", \"set\": 2}");
+	ck_assert_str_eq(json_tail(json, "cpu-virtualization"), ", \"set\": null}");
+	free(json);
+	done();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("checks");
@@ -443,6 +526,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, verify_wrong_bootloader);
 	tcase_add_test(tc, verify_in_effect);
 	tcase_add_test(tc, verify_numvfs);
+	tcase_add_test(tc, verify_names_the_set);
 	suite_add_tcase(s, tc);
 	return s;
 }

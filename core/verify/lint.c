@@ -85,10 +85,7 @@ static char **list_files(const struct lint *l, const char *dir, size_t *ret_n)
 			continue;
 		full = xasprintf("%s/%s", path, de->d_name);
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
-			char **nv = realloc(v, (n + 1) * sizeof(*v));
-			if (!nv)
-				abort();
-			v = nv;
+			v = xreallocarray(v, n + 1, sizeof(*v));
 			v[n++] = xasprintf("%s/%s", dir, de->d_name);
 		}
 		free(full);
@@ -367,9 +364,7 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 	if (is_comment(line))
 		return;
 	virqfd(l, rel, lineno, line);
-	copy = strdup(line);
-	if (!copy)
-		abort();
+	copy = xstrdup(line);
 	n = words(copy, w, 64);
 	where = xasprintf("%s:%u", rel, lineno);
 	if (!n)
@@ -577,7 +572,7 @@ static const char *origin_of(const struct arg_origin *o, size_t n, const char *a
  * the same thing; one finding is enough); marks it reported. */
 static bool seen_before(struct lint *l, bool dedupe, const char *id, const char *arg)
 {
-	char *key, **nv;
+	char *key;
 
 	if (!dedupe)
 		return false;
@@ -588,10 +583,7 @@ static bool seen_before(struct lint *l, bool dedupe, const char *id, const char 
 			return true;
 		}
 	}
-	nv = realloc(l->seen, (l->n_seen + 1) * sizeof(*nv));
-	if (!nv)
-		abort();
-	l->seen = nv;
+	l->seen = xreallocarray(l->seen, l->n_seen + 1, sizeof(*l->seen));
 	l->seen[l->n_seen++] = key;
 	return false;
 }
@@ -797,9 +789,7 @@ static bool lint_grub(struct lint *l, bool dropins)
 	}
 	/* val[k * 2 + v]: variable v once etc/default/grub and the first k
 	 * drop-ins are read */
-	val = calloc((n_dropins + 1) * N_GRUB_VARS, sizeof(*val));
-	if (!val)
-		abort();
+	val = xcalloc((n_dropins + 1) * N_GRUB_VARS, sizeof(*val));
 	for (size_t k = 0; k <= n_dropins; k++) {
 		gp.last = k ? files[k - 1] : NULL;
 		src.dropins = k > 0;
@@ -819,16 +809,12 @@ static bool lint_grub(struct lint *l, bool dropins)
 		for (size_t i = 0; i < cmdline_n_args(c); i++) {
 			const char *arg = cmdline_arg(c, i);
 			size_t k = n_dropins;
-			struct arg_origin *no;
 			char *at;
 
 			while (k > 0 && value_has(val[(k - 1) * 2 + v], arg))
 				k--;
 			at = grub_assignment(l, k ? files[k - 1] : GRUB_DEFAULTS, grub_vars[v]);
-			no = realloc(o, (n_o + 1) * sizeof(*o));
-			if (!no)
-				abort();
-			o = no;
+			o = xreallocarray(o, n_o + 1, sizeof(*o));
 			o[n_o].arg = xasprintf("%s", arg);
 			o[n_o++].where = xasprintf("%s: %s", at, grub_vars[v]);
 			free(at);

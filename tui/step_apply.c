@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/verify/checks.h"
 #include "core/scan/firmware.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
+#include "core/verify/verify.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
@@ -35,10 +35,10 @@ static struct {
 	int jump_scroll;      /* where it last scrolled to */
 	struct journal_set *sets;
 	size_t n_sets;
-	struct checks *found; /* verify findings; NULL when nothing is applied */
+	struct findings *found; /* verify findings; NULL when nothing is applied */
 	size_t n_expect, n_met, n_fail, n_warn, n_unknown, n_pending;
 	bool journal_bad;     /* the journal could not be read */
-	const struct checks_finding *first_problem;   /* a fail, else a warn */
+	const struct finding *first_problem;   /* a fail, else a warn */
 	char summary[320];
 } st;
 
@@ -81,7 +81,7 @@ static void count_drafts(struct tui *t)
 static void verify_clear(void)
 {
 	journal_sets_free(st.sets, st.n_sets);
-	checks_free(st.found);
+	findings_free(st.found);
 	st.sets = NULL;
 	st.n_sets = 0;
 	st.found = NULL;
@@ -108,10 +108,10 @@ static void verify_summarize(void)
 	char *s = st.summary;
 	size_t size = sizeof(st.summary), len;
 
-	for (size_t i = 0; st.found && i < checks_n(st.found); i++) {
-		const struct checks_finding *f = checks_get(st.found, i);
+	for (size_t i = 0; st.found && i < findings_n(st.found); i++) {
+		const struct finding *f = findings_get(st.found, i);
 
-		if (f->category != CHECKS_VERIFY)
+		if (f->category != FINDING_VERIFY)
 			continue;
 		if (!strcmp(f->id, "verify-pending")) {
 			st.n_pending++;
@@ -120,22 +120,22 @@ static void verify_summarize(void)
 		if (!strcmp(f->id, "verify-journal")) {
 			/* info: "nothing applied" or an expectation this
 			 * version does not know; warn: unreadable */
-			if (f->status == CHECKS_WARN)
+			if (f->status == FINDING_WARN)
 				st.journal_bad = true;
 			continue;
 		}
 		st.n_expect++;
 		switch (f->status) {
-		case CHECKS_PASS: st.n_met++; break;
-		case CHECKS_FAIL:
+		case FINDING_PASS: st.n_met++; break;
+		case FINDING_FAIL:
 			if (!st.n_fail++)
 				st.first_problem = f;
 			break;
-		case CHECKS_WARN:
+		case FINDING_WARN:
 			if (!st.n_warn++ && !st.n_fail)
 				st.first_problem = f;
 			break;
-		case CHECKS_INFO: st.n_unknown++; break;
+		case FINDING_INFO: st.n_unknown++; break;
 		}
 	}
 	if (st.verify_broken) {
@@ -200,14 +200,14 @@ static void verify_refresh(struct tui *t)
 		verify_summarize();
 		return;
 	}
-	/* an unreadable journal: checks_verify() says so as a finding */
+	/* an unreadable journal: verify_run() says so as a finding */
 	err.msg[0] = '\0';
-	if (firmware_scan(&fw, &err) < 0 || checks_new(&st.found) < 0 ||
-	    checks_verify(st.found, t->host, fw, t->root, &err) < 0) {
-		gv_log(GV_LOG_ERR, "verification: %s", err.msg[0] ? err.msg : "out of memory");
-		checks_free(st.found);
-		st.found = NULL;
+	if (firmware_scan(&fw, &err) < 0) {
+		gv_log(GV_LOG_ERR, "verification: %s", err.msg);
 		st.verify_broken = true;
+	} else {
+		st.found = findings_new();
+		verify_run(st.found, t->host, fw, t->root);
 	}
 	firmware_free(fw);
 	verify_summarize();
@@ -215,8 +215,7 @@ static void verify_refresh(struct tui *t)
 
 bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
 {
-	const struct checks_finding *f;
-	const char *set;
+	const struct finding *f;
 	char ref[48] = "";
 
 	init(t);
@@ -228,10 +227,9 @@ bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
 	st.jump = true;
 	st.jump_scroll = 0;
 	f = st.first_problem;
-	set = f->evidence ? strstr(f->evidence, "(change set ") : NULL;
 	/* the set first: on an 80-column log line the end may not show */
-	if (set)
-		snprintf(ref, sizeof(ref), "change set %ld: ", strtol(set + 12, NULL, 10));
+	if (f->set_id > 0)
+		snprintf(ref, sizeof(ref), "change set %d: ", f->set_id);
 	snprintf(why, size, "%s%s", ref, f->title);
 	if (st.n_fail > 1)
 		snprintf(why + strlen(why), size - strlen(why), " (and %zu more)", st.n_fail - 1);
@@ -357,18 +355,18 @@ static void draw_verification(struct tui *t, const struct layout_rect *r, int *y
 			 js->interrupted ? " (interrupted: undo rolls it back)" : "");
 		put(t, r, y, UI_DIM, 2, line);
 	}
-	for (size_t i = 0; st.found && i < checks_n(st.found); i++) {
-		const struct checks_finding *f = checks_get(st.found, i);
+	for (size_t i = 0; st.found && i < findings_n(st.found); i++) {
+		const struct finding *f = findings_get(st.found, i);
 
-		if (f->category != CHECKS_VERIFY)
+		if (f->category != FINDING_VERIFY)
 			continue;
 		snprintf(line, sizeof(line), "%s %s", word[f->status], f->title);
 		put(t, r, y, style[f->status], 7, line);
-		if (f->evidence && f->status != CHECKS_PASS) {
+		if (f->evidence && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "       %s", f->evidence);
 			put(t, r, y, UI_DIM, 9, line);
 		}
-		if (f->fix && f->status != CHECKS_PASS) {
+		if (f->fix && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "       fix: %s", f->fix);
 			put(t, r, y, UI_NORMAL, 12, line);
 		}

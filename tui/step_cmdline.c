@@ -14,6 +14,7 @@
 #include "core/propose/boot.h"
 #include "core/util/cmdline.h"
 #include "core/plan/plan.h"
+#include "core/verify/cmdline-lint.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
@@ -40,8 +41,7 @@ static struct {
 	char *configured;                   /* the next boot's line, NULL when unknown */
 	char cfg_error[sizeof(((struct gv_error *)0)->msg)];
 	struct cmdline_diff *pending;       /* configured vs running; NULL when unknown */
-	struct cmdline_finding *lint_cfg, *lint_run;
-	size_t n_lint_cfg, n_lint_run;
+	struct findings *lint_cfg, *lint_run;    /* NULL when the line is unknown */
 	bool intel_gpu;                     /* offer the i915 SR-IOV arguments */
 	bool want[N_TOGGLES];
 	enum toggle after_choice;           /* toggle to switch on once a loader is chosen */
@@ -56,10 +56,9 @@ static void unload(void)
 	st.configured = NULL;
 	cmdline_diff_free(st.pending);
 	st.pending = NULL;
-	cmdline_findings_free(st.lint_cfg, st.n_lint_cfg);
-	cmdline_findings_free(st.lint_run, st.n_lint_run);
+	findings_free(st.lint_cfg);
+	findings_free(st.lint_run);
 	st.lint_cfg = st.lint_run = NULL;
-	st.n_lint_cfg = st.n_lint_run = 0;
 	st.det_error[0] = st.cfg_error[0] = '\0';
 	st.loaded = false;
 }
@@ -91,16 +90,12 @@ static void load(struct tui *t)
 			st.pending = NULL;
 	}
 	if (st.configured) {
-		err = (struct gv_error){ 0 };
-		if (cmdline_lint(st.configured, t->root, host_kernel_release(t->host), &st.lint_cfg,
-				 &st.n_lint_cfg, &err) < 0)
-			st.lint_cfg = NULL, st.n_lint_cfg = 0;
+		st.lint_cfg = findings_new();
+		cmdline_lint(st.lint_cfg, st.configured, t->root, host_kernel_release(t->host));
 	}
 	if (running) {
-		err = (struct gv_error){ 0 };
-		if (cmdline_lint(running, t->root, host_kernel_release(t->host), &st.lint_run, &st.n_lint_run,
-				 &err) < 0)
-			st.lint_run = NULL, st.n_lint_run = 0;
+		st.lint_run = findings_new();
+		cmdline_lint(st.lint_run, running, t->root, host_kernel_release(t->host));
 	}
 	st.intel_gpu = false;
 	for (size_t i = 0; i < host_n_devices(t->host); i++) {
@@ -247,11 +242,14 @@ static void join(char *out, size_t size, const char *const *list)
 
 /* a lint finding of the running line that the configured one has too is
  * shown once */
-static bool in_cfg_lint(const struct cmdline_finding *f)
+static bool in_cfg_lint(const struct finding *f)
 {
-	for (size_t i = 0; i < st.n_lint_cfg; i++)
-		if (!strcmp(st.lint_cfg[i].id, f->id) && !strcmp(st.lint_cfg[i].arg, f->arg))
+	for (size_t i = 0; st.lint_cfg && i < findings_n(st.lint_cfg); i++) {
+		const struct finding *c = findings_get(st.lint_cfg, i);
+		/* the evidence is the argument at fault */
+		if (!strcmp(c->id, f->id) && !strcmp(c->evidence, f->evidence))
 			return true;
+	}
 	return false;
 }
 
@@ -383,17 +381,19 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 	} else if (st.pending) {
 		TEXT(UI_DIM, "The running kernel has the configured line: no reboot needed.");
 	}
-	for (size_t i = 0; i < st.n_lint_cfg; i++) {
-		snprintf(line, sizeof(line), "%s (next boot): %s", st.lint_cfg[i].status == CMDLINE_LINT_FAIL ?
-			 "FAIL" : "WARN", st.lint_cfg[i].message);
-		TEXT(st.lint_cfg[i].status == CMDLINE_LINT_FAIL ? UI_ERROR : UI_LOG_WARN, line);
+	for (size_t i = 0; st.lint_cfg && i < findings_n(st.lint_cfg); i++) {
+		const struct finding *f = findings_get(st.lint_cfg, i);
+		snprintf(line, sizeof(line), "%s (next boot): %s", f->status == FINDING_FAIL ? "FAIL" : "WARN",
+			 f->title);
+		TEXT(f->status == FINDING_FAIL ? UI_ERROR : UI_LOG_WARN, line);
 	}
-	for (size_t i = 0; i < st.n_lint_run; i++) {
-		if (in_cfg_lint(&st.lint_run[i]))
+	for (size_t i = 0; st.lint_run && i < findings_n(st.lint_run); i++) {
+		const struct finding *f = findings_get(st.lint_run, i);
+		if (in_cfg_lint(f))
 			continue;
-		snprintf(line, sizeof(line), "%s (running): %s", st.lint_run[i].status == CMDLINE_LINT_FAIL ?
-			 "FAIL" : "WARN", st.lint_run[i].message);
-		TEXT(st.lint_run[i].status == CMDLINE_LINT_FAIL ? UI_ERROR : UI_LOG_WARN, line);
+		snprintf(line, sizeof(line), "%s (running): %s", f->status == FINDING_FAIL ? "FAIL" : "WARN",
+			 f->title);
+		TEXT(f->status == FINDING_FAIL ? UI_ERROR : UI_LOG_WARN, line);
 	}
 	t->right_lines = y;
 #undef TEXT

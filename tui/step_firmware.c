@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Wizard step "Firmware checks": the firmware checklist of `gpuvirt check`
- * (core/checks), one finding per line with its evidence and its fix.
+ * (core/verify/fwcheck), one finding per line with its evidence and its fix.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/verify/checks.h"
 #include "core/scan/firmware.h"
+#include "core/verify/fwcheck.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
 
-static struct checks *found;   /* NULL until the step is first looked at */
+static struct findings *found;   /* NULL until the step is first looked at */
 static bool failed;
 
 static void run_checks(struct tui *t)
@@ -22,13 +22,13 @@ static void run_checks(struct tui *t)
 
 	if (found || failed || t->demo)
 		return;
-	if (firmware_scan(&fw, &err) < 0 || checks_new(&found) < 0 ||
-	    checks_firmware(found, t->host, fw) < 0) {
-		gv_log(GV_LOG_ERR, "firmware checks: %s", err.msg[0] ? err.msg : "out of memory");
-		checks_free(found);
-		found = NULL;
+	if (firmware_scan(&fw, &err) < 0) {
+		gv_log(GV_LOG_ERR, "firmware checks: %s", err.msg);
 		failed = true;
+		return;
 	}
+	found = findings_new();
+	fwcheck_run(found, t->host, fw);
 	firmware_free(fw);
 }
 
@@ -45,10 +45,10 @@ static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
 		snprintf(text, size, "could not run (see the log)");
 		return WIZARD_WARN;
 	}
-	for (size_t i = 0; i < checks_n(found); i++)
-		n[checks_get(found, i)->status]++;
-	snprintf(text, size, "%zu pass, %zu warn, %zu fail", n[CHECKS_PASS], n[CHECKS_WARN], n[CHECKS_FAIL]);
-	return n[CHECKS_FAIL] ? WIZARD_TODO : n[CHECKS_WARN] ? WIZARD_WARN : WIZARD_DONE;
+	for (size_t i = 0; i < findings_n(found); i++)
+		n[findings_get(found, i)->status]++;
+	snprintf(text, size, "%zu pass, %zu warn, %zu fail", n[FINDING_PASS], n[FINDING_WARN], n[FINDING_FAIL]);
+	return n[FINDING_FAIL] ? WIZARD_TODO : n[FINDING_WARN] ? WIZARD_WARN : WIZARD_DONE;
 }
 
 static void fw_draw(struct tui *t, const struct layout_rect *r)
@@ -76,8 +76,8 @@ static void fw_draw(struct tui *t, const struct layout_rect *r)
 	/* Scrolling by finding keeps each one whole. */
 	inner.y = r->y;
 	y = r->y;
-	for (size_t i = 0; i < checks_n(found); i++, total++) {
-		const struct checks_finding *f = checks_get(found, i);
+	for (size_t i = 0; i < findings_n(found); i++, total++) {
+		const struct finding *f = findings_get(found, i);
 		static const char *const word[] = { "pass", "WARN", "FAIL", "info" };
 		static const enum theme_element style[] = { UI_STEP_DONE, UI_LOG_WARN, UI_ERROR, UI_DIM };
 		char line[512];
@@ -88,11 +88,11 @@ static void fw_draw(struct tui *t, const struct layout_rect *r)
 		}
 		snprintf(line, sizeof(line), "%s  %s", word[f->status], f->title);
 		wizard_text(t, &inner, &y, style[f->status], line);
-		if (f->evidence && f->status != CHECKS_PASS) {
+		if (f->evidence && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "      %s", f->evidence);
 			wizard_text(t, &inner, &y, UI_DIM, line);
 		}
-		if (f->fix && f->status != CHECKS_PASS) {
+		if (f->fix && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "      fix: %s", f->fix);
 			wizard_text(t, &inner, &y, UI_NORMAL, line);
 		}
@@ -104,7 +104,7 @@ static void fw_draw(struct tui *t, const struct layout_rect *r)
 static void fw_rescan(struct tui *t)
 {
 	(void)t;
-	checks_free(found);
+	findings_free(found);
 	found = NULL;
 	failed = false;
 }

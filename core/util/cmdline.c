@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util/buf.h"
 #include "core/util/cmdline.h"
-#include "core/scan/kparam.h"
 #include "core/util/xalloc.h"
 
 struct tok {
@@ -90,6 +88,19 @@ static char *canon_of(const char *text)
 char *cmdline_arg_key(const char *arg)
 {
 	return key_of(arg, strlen(arg));
+}
+
+char *cmdline_arg_canon(const char *arg)
+{
+	return canon_of(arg);
+}
+
+bool cmdline_arg_balanced(const char *arg)
+{
+	bool balanced;
+
+	arg_len(arg, &balanced);
+	return balanced;
 }
 
 static bool key_eq(const char *text, const char *nkey)
@@ -249,7 +260,7 @@ int cmdline_check_arg(const char *arg, struct gv_error *err)
 	return 0;
 }
 
-static bool is_accumulating(const char *nkey)
+bool cmdline_key_accumulates(const char *nkey)
 {
 	for (size_t i = 0; accumulating_keys[i]; i++) {
 		char *k = key_of(accumulating_keys[i], strlen(accumulating_keys[i]));
@@ -295,7 +306,7 @@ int cmdline_add(struct cmdline *c, const char *arg)
 		if (arg_eq(c->v[i].text, arg))
 			same++;
 	}
-	if (is_accumulating(nkey)) {
+	if (cmdline_key_accumulates(nkey)) {
 		if (same > 0) {
 			r = 0;
 			goto out;
@@ -478,279 +489,4 @@ void cmdline_diff_free(struct cmdline_diff *d)
 bool cmdline_diff_empty(const struct cmdline_diff *d)
 {
 	return !d || (d->n_missing == 0 && d->n_extra == 0);
-}
-
-/* ---- lint ---- */
-
-struct findings {
-	struct cmdline_finding *v;
-	size_t n;
-};
-
-static void add_finding(struct findings *f, const char *id, enum cmdline_lint_status st,
-			const char *arg, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void add_finding(struct findings *f, const char *id, enum cmdline_lint_status st,
-			const char *arg, const char *fmt, ...)
-{
-	struct cmdline_finding *v = realloc(f->v, (f->n + 1) * sizeof(*v));
-	va_list ap;
-	char *msg = NULL;
-
-	if (!v)
-		abort();
-	f->v = v;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	v[f->n].id = id;
-	v[f->n].status = st;
-	v[f->n].arg = xstrndup(arg, strlen(arg));
-	v[f->n].message = msg;
-	f->n++;
-}
-
-/* True when every comma-separated item of VALUE is in ALLOWED. Sets *bad to
- * the first item that is not (owned), or NULL. */
-static bool items_in(const char *value, const char *const *allowed, char **bad)
-{
-	const char *p = value;
-
-	*bad = NULL;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		bool ok = false;
-		for (size_t i = 0; allowed[i] && !ok; i++)
-			ok = strlen(allowed[i]) == n && strncmp(allowed[i], p, n) == 0;
-		if (!ok) {
-			*bad = xstrndup(p, n);
-			return false;
-		}
-		if (!p[n])
-			return true;
-		p += n + 1;
-	}
-}
-
-static bool has_item(const char *value, const char *item)
-{
-	size_t l = strlen(item);
-
-	for (const char *p = value; *p;) {
-		size_t n = strcspn(p, ",");
-		if (n == l && strncmp(p, item, l) == 0)
-			return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
-}
-
-static void lint_values(struct findings *f, const char *arg, const char *key, const char *value)
-{
-	static const char *const intel_ok[] = {
-		"on", "off", "igfx_off", "forcedac", "strict", "sp_off", "sm_on", "sm_off",
-		"tboot_noforce", "nobounce", NULL,
-	};
-	static const char *const amd_ok[] = {
-		"fullflush", "force_enable", "force_isolation", "off", "pgtbl_v1", "pgtbl_v2",
-		"irtcachedis", "nohugepages", "v2_pgsizes_only", NULL,
-	};
-	static const char *const iommu_ok[] = {
-		"off", "force", "noforce", "biomerge", "panic", "nopanic", "merge", "nomerge",
-		"soft", "pt", "nopt", "forcesac", "allowdac", "nodac", "usedac", "calgary",
-		"memaper", "noagp", "noaperture", "allowed", "fullflush", "nofullflush", NULL,
-	};
-	static const char *const bool_ok[] = { "0", "1", "y", "n", "Y", "N", "on", "off", NULL };
-	char *bad = NULL;
-
-	if (strcmp(key, "intel_iommu") == 0 && value) {
-		if (has_item(value, "off"))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_FAIL, arg,
-				    "%s turns the Intel IOMMU (VT-d) off; passthrough needs it on", arg);
-		else if (!items_in(value, intel_ok, &bad))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
-				    "%s: '%s' is not a value intel_iommu takes (on, off, igfx_off, sm_on, ...)", arg, bad);
-	} else if (strcmp(key, "amd_iommu") == 0 && value) {
-		if (has_item(value, "on"))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
-				    "%s is not a valid value and does nothing (AMD-Vi is on by default); remove it, iommu=pt is what you want", arg);
-		else if (has_item(value, "off"))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_FAIL, arg,
-				    "%s turns the AMD IOMMU off; passthrough needs it on", arg);
-		else if (!items_in(value, amd_ok, &bad))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
-				    "%s: '%s' is not a value amd_iommu takes", arg, bad);
-	} else if (strcmp(key, "iommu") == 0 && value) {
-		if (has_item(value, "off"))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_FAIL, arg,
-				    "%s turns the IOMMU off; passthrough needs it on", arg);
-		else if (!items_in(value, iommu_ok, &bad))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
-				    "%s: '%s' is not a value iommu takes (pt, nopt, force, ...)", arg, bad);
-	} else if ((strcmp(key, "iommu.passthrough") == 0 || strcmp(key, "iommu.strict") == 0) && value) {
-		if (!items_in(value, bool_ok, &bad))
-			add_finding(f, "cmdline-bad-value", CMDLINE_LINT_WARN, arg,
-				    "%s: %s takes 0 or 1", arg, key);
-	} else if (strcmp(key, "pcie_acs_override") == 0) {
-		add_finding(f, "cmdline-acs-override", CMDLINE_LINT_WARN, arg,
-			    "%s splits IOMMU groups by pretending devices isolate each other: it weakens isolation between VMs and the host, and only patched kernels (Proxmox, linux-zen) know it",
-			    arg);
-	}
-	free(bad);
-}
-
-static void lint_module_param(struct findings *f, struct kparam_db *db, const char *arg,
-			      const char *key, const char *root, const char *rel)
-{
-	const char *dot = strchr(key, '.');
-	char *module = xstrndup(key, (size_t)(dot - key));
-	const char *param = dot + 1;
-	struct kparam_info info;
-	const char *sug;
-
-	kparam_lookup(db, module, param, &info);
-	switch (info.module) {
-	case KPARAM_MODULE_ABSENT:
-		sug = kparam_suggest_module(module);
-		add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_FAIL, arg,
-			    "%s: no module \"%s\" is installed under %s/lib/modules/%s or built in%s%s%s",
-			    arg, module, strcmp(root, "/") == 0 ? "" : root, rel,
-			    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
-		break;
-	case KPARAM_MODULE_UNKNOWN:
-		sug = kparam_suggest_module(module);
-		if (sug)
-			add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_FAIL, arg,
-				    "%s: there is no module \"%s\" (did you mean %s?)", arg, module, sug);
-		else
-			add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_WARN, arg,
-				    "%s: module \"%s\" is not known to gpuvirt and no module index was found to check it",
-				    arg, module);
-		break;
-	case KPARAM_MODULE_KNOWN:
-		sug = kparam_suggest_param(module, param);
-		if (info.param == KPARAM_PARAM_UNKNOWN) {
-			bool sriov = strcmp(module, "i915") == 0 && (strcmp(param, "max_vfs") == 0);
-			add_finding(f, "cmdline-unknown-param", CMDLINE_LINT_FAIL, arg,
-				    "%s: the installed %s module has no parameter %s%s%s%s%s", arg, module, param,
-				    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "",
-				    sriov ? "; the SR-IOV build of i915 (i915-sriov-dkms) is not installed for this kernel" : "");
-		} else if (info.param == KPARAM_PARAM_NOT_IN_TABLE && sug) {
-			add_finding(f, "cmdline-unknown-param", CMDLINE_LINT_FAIL, arg,
-				    "%s: %s has no parameter %s (did you mean %s?)", arg, module, param, sug);
-		}
-		break;
-	}
-	free(module);
-}
-
-int cmdline_lint(const char *line, const char *root, const char *kernel_release,
-		 struct cmdline_finding **ret_findings, size_t *ret_n, struct gv_error *err)
-{
-	struct cmdline *c = NULL;
-	struct kparam_db *db = NULL;
-	struct findings f = { NULL, 0 };
-	char **keys = NULL;
-	int r;
-
-	r = cmdline_parse(line, &c);
-	if (r < 0)
-		return gv_error_set(err, r, "kernel command line: %s", strerror(-r));
-	r = kparam_db_new(root, kernel_release, &db);
-	if (r < 0) {
-		gv_error_set(err, r, "kernel parameters: %s", strerror(-r));
-		goto out;
-	}
-	size_t len = cmdline_length(c);
-	while (len > 0 && is_space(line[len - 1]))
-		len--;
-	if (len + 1 > CMDLINE_SIZE)
-		add_finding(&f, "cmdline-too-long", CMDLINE_LINT_FAIL, "",
-			    "the command line is %zu bytes; the kernel keeps %d and silently drops the rest",
-			    len, CMDLINE_SIZE - 1);
-
-	keys = calloc(c->n + 1, sizeof(*keys));
-	if (!keys)
-		abort();
-	for (size_t i = 0; i < c->n; i++) {
-		const char *arg = c->v[i].text;
-		char *canon = canon_of(arg);
-		char *eq = strchr(canon, '=');
-		const char *value = eq ? eq + 1 : NULL;
-		bool balanced;
-
-		if (eq)
-			*eq = '\0';
-		keys[i] = canon;    /* now just the key; value points after it */
-		arg_len(arg, &balanced);
-		if (!balanced)
-			add_finding(&f, "cmdline-unbalanced-quote", CMDLINE_LINT_WARN, arg,
-				    "%s: unbalanced double quote; the rest of the line is part of this argument", arg);
-		lint_values(&f, arg, canon, value);
-		if (kparam_is_core(canon) || !*canon)
-			continue;
-		if (strchr(canon, '.') && canon[0] != '.')
-			lint_module_param(&f, db, arg, canon, root ? root : "/", kernel_release ? kernel_release : "?");
-		else {
-			const char *sug = kparam_suggest_core(canon);
-			if (sug)
-				add_finding(&f, "cmdline-unknown-core", CMDLINE_LINT_WARN, arg,
-					    "%s: the kernel has no parameter %s (did you mean %s?); it goes to init",
-					    arg, canon, sug);
-		}
-	}
-	/* One key, several different values: the last one wins, which is rarely
-	 * what the person who added the first one meant. */
-	for (size_t i = 0; i < c->n; i++) {
-		bool seen_before = false, differs = false;
-		if (is_accumulating(keys[i]))
-			continue;
-		for (size_t j = 0; j < i && !seen_before; j++)
-			seen_before = strcmp(keys[i], keys[j]) == 0;
-		if (seen_before)
-			continue;
-		for (size_t j = i + 1; j < c->n; j++)
-			if (strcmp(keys[i], keys[j]) == 0 && !arg_eq(c->v[i].text, c->v[j].text))
-				differs = true;
-		if (differs) {
-			const char *last = NULL;
-			for (size_t j = i; j < c->n; j++)
-				if (strcmp(keys[i], keys[j]) == 0)
-					last = c->v[j].text;
-			add_finding(&f, "cmdline-duplicate", CMDLINE_LINT_WARN, c->v[i].text,
-				    "%s is given more than once with different values; the last one (%s) wins",
-				    keys[i], last);
-		}
-	}
-	*ret_findings = f.v;
-	*ret_n = f.n;
-	f.v = NULL;
-	f.n = 0;
-	r = 0;
-out:
-	if (keys)
-		for (size_t i = 0; i < c->n; i++)
-			free(keys[i]);
-	free(keys);
-	cmdline_findings_free(f.v, f.n);
-	kparam_db_free(db);
-	cmdline_free(c);
-	return r;
-}
-
-void cmdline_findings_free(struct cmdline_finding *f, size_t n)
-{
-	for (size_t i = 0; f && i < n; i++) {
-		free(f[i].arg);
-		free(f[i].message);
-	}
-	free(f);
-}
-
-const char *cmdline_lint_status_name(enum cmdline_lint_status s)
-{
-	return s == CMDLINE_LINT_FAIL ? "fail" : "warn";
 }

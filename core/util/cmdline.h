@@ -70,6 +70,16 @@ int cmdline_check_arg(const char *arg, struct gv_error *err);
 
 /* Normalized key of ARG (quotes removed, '-' -> '_'): owned string. */
 char *cmdline_arg_key(const char *arg);
+/* ARG as it compares: the normalized key, then '=' and the value without its
+ * quotes when it has one. Owned string. */
+char *cmdline_arg_canon(const char *arg);
+/* False when ARG leaves a double quote open (it then ran to the end of the
+ * line). */
+bool cmdline_arg_balanced(const char *arg);
+/* True when the kernel (or the userspace reading /proc/cmdline) accumulates
+ * every occurrence of normalized key NKEY (console, video, ...) instead of
+ * keeping the last one. */
+bool cmdline_key_accumulates(const char *nkey);
 
 /* Argument-by-argument comparison of two command lines, e.g. the configured
  * next-boot line (WANT) against /proc/cmdline (HAVE). Arguments compare as
@@ -84,42 +94,3 @@ int cmdline_compare(const char *want, const char *have, struct cmdline_diff **re
 void cmdline_diff_free(struct cmdline_diff *d);
 /* True when the diff has nothing in it. */
 bool cmdline_diff_empty(const struct cmdline_diff *d);
-
-/*
- * Lint a command line: findings an administrator should act on. Module
- * parameters (`mod.param=value`) are checked against the modules installed
- * under ROOT/lib/modules/KERNEL_RELEASE (libkmod, "parm" info) and against
- * gpuvirt's own table (core/kparam.h); core parameters against the table.
- * ROOT and KERNEL_RELEASE may be NULL (table only). An unknown bare word
- * without a dot is not a finding: the kernel passes it to init.
- *
- * Finding ids (stable, for `gpuvirt check --json`):
- *   cmdline-too-long        fail  the line does not fit in CMDLINE_SIZE
- *   cmdline-unbalanced-quote warn
- *   cmdline-unknown-module  fail when the module index says it does not exist
- *                           or it is a near miss of a known one (915 -> i915);
- *                           warn when nothing is known about it
- *   cmdline-unknown-param   fail when the installed module (or the table, for a
- *                           near miss) says the parameter does not exist
- *   cmdline-bad-value       warn/fail: a value the parameter does not take
- *                           (amd_iommu=on is a no-op: warn; intel_iommu=off: fail)
- *   cmdline-acs-override    warn  pcie_acs_override weakens isolation, patched kernels only
- *   cmdline-duplicate       warn  one key with different values (the last wins)
- *   cmdline-unknown-core    warn  a near miss of a known core parameter (intel_iomu=on)
- */
-enum cmdline_lint_status { CMDLINE_LINT_WARN = 1, CMDLINE_LINT_FAIL = 2 };
-
-struct cmdline_finding {
-	const char *id;                    /* static string, see above */
-	enum cmdline_lint_status status;
-	char *arg;                         /* the argument at fault ("" for the whole line) */
-	char *message;                     /* one line */
-};
-
-/* Returns 0 with an owned array (possibly empty, *ret_findings may be NULL
- * then), or -errno. */
-int cmdline_lint(const char *line, const char *root, const char *kernel_release,
-		 struct cmdline_finding **ret_findings, size_t *ret_n, struct gv_error *err);
-void cmdline_findings_free(struct cmdline_finding *f, size_t n);
-/* "warn" or "fail". */
-const char *cmdline_lint_status_name(enum cmdline_lint_status s);

@@ -14,14 +14,13 @@
 #include "core/util/cmdline.h"
 #include "core/scan/grub.h"
 #include "core/scan/kparam.h"
+#include "core/verify/cmdline-lint.h"
 #include "core/verify/lint.h"
 #include "core/util/log.h"
 #include "core/util/xalloc.h"
 
-#define LN CHECKS_LINT
-
 struct lint {
-	struct checks *c;
+	struct findings *fs;
 	const struct host *h;
 	const struct firmware *fw;
 	const char *root;
@@ -30,17 +29,14 @@ struct lint {
 	struct kparam_db *kp;  /* module parameters; NULL: not checked */
 	char **seen;        /* "id\targ" reported from the next boot's configured lines */
 	size_t n_seen;
-	int r;              /* first -ENOMEM */
 };
 
 /* Report a problem; takes ownership of the strings. */
-static void problem(struct lint *l, const char *id, enum checks_status st, char *title, char *evidence,
+static void problem(struct lint *l, const char *id, enum finding_status st, char *title, char *evidence,
 		    char *fix)
 {
-	int r = checks_add(l->c, LN, id, st, title, evidence, fix);
-
-	if (r < 0 && !l->r)
-		l->r = r;
+	findings_add(l->fs, &(struct finding){ .id = id, .status = st, .category = FINDING_LINT,
+					       .title = title, .evidence = evidence, .fix = fix });
 	l->found++;
 	free(title);
 	free(evidence);
@@ -89,10 +85,7 @@ static char **list_files(const struct lint *l, const char *dir, size_t *ret_n)
 			continue;
 		full = xasprintf("%s/%s", path, de->d_name);
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
-			char **nv = realloc(v, (n + 1) * sizeof(*v));
-			if (!nv)
-				abort();
-			v = nv;
+			v = xreallocarray(v, n + 1, sizeof(*v));
 			v[n++] = xasprintf("%s/%s", dir, de->d_name);
 		}
 		free(full);
@@ -209,7 +202,7 @@ static void virqfd(struct lint *l, const char *rel, unsigned lineno, const char 
 {
 	if (!firmware_kernel_at_least(l->fw, 6, 2) || !mentions_virqfd(line))
 		return;
-	problem(l, "vfio-virqfd", CHECKS_FAIL,
+	problem(l, "vfio-virqfd", FINDING_FAIL,
 		xasprintf("%s:%u lists vfio_virqfd, which is part of vfio since kernel 6.2", rel, lineno),
 		xasprintf("%s:%u: %s; /proc/sys/kernel/osrelease: %s", rel, lineno, line,
 		    firmware_kernel_release(l->fw)),
@@ -255,7 +248,7 @@ static void check_param(struct lint *l, const char *where, const char *module, c
 		near = kparam_suggest_param(module, param);
 	if (info.param != KPARAM_PARAM_UNKNOWN && !near)
 		return;
-	problem(l, "module-parameter", CHECKS_FAIL,
+	problem(l, "module-parameter", FINDING_FAIL,
 		near ? xasprintf("%s has no parameter %s (did you mean %s?): %s does nothing", module, param, near, as_written)
 		     : xasprintf("%s has no parameter %s: %s does nothing", module, param, as_written),
 		xasprintf("%s: %s (%s)", where, as_written,
@@ -320,13 +313,13 @@ static void vfio_ids(struct lint *l, const char *where, const char *key, const c
 			matches++;
 		}
 		if (boot)
-			problem(l, "vfio-ids-boot-gpu", CHECKS_FAIL,
+			problem(l, "vfio-ids-boot-gpu", FINDING_FAIL,
 				xasprintf("vfio-pci id %s also matches the boot GPU %s: the console goes dark", id, boot->address),
 				xasprintf("%s: %s=%s; /sys/bus/pci/devices/%s/boot_vga: 1", where, key, ids, boot->address),
 				xasprintf("remove %s from the ids and bind the card you pass by address (gpuvirt apply --vfio ADDRESS); keep another console (serial, ssh) before giving the boot GPU away",
 				    id));
 		else if (matches > 1)
-			problem(l, "vfio-ids-boot-gpu", CHECKS_WARN,
+			problem(l, "vfio-ids-boot-gpu", FINDING_WARN,
 				xasprintf("vfio-pci id %s matches %zu devices: vfio-pci takes every one of them", id, matches),
 				xasprintf("%s: %s=%s; /sys/bus/pci/devices/%s and %zu more", where, key, ids, first->address, matches - 1),
 				xasprintf("bind by address instead (gpuvirt apply --vfio ADDRESS) to keep one of them on the host"));
@@ -347,7 +340,7 @@ static void max_vfs(struct lint *l, const char *where, const char *as_written, c
 
 		if (!i915 || d->physfn || d->sriov_total < 0 || want <= d->sriov_total)
 			continue;
-		problem(l, "max-vfs", CHECKS_FAIL,
+		problem(l, "max-vfs", FINDING_FAIL,
 			xasprintf("%s asks for more VFs than %s can make (%d)", as_written, d->address, d->sriov_total),
 			xasprintf("%s: %s; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", where, as_written, d->address,
 			    d->sriov_total),
@@ -371,9 +364,7 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 	if (is_comment(line))
 		return;
 	virqfd(l, rel, lineno, line);
-	copy = strdup(line);
-	if (!copy)
-		abort();
+	copy = xstrdup(line);
 	n = words(copy, w, 64);
 	where = xasprintf("%s:%u", rel, lineno);
 	if (!n)
@@ -382,12 +373,12 @@ static void modprobe_line(struct lint *l, const char *rel, unsigned lineno, char
 		known |= !strcmp(w[0], modprobe_commands[i]);
 	if (!known) {
 		if (looks_like_ids(w[0]))
-			problem(l, "modprobe-bad-line", CHECKS_FAIL,
+			problem(l, "modprobe-bad-line", FINDING_FAIL,
 				xasprintf("%s: bare device ids are a bad line: libkmod ignores it and nothing binds", where),
 				xasprintf("%s: %s", where, line),
 				xasprintf("write it as \"options vfio-pci ids=%s\" (or bind by address: gpuvirt apply --vfio ADDRESS)", w[0]));
 		else
-			problem(l, "modprobe-bad-line", CHECKS_WARN,
+			problem(l, "modprobe-bad-line", FINDING_WARN,
 				xasprintf("%s: unknown command \"%s\": libkmod ignores the line", where, w[0]),
 				xasprintf("%s: %s", where, line),
 				xasprintf("fix or delete the line; modprobe -c shows what modprobe reads"));
@@ -415,7 +406,7 @@ out:
 
 static void ignored_file(struct lint *l, const char *rel, const char *reader, const char *suffix)
 {
-	problem(l, "ignored-file", CHECKS_WARN,
+	problem(l, "ignored-file", FINDING_WARN,
 		xasprintf("%s is never read: %s reads only *%s files", rel, reader, suffix),
 		xasprintf("%s: name does not end in %s", rel, suffix),
 		xasprintf("rename it to %s%s (or delete it)", rel, suffix));
@@ -495,14 +486,14 @@ static void sysfs_line(struct lint *l, const char *rel, unsigned lineno, char *l
 		return;
 	const struct host_device *d = host_find(l->h, addr);
 	if (!d) {
-		problem(l, "max-vfs", CHECKS_WARN,
+		problem(l, "max-vfs", FINDING_WARN,
 			xasprintf("%s:%u sets VFs on %s, which this host does not have", rel, lineno, addr),
 			xasprintf("%s:%u: %s/sriov_numvfs; /sys/bus/pci/devices/%s: absent", rel, lineno, attr, addr),
 			xasprintf("correct the address (gpuvirt list shows the devices)"));
 		return;
 	}
 	if (d->sriov_total >= 0 && want > d->sriov_total)
-		problem(l, "max-vfs", CHECKS_FAIL,
+		problem(l, "max-vfs", FINDING_FAIL,
 			xasprintf("%s:%u asks for %ld VFs on %s, which can make %d", rel, lineno, want, addr, d->sriov_total),
 			xasprintf("%s:%u: sriov_numvfs = %ld; /sys/bus/pci/devices/%s/sriov_totalvfs: %d", rel, lineno, want,
 			    addr, d->sriov_total),
@@ -521,7 +512,7 @@ static void lint_sysfs(struct lint *l)
 		if (has_suffix(files[i], ".conf"))
 			each_line(l, files[i], false, sysfs_line, &used);
 	if (used && access(conf, F_OK) < 0)
-		problem(l, "sysfs-conf", CHECKS_WARN,
+		problem(l, "sysfs-conf", FINDING_WARN,
 			xasprintf("etc/sysfs.d is used but etc/sysfs.conf is missing: sysfsutils may skip etc/sysfs.d"),
 			xasprintf("etc/sysfs.conf: absent; etc/sysfs.d: %zu file%s", n, n == 1 ? "" : "s"),
 			xasprintf("create an empty etc/sysfs.conf (Proxmox 9 ignores etc/sysfs.d without it)"));
@@ -533,7 +524,7 @@ static void lint_sysfs(struct lint *l)
 
 static void amd_iommu_on(struct lint *l, const char *where)
 {
-	problem(l, "amd-iommu-on", CHECKS_WARN, xasprintf("amd_iommu=on is not a valid value and does nothing"),
+	problem(l, "amd-iommu-on", FINDING_WARN, xasprintf("amd_iommu=on is not a valid value and does nothing"),
 		xasprintf("%s: amd_iommu=on", where),
 		xasprintf("remove it (gpuvirt apply --cmdline-remove amd_iommu): the AMD IOMMU is on by default; iommu=pt is what the guides mean"));
 }
@@ -560,27 +551,6 @@ static void gpu_arg(struct lint *l, const char *where, const char *arg)
 	free(param);
 }
 
-static char *cmdline_fix(const char *id, const char *arg)
-{
-	char *key = cmdline_arg_key(arg);
-	char *fix;
-
-	if (!key)
-		abort();
-	if (!strcmp(id, "cmdline-too-long"))
-		fix = xasprintf("remove arguments the host does not need; the kernel cuts the rest off");
-	else if (!strcmp(id, "cmdline-acs-override"))
-		fix = xasprintf("only kernels with the ACS override patch (Proxmox) know it, and it weakens isolation: prefer a slot with its own IOMMU group (gpuvirt apply --cmdline-remove %s)", key);
-	else if (!strcmp(id, "cmdline-duplicate"))
-		fix = xasprintf("gpuvirt apply --cmdline-remove %s, then --cmdline-add the one value you want", key);
-	else if (!strcmp(id, "cmdline-unbalanced-quote"))
-		fix = xasprintf("close the quote in the bootloader's command line");
-	else
-		fix = xasprintf("gpuvirt apply --cmdline-remove %s (and --cmdline-add the corrected argument)", key);
-	free(key);
-	return fix;
-}
-
 /* Where one argument of a command line was configured: a file and line,
  * when the line was put together from several (GRUB's variables and
  * drop-ins). */
@@ -602,7 +572,7 @@ static const char *origin_of(const struct arg_origin *o, size_t n, const char *a
  * the same thing; one finding is enough); marks it reported. */
 static bool seen_before(struct lint *l, bool dedupe, const char *id, const char *arg)
 {
-	char *key, **nv;
+	char *key;
 
 	if (!dedupe)
 		return false;
@@ -613,34 +583,29 @@ static bool seen_before(struct lint *l, bool dedupe, const char *id, const char 
 			return true;
 		}
 	}
-	nv = realloc(l->seen, (l->n_seen + 1) * sizeof(*nv));
-	if (!nv)
-		abort();
-	l->seen = nv;
+	l->seen = xreallocarray(l->seen, l->n_seen + 1, sizeof(*l->seen));
 	l->seen[l->n_seen++] = key;
 	return false;
 }
 
 /*
- * One whole command line: cmdline_lint() (core/cmdline) for what a command
- * line can get wrong on its own, then this host's GPU checks. WHERE names
- * the line; O (N_O entries, may be NULL) names where single arguments came
- * from. With DEDUPE a finding already reported from another configured
- * line is not repeated.
+ * One whole command line: cmdline_lint() (core/verify/cmdline-lint) for
+ * what a command line can get wrong on its own, then this host's GPU
+ * checks. WHERE names the line; O (N_O entries, may be NULL) names where
+ * single arguments came from. With DEDUPE a finding already reported from
+ * another configured line is not repeated.
  */
 static void lint_cmdline_from(struct lint *l, const char *where, const char *line, const struct arg_origin *o,
 			      size_t n_o, bool dedupe)
 {
-	struct cmdline_finding *f = NULL;
+	struct findings *fs = findings_new();
 	struct cmdline *cl = NULL;
-	size_t n = 0;
-	int r;
 
-	r = cmdline_lint(line, l->root, firmware_kernel_release(l->fw), &f, &n, NULL);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		const char *arg = f[i].arg ? f[i].arg : "";
+	cmdline_lint(fs, line, l->root, firmware_kernel_release(l->fw));
+	for (size_t i = 0; i < findings_n(fs); i++) {
+		const struct finding *f = findings_get(fs, i);
+		const char *arg = f->evidence;   /* the argument; "" for the whole line */
 		const char *w = origin_of(o, n_o, arg, where);
-		enum checks_status st = f[i].status == CMDLINE_LINT_FAIL ? CHECKS_FAIL : CHECKS_WARN;
 
 		if (!strcmp(arg, "amd_iommu=on")) {
 			if (!seen_before(l, dedupe, "amd-iommu-on", arg))
@@ -648,22 +613,22 @@ static void lint_cmdline_from(struct lint *l, const char *where, const char *lin
 			continue;
 		}
 		/* iommu-kernel already reports an IOMMU turned off, with its fix */
-		if (!strcmp(f[i].id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
+		if (!strcmp(f->id, "cmdline-bad-value") && strstr(arg, "iommu=off"))
 			continue;
-		if (seen_before(l, dedupe, f[i].id, arg))
+		if (seen_before(l, dedupe, f->id, arg))
 			continue;
 		/* a module nobody knows on a host without a module index: the
 		 * kernel booted with it; say so, but it is no problem of ours,
 		 * and removing a parameter we merely do not know is no fix */
-		if (!strcmp(f[i].id, "cmdline-unknown-module") && st == CHECKS_WARN) {
-			problem(l, f[i].id, CHECKS_INFO, xasprintf("%s", f[i].message),
-				xasprintf("%s: %s", w, *arg ? arg : line), NULL);
+		if (!strcmp(f->id, "cmdline-unknown-module") && f->status == FINDING_WARN) {
+			problem(l, f->id, FINDING_INFO, xstrdup(f->title), xasprintf("%s: %s", w, *arg ? arg : line),
+				NULL);
 			continue;
 		}
-		problem(l, f[i].id, st, xasprintf("%s", f[i].message), xasprintf("%s: %s", w, *arg ? arg : line),
-			cmdline_fix(f[i].id, arg));
+		problem(l, f->id, f->status, xstrdup(f->title), xasprintf("%s: %s", w, *arg ? arg : line),
+			xstrdup(f->fix));
 	}
-	cmdline_findings_free(f, n);
+	findings_free(fs);
 	if (cmdline_parse(line, &cl) < 0)
 		return;
 	for (size_t i = 0; i < cmdline_n_args(cl); i++) {
@@ -824,9 +789,7 @@ static bool lint_grub(struct lint *l, bool dropins)
 	}
 	/* val[k * 2 + v]: variable v once etc/default/grub and the first k
 	 * drop-ins are read */
-	val = calloc((n_dropins + 1) * N_GRUB_VARS, sizeof(*val));
-	if (!val)
-		abort();
+	val = xcalloc((n_dropins + 1) * N_GRUB_VARS, sizeof(*val));
 	for (size_t k = 0; k <= n_dropins; k++) {
 		gp.last = k ? files[k - 1] : NULL;
 		src.dropins = k > 0;
@@ -846,16 +809,12 @@ static bool lint_grub(struct lint *l, bool dropins)
 		for (size_t i = 0; i < cmdline_n_args(c); i++) {
 			const char *arg = cmdline_arg(c, i);
 			size_t k = n_dropins;
-			struct arg_origin *no;
 			char *at;
 
 			while (k > 0 && value_has(val[(k - 1) * 2 + v], arg))
 				k--;
 			at = grub_assignment(l, k ? files[k - 1] : GRUB_DEFAULTS, grub_vars[v]);
-			no = realloc(o, (n_o + 1) * sizeof(*o));
-			if (!no)
-				abort();
-			o = no;
+			o = xreallocarray(o, n_o + 1, sizeof(*o));
 			o[n_o].arg = xasprintf("%s", arg);
 			o[n_o++].where = xasprintf("%s: %s", at, grub_vars[v]);
 			free(at);
@@ -957,7 +916,7 @@ static void lint_groups(struct lint *l)
 			if (n++ < 4)
 				buf_printf(&others, "%s%s", n > 1 ? " " : "", o->address);
 		}
-		problem(l, "iommu-group-shared", CHECKS_WARN,
+		problem(l, "iommu-group-shared", FINDING_WARN,
 			xasprintf("GPU %s shares IOMMU group %d with other devices: they go to the VM together or not at all",
 			    d->address, d->iommu_group),
 			xasprintf("/sys/kernel/iommu_groups/%d/devices: %s %s%s", d->iommu_group, d->address, buf_str(&others),
@@ -967,13 +926,12 @@ static void lint_groups(struct lint *l)
 	}
 }
 
-int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
-	     struct gv_error *err)
+void lint_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root)
 {
-	struct lint l = { .c = c, .h = h, .fw = fw, .root = root };
+	struct lint l = { .fs = fs, .h = h, .fw = fw, .root = root };
 
-	if (kparam_db_new(root, firmware_kernel_release(fw), &l.kp) < 0)
-		return gv_error_set(err, -ENOMEM, "out of memory");
+	/* fails only for want of memory; l.kp then stays NULL: unchecked */
+	kparam_db_new(root, firmware_kernel_release(fw), &l.kp);
 	lint_modprobe(&l);
 	lint_module_lists(&l);
 	lint_sysfs(&l);
@@ -982,16 +940,9 @@ int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, 
 	lint_groups(&l);
 	kparam_db_free(l.kp);
 	free_list(l.seen, l.n_seen);
-	if (l.r < 0)
-		return gv_error_set(err, l.r, "out of memory");
-	if (!l.found) {
-		char *ev = xasprintf("%zu configuration file%s under %s and /proc/cmdline", l.files,
-			       l.files == 1 ? "" : "s", root);
-		int r = checks_add(c, LN, "config-lint", CHECKS_PASS, "No problems in the existing configuration",
-				   ev, NULL);
-		free(ev);
-		if (r < 0)
-			return gv_error_set(err, r, "out of memory");
-	}
-	return 0;
+	if (!l.found)
+		problem(&l, "config-lint", FINDING_PASS, xasprintf("No problems in the existing configuration"),
+			xasprintf("%zu configuration file%s under %s and /proc/cmdline", l.files,
+			    l.files == 1 ? "" : "s", root),
+			NULL);
 }

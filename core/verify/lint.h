@@ -4,7 +4,7 @@
  * Lint of the configuration already on the host (under the configuration
  * root) and of the running command line: the mistakes the guides' readers
  * make and the loaders silently ignore. Each problem is one finding in the
- * CHECKS_LINT category, named by file and line:
+ * FINDING_LINT category, named by file and line:
  *
  *   vfio-virqfd          vfio_virqfd listed on a kernel >= 6.2 (it is part
  *                        of vfio there; initramfs builds break)
@@ -16,7 +16,7 @@
  *   module-parameter     an "options" parameter the module does not have
  *                        (modinfo under ROOT, or a near miss of core/kparam's
  *                        table: "id" for "ids")
- *   cmdline-*            what cmdline_lint() (core/cmdline.h) finds on
+ *   cmdline-*            what cmdline_lint() (core/verify/cmdline-lint.h) finds on
  *                        /proc/cmdline, etc/kernel/cmdline, GRUB's configured
  *                        line (where GRUB is the boot loader, or one of the
  *                        candidates: the value core/grub computes from
@@ -41,14 +41,12 @@
  * etc/default/grub.d/ *.cfg, boot/loader/entries/ *.conf; and /proc/cmdline
  * from the firmware facts.
  */
-#include "core/verify/checks.h"
-#include "core/util/error.h"
 #include "core/scan/firmware.h"
 #include "core/scan/host.h"
+#include "core/verify/findings.h"
 
 /* Lint the configuration under ROOT against host H (may be NULL: the device
- * checks are skipped) and facts FW, appending findings to C. Unreadable
- * files are skipped with a debug log line. Returns 0 or -ENOMEM. */
-int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
-	     struct gv_error *err);
+ * checks are skipped) and facts FW, appending findings to FS. Unreadable
+ * files are skipped with a debug log line. */
+void lint_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root);
 

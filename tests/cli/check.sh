@@ -6,6 +6,15 @@
 
 has() { grep -qF -- "$2" <<< "$1"; }
 
+# sets JSON ID STATUS: the "set" of every finding ID with STATUS, as one line
+# of numbers ("-" for null)
+sets() {
+	python3 -c '
+import json, sys
+print(" ".join("-" if f["set"] is None else str(f["set"]) for f in json.loads(sys.argv[1])["findings"]
+               if f["id"] == sys.argv[2] and f["status"] == sys.argv[3]))' "$@"
+}
+
 # finding JSON ID STATUS [EVIDENCE-NEEDLE] [FIX-NEEDLE]: some finding ID has
 # STATUS, and the needles are in its evidence and fix.
 finding() {
@@ -20,7 +29,7 @@ sys.exit(1)
 ' "$@"
 }
 
-# schema JSON: exactly {"findings": [{"id","status","title","evidence","fix"}]}
+# schema JSON: exactly {"findings": [{"id","status","title","evidence","fix","set"}]}
 schema() {
 	python3 -c '
 import json, sys
@@ -28,7 +37,8 @@ d = json.loads(sys.argv[1])
 assert list(d) == ["findings"], list(d)
 assert d["findings"], "no findings"
 for f in d["findings"]:
-    assert list(f) == ["id", "status", "title", "evidence", "fix"], list(f)
+    assert list(f) == ["id", "status", "title", "evidence", "fix", "set"], list(f)
+    assert f["set"] is None or (type(f["set"]) is int and f["set"] >= 1), f
     assert f["status"] in ("pass", "warn", "fail", "info"), f
     assert isinstance(f["id"], str) and f["id"] and isinstance(f["title"], str) and f["title"]
     assert isinstance(f["evidence"], str) and f["evidence"]
@@ -76,6 +86,9 @@ for id in cpu-virtualization kvm-device iommu-firmware iommu-kernel interrupt-re
 	ok "good host: $id passes" finding "$json" "$id" pass
 done
 ok "good host: kernel-version is information" finding "$json" kernel-version info "/proc/sys/kernel/osrelease: 6.8.4-2-pve"
+ok "good host: no finding is about a change set" python3 -c '
+import json, sys
+assert all(f["set"] is None for f in json.loads(sys.argv[1])["findings"])' "$json"
 ok "good host: no fix where nothing is wrong" python3 -c '
 import json, sys
 assert all(f["fix"] is None for f in json.loads(sys.argv[1])["findings"] if f["status"] == "pass")' "$json"
@@ -176,6 +189,8 @@ ok "apply --vfio --no-run succeeds (rc $rc)" [ $rc -eq 0 ]
 json=$(gv --root "$ROOT" check --json); rc=$?
 ok "after apply: JSON contract" schema "$json"
 ok "after apply, before reboot: driver not yet vfio-pci" finding "$json" verify-driver warn "/sys/bus/pci/devices/0000:01:00.0/driver: nouveau" "reboot"
+ok "after apply: the driver findings (the GPU, its audio) are about change set 1" [ "$(sets "$json" verify-driver warn)" = "1 1" ]
+ok "after apply: a firmware finding is about no change set" [ "$(sets "$json" iommu-kernel fail)" = - ]
 ok "after apply, before reboot: vfio_pci not loaded yet" finding "$json" verify-module warn "/proc/modules: no vfio_pci"
 ok "after apply: pending command" finding "$json" verify-pending warn "--no-run" "update-initramfs"
 out=$(gv --root "$ROOT" apply --iommu --yes --no-run 2>&1); rc=$?
@@ -184,6 +199,8 @@ ok "apply --iommu --no-run succeeds (rc $rc)" [ $rc -eq 0 ]
 json=$(gv --root "$ROOT" check --json)
 ok "after apply --iommu: intel_iommu=on missing from /proc/cmdline" finding "$json" verify-cmdline warn "/proc/cmdline: no intel_iommu=on" "reboot"
 ok "after apply --iommu: title names the argument" has "$json" '"intel_iommu=on is not on the running command line"'
+ok "after apply --iommu: the argument is change set 2's" [ "$(sets "$json" verify-cmdline warn)" = "2 2" ]
+ok "after apply --iommu: the drivers are still change set 1's" [ "$(sets "$json" verify-driver warn)" = "1 1" ]
 # the same after a reboot that did not take: applied before this boot began
 sed -i 's/^when .*/when 2000-01-01T00:00:00Z/' "$ROOT"/var/lib/gpuvirt/journal/*
 json=$(gv --root "$ROOT" check --json); rc=$?

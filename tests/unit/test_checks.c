@@ -18,7 +18,7 @@
 #include "tests/unit/testbed.h"
 
 static struct host *host;
-static struct checks *checks;
+static struct findings *checks;
 
 /* Scan fixture NAME and run every check with a fresh copy of its root. */
 static const char *run(const char *name)
@@ -35,15 +35,15 @@ static const char *run(const char *name)
 
 static void done(void)
 {
-	checks_free(checks);
+	findings_free(checks);
 	host_free(host);
 	checks = NULL;
 	host = NULL;
 }
 
-static const struct checks_finding *get(const char *id)
+static const struct finding *get(const char *id)
 {
-	const struct checks_finding *f = checks_find(checks, id);
+	const struct finding *f = findings_find(checks, id);
 
 	ck_assert_msg(f != NULL, "no finding %s", id);
 	ck_assert_ptr_nonnull(f->title);
@@ -53,12 +53,12 @@ static const struct checks_finding *get(const char *id)
 
 /* The finding ID has STATUS; NEEDLE (if not NULL) is in its evidence and
  * FIX_NEEDLE (if not NULL) in its fix. */
-static void expect(const char *id, enum checks_status status, const char *needle, const char *fix_needle)
+static void expect(const char *id, enum finding_status status, const char *needle, const char *fix_needle)
 {
-	const struct checks_finding *f = get(id);
+	const struct finding *f = get(id);
 
-	ck_assert_msg(f->status == status, "%s: status %s, want %s (%s)", id, checks_status_name(f->status),
-		      checks_status_name(status), f->title);
+	ck_assert_msg(f->status == status, "%s: status %s, want %s (%s)", id, finding_status_name(f->status),
+		      finding_status_name(status), f->title);
 	if (needle)
 		ck_assert_msg(strstr(f->evidence, needle), "%s: evidence \"%s\" lacks \"%s\"", id, f->evidence, needle);
 	if (fix_needle) {
@@ -68,12 +68,12 @@ static void expect(const char *id, enum checks_status status, const char *needle
 }
 
 /* The number of findings with ID and STATUS. */
-static size_t count(const char *id, enum checks_status status)
+static size_t count(const char *id, enum finding_status status)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < checks_n(checks); i++) {
-		const struct checks_finding *f = checks_get(checks, i);
+	for (size_t i = 0; i < findings_n(checks); i++) {
+		const struct finding *f = findings_get(checks, i);
 		if (!strcmp(f->id, id) && f->status == status)
 			n++;
 	}
@@ -83,23 +83,23 @@ static size_t count(const char *id, enum checks_status status)
 START_TEST(good_host_passes)
 {
 	run("check-good");
-	expect("cpu-virtualization", CHECKS_PASS, "/proc/cpuinfo: flags: ... vmx", NULL);
-	expect("kvm-device", CHECKS_PASS, "/dev/kvm", NULL);
-	expect("iommu-firmware", CHECKS_PASS, "/sys/firmware/acpi/tables/DMAR: present", NULL);
-	expect("iommu-kernel", CHECKS_PASS, "dmar0 dmar1", NULL);
-	expect("interrupt-remapping", CHECKS_PASS, "/proc/interrupts: IR-PCI-MSI", NULL);
-	expect("vmd", CHECKS_PASS, NULL, NULL);
-	expect("uefi", CHECKS_PASS, "/sys/firmware/efi: present", NULL);
-	expect("secure-boot", CHECKS_PASS, "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", NULL);
-	expect("kernel-version", CHECKS_INFO, "/proc/sys/kernel/osrelease: 6.8.4-2-pve", NULL);
-	expect("iommu-passthrough-mode", CHECKS_PASS, "identity", NULL);
-	expect("config-lint", CHECKS_PASS, NULL, NULL);
-	expect("verify-journal", CHECKS_INFO, "no change sets", NULL);
-	ck_assert(!checks_any_fail(checks));
-	ck_assert(!checks_verification_pending(checks));
-	for (size_t i = 0; i < checks_n(checks); i++) {
-		const struct checks_finding *f = checks_get(checks, i);
-		ck_assert_msg(f->status == CHECKS_PASS || f->status == CHECKS_INFO, "%s: %s", f->id, f->title);
+	expect("cpu-virtualization", FINDING_PASS, "/proc/cpuinfo: flags: ... vmx", NULL);
+	expect("kvm-device", FINDING_PASS, "/dev/kvm", NULL);
+	expect("iommu-firmware", FINDING_PASS, "/sys/firmware/acpi/tables/DMAR: present", NULL);
+	expect("iommu-kernel", FINDING_PASS, "dmar0 dmar1", NULL);
+	expect("interrupt-remapping", FINDING_PASS, "/proc/interrupts: IR-PCI-MSI", NULL);
+	expect("vmd", FINDING_PASS, NULL, NULL);
+	expect("uefi", FINDING_PASS, "/sys/firmware/efi: present", NULL);
+	expect("secure-boot", FINDING_PASS, "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", NULL);
+	expect("kernel-version", FINDING_INFO, "/proc/sys/kernel/osrelease: 6.8.4-2-pve", NULL);
+	expect("iommu-passthrough-mode", FINDING_PASS, "identity", NULL);
+	expect("config-lint", FINDING_PASS, NULL, NULL);
+	expect("verify-journal", FINDING_INFO, "no change sets", NULL);
+	ck_assert(!findings_any_fail(checks));
+	ck_assert(!findings_verification_pending(checks));
+	for (size_t i = 0; i < findings_n(checks); i++) {
+		const struct finding *f = findings_get(checks, i);
+		ck_assert_msg(f->status == FINDING_PASS || f->status == FINDING_INFO, "%s: %s", f->id, f->title);
 	}
 	done();
 }
@@ -109,20 +109,20 @@ START_TEST(bios_off_names_bios_settings)
 {
 	run("check-bios-off");
 	/* no vmx flag: the BIOS, by the name vendors print */
-	expect("cpu-virtualization", CHECKS_FAIL, "no vmx or svm", "Intel Virtualization Technology");
-	expect("cpu-virtualization", CHECKS_FAIL, NULL, "VT-x");
-	expect("kvm-device", CHECKS_FAIL, "/sys/module/kvm: absent", "VT-x");
-	expect("iommu-firmware", CHECKS_FAIL, "/sys/firmware/acpi/tables/DMAR: absent", "Intel VT-d");
+	expect("cpu-virtualization", FINDING_FAIL, "no vmx or svm", "Intel Virtualization Technology");
+	expect("cpu-virtualization", FINDING_FAIL, NULL, "VT-x");
+	expect("kvm-device", FINDING_FAIL, "/sys/module/kvm: absent", "VT-x");
+	expect("iommu-firmware", FINDING_FAIL, "/sys/firmware/acpi/tables/DMAR: absent", "Intel VT-d");
 	/* no table: the kernel's IOMMU is off because of the BIOS, not the command line */
-	expect("iommu-kernel", CHECKS_FAIL, "/sys/kernel/iommu_groups: empty", "Intel VT-d");
+	expect("iommu-kernel", FINDING_FAIL, "/sys/kernel/iommu_groups: empty", "Intel VT-d");
 	ck_assert(!strstr(get("iommu-kernel")->fix, "--cmdline-remove"));
-	expect("interrupt-remapping", CHECKS_WARN, "no IR-", NULL);
-	expect("uefi", CHECKS_INFO, "/sys/firmware/efi: absent", NULL);
-	expect("secure-boot", CHECKS_INFO, NULL, NULL);
-	expect("iommu-passthrough-mode", CHECKS_INFO, "empty", NULL);
-	expect("kernel-version", CHECKS_INFO, "5.15.0-105-generic", NULL);
+	expect("interrupt-remapping", FINDING_WARN, "no IR-", NULL);
+	expect("uefi", FINDING_INFO, "/sys/firmware/efi: absent", NULL);
+	expect("secure-boot", FINDING_INFO, NULL, NULL);
+	expect("iommu-passthrough-mode", FINDING_INFO, "empty", NULL);
+	expect("kernel-version", FINDING_INFO, "5.15.0-105-generic", NULL);
 	ck_assert(strstr(get("kernel-version")->title, "list vfio_virqfd"));
-	ck_assert(checks_any_fail(checks));
+	ck_assert(findings_any_fail(checks));
 	done();
 }
 END_TEST
@@ -130,13 +130,13 @@ END_TEST
 START_TEST(kernel_off_is_fixed_by_gpuvirt)
 {
 	run("check-kernel-off");
-	expect("cpu-virtualization", CHECKS_PASS, NULL, NULL);
-	expect("kvm-device", CHECKS_PASS, NULL, NULL);
-	expect("iommu-firmware", CHECKS_PASS, "DMAR: present", NULL);
+	expect("cpu-virtualization", FINDING_PASS, NULL, NULL);
+	expect("kvm-device", FINDING_PASS, NULL, NULL);
+	expect("iommu-firmware", FINDING_PASS, "DMAR: present", NULL);
 	/* the table is there: the kernel has it off, Intel before 6.8 */
-	expect("iommu-kernel", CHECKS_FAIL, "before 6.8", "gpuvirt apply --iommu");
+	expect("iommu-kernel", FINDING_FAIL, "before 6.8", "gpuvirt apply --iommu");
 	ck_assert(!strstr(get("iommu-kernel")->fix, "BIOS"));
-	expect("secure-boot", CHECKS_WARN, "last byte 1", "mokutil");
+	expect("secure-boot", FINDING_WARN, "last byte 1", "mokutil");
 	ck_assert(strstr(get("secure-boot")->title, "DKMS"));
 	done();
 }
@@ -145,11 +145,11 @@ END_TEST
 START_TEST(cmdline_off_is_removed)
 {
 	run("check-cmdline-off");
-	expect("iommu-firmware", CHECKS_PASS, NULL, NULL);
-	expect("iommu-kernel", CHECKS_FAIL, "/proc/cmdline: intel_iommu=off", "gpuvirt apply --cmdline-remove intel_iommu");
+	expect("iommu-firmware", FINDING_PASS, NULL, NULL);
+	expect("iommu-kernel", FINDING_FAIL, "/proc/cmdline: intel_iommu=off", "gpuvirt apply --cmdline-remove intel_iommu");
 	ck_assert(strstr(get("iommu-kernel")->title, "command line"));
 	/* the lint does not repeat it */
-	ck_assert_uint_eq(count("cmdline-bad-value", CHECKS_FAIL), 0);
+	ck_assert_uint_eq(count("cmdline-bad-value", FINDING_FAIL), 0);
 	done();
 }
 END_TEST
@@ -157,21 +157,21 @@ END_TEST
 START_TEST(amd_host)
 {
 	run("check-amd");
-	expect("cpu-virtualization", CHECKS_PASS, "svm", NULL);
+	expect("cpu-virtualization", FINDING_PASS, "svm", NULL);
 	ck_assert(strstr(get("cpu-virtualization")->title, "AMD-V"));
-	expect("iommu-firmware", CHECKS_PASS, "/sys/firmware/acpi/tables/IVRS: present", NULL);
-	expect("iommu-kernel", CHECKS_PASS, "ivhd0", NULL);
-	expect("iommu-passthrough-mode", CHECKS_WARN, "/type: DMA-FQ", "gpuvirt apply --cmdline-add iommu=pt");
+	expect("iommu-firmware", FINDING_PASS, "/sys/firmware/acpi/tables/IVRS: present", NULL);
+	expect("iommu-kernel", FINDING_PASS, "ivhd0", NULL);
+	expect("iommu-passthrough-mode", FINDING_WARN, "/type: DMA-FQ", "gpuvirt apply --cmdline-add iommu=pt");
 	/* IOMMU on, no IR- chip: VFIO refuses */
-	expect("interrupt-remapping", CHECKS_FAIL, "no IR-", "allow_unsafe_interrupts");
-	expect("secure-boot", CHECKS_INFO, "absent", NULL);
-	expect("uefi", CHECKS_PASS, NULL, NULL);
-	expect("iommu-group-shared", CHECKS_WARN, "0000:02:00.0", NULL);
+	expect("interrupt-remapping", FINDING_FAIL, "no IR-", "allow_unsafe_interrupts");
+	expect("secure-boot", FINDING_INFO, "absent", NULL);
+	expect("uefi", FINDING_PASS, NULL, NULL);
+	expect("iommu-group-shared", FINDING_WARN, "0000:02:00.0", NULL);
 	ck_assert(strstr(get("iommu-group-shared")->title, "0000:01:00.0"));
 	/* the audio function of the same card is no problem */
 	ck_assert(!strstr(get("iommu-group-shared")->evidence, "0000:01:00.1"));
-	expect("amd-iommu-on", CHECKS_WARN, "amd_iommu=on", "--cmdline-remove amd_iommu");
-	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN), 2);   /* and etc/default/grub */
+	expect("amd-iommu-on", FINDING_WARN, "amd_iommu=on", "--cmdline-remove amd_iommu");
+	ck_assert_uint_eq(count("amd-iommu-on", FINDING_WARN), 2);   /* and etc/default/grub */
 	done();
 }
 END_TEST
@@ -179,7 +179,7 @@ END_TEST
 START_TEST(vmd_host)
 {
 	run("check-lint");
-	expect("vmd", CHECKS_WARN, "10000:e1:00.0", "VMD");
+	expect("vmd", FINDING_WARN, "10000:e1:00.0", "VMD");
 	ck_assert(strstr(get("vmd")->evidence, "0000:00:0e.0: driver vmd"));
 	done();
 }
@@ -190,28 +190,29 @@ START_TEST(json_document)
 	char *json = NULL;
 
 	run("check-good");
-	ck_assert_int_eq(checks_to_json(checks, &json), 0);
+	json = findings_to_json(checks);
 	ck_assert(!strncmp(json, "{\"findings\": [", 14));
 	ck_assert(strstr(json, "\"id\": \"cpu-virtualization\", \"status\": \"pass\", \"title\": "));
-	ck_assert(strstr(json, "\"fix\": null}"));
+	ck_assert(strstr(json, "\"fix\": null, \"set\": null}"));
 	ck_assert(json[strlen(json) - 1] == '\n');
 	free(json);
 	done();
 
 	/* empty list */
-	ck_assert_int_eq(checks_new(&checks), 0);
-	ck_assert_int_eq(checks_to_json(checks, &json), 0);
+	checks = findings_new();
+	json = findings_to_json(checks);
 	ck_assert_str_eq(json, "{\"findings\": []}\n");
 	free(json);
-	ck_assert_int_eq(checks_add(checks, CHECKS_LINT, "x", CHECKS_FAIL, "a \"quoted\"\ttitle", "e", "f"), 0);
-	ck_assert(checks_any_fail(checks));
-	ck_assert(!checks_verification_pending(checks));
-	ck_assert_int_eq(checks_to_json(checks, &json), 0);
+	findings_add(checks, &(struct finding){ .category = FINDING_LINT, .id = "x", .status = FINDING_FAIL,
+						.title = "a \"quoted\"\ttitle", .evidence = "e", .fix = "f" });
+	ck_assert(findings_any_fail(checks));
+	ck_assert(!findings_verification_pending(checks));
+	json = findings_to_json(checks);
 	ck_assert(strstr(json, "\"title\": \"a \\\"quoted\\\"\\ttitle\""));
 	free(json);
-	checks_free(checks);
+	findings_free(checks);
 	checks = NULL;
-	checks_free(NULL);
+	findings_free(NULL);
 }
 END_TEST
 
@@ -304,7 +305,7 @@ static void run_with_root(const char *root)
 {
 	struct gv_error err = { 0 };
 
-	checks_free(checks);
+	findings_free(checks);
 	checks = NULL;
 	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
 }
@@ -319,29 +320,29 @@ START_TEST(verify_after_apply)
 
 	/* applied after this boot began: nothing can be in effect yet */
 	run_with_root(saved);
-	expect("verify-cmdline", CHECKS_WARN, "/proc/cmdline: no intel_iommu=on", "reboot");
+	expect("verify-cmdline", FINDING_WARN, "/proc/cmdline: no intel_iommu=on", "reboot");
 	ck_assert(strstr(get("verify-cmdline")->title, "intel_iommu=on is not on the running command line"));
-	ck_assert(checks_verification_pending(checks));
-	ck_assert_uint_eq(count("verify-cmdline", CHECKS_PASS), 1);    /* quiet */
-	expect("verify-pending", CHECKS_WARN, "--no-run", "update-grub");
+	ck_assert(findings_verification_pending(checks));
+	ck_assert_uint_eq(count("verify-cmdline", FINDING_PASS), 1);    /* quiet */
+	expect("verify-pending", FINDING_WARN, "--no-run", "update-grub");
 
 	/* after a reboot that did not take */
 	backdate(saved);
 	run_with_root(saved);
-	expect("verify-cmdline", CHECKS_FAIL, "no intel_iommu=on",
+	expect("verify-cmdline", FINDING_FAIL, "no intel_iommu=on",
 	       "reboot; if it is still missing the bootloader did not read the file we wrote: " GRUB_DROPIN);
 	ck_assert_msg(strstr(get("verify-cmdline")->fix, "grub boots this host: run grub"), "%s", get("verify-cmdline")->fix);
-	ck_assert_uint_eq(count("verify-module", CHECKS_FAIL), 1);     /* vfio_pci */
-	ck_assert_uint_eq(count("verify-module", CHECKS_PASS), 1);     /* kvm_intel */
+	ck_assert_uint_eq(count("verify-module", FINDING_FAIL), 1);     /* vfio_pci */
+	ck_assert_uint_eq(count("verify-module", FINDING_PASS), 1);     /* kvm_intel */
 	ck_assert(strstr(get("verify-module")->title, "vfio_pci"));
-	expect("verify-no-module", CHECKS_PASS, NULL, NULL);
-	ck_assert_uint_eq(count("verify-driver", CHECKS_FAIL), 1);
-	ck_assert_uint_eq(count("verify-driver", CHECKS_PASS), 1);
+	expect("verify-no-module", FINDING_PASS, NULL, NULL);
+	ck_assert_uint_eq(count("verify-driver", FINDING_FAIL), 1);
+	ck_assert_uint_eq(count("verify-driver", FINDING_PASS), 1);
 	ck_assert(strstr(get("verify-driver")->title, "0000:01:00.0 is bound to nouveau, not vfio-pci"));
-	expect("verify-mdev", CHECKS_FAIL, "/sys/bus/mdev/devices/4dd511f6-ec08-11e8-b839-2f163ddee3b3: absent", "mdevctl");
-	expect("verify-pending", CHECKS_WARN, NULL, NULL);
-	ck_assert(checks_any_fail(checks));
-	ck_assert(checks_verification_pending(checks));
+	expect("verify-mdev", FINDING_FAIL, "/sys/bus/mdev/devices/4dd511f6-ec08-11e8-b839-2f163ddee3b3: absent", "mdevctl");
+	expect("verify-pending", FINDING_WARN, NULL, NULL);
+	ck_assert(findings_any_fail(checks));
+	ck_assert(findings_verification_pending(checks));
 	done();
 }
 END_TEST
@@ -367,7 +368,7 @@ START_TEST(verify_wrong_bootloader)
 	apply_expectations(saved);
 	backdate(saved);
 	run_with_root(saved);
-	expect("verify-cmdline", CHECKS_FAIL, "no intel_iommu=on", "this host boots with proxmox-boot-tool, which reads etc/kernel/cmdline, not " GRUB_DROPIN);
+	expect("verify-cmdline", FINDING_FAIL, "no intel_iommu=on", "this host boots with proxmox-boot-tool, which reads etc/kernel/cmdline, not " GRUB_DROPIN);
 	done();
 }
 END_TEST
@@ -391,11 +392,11 @@ START_TEST(verify_in_effect)
 	plan_free(p);
 	backdate(saved);
 	run_with_root(saved);
-	expect("verify-cmdline", CHECKS_PASS, "/proc/cmdline: quiet", NULL);
-	expect("verify-module", CHECKS_PASS, NULL, NULL);
-	expect("verify-driver", CHECKS_PASS, "driver: nouveau", NULL);
-	expect("verify-mdev", CHECKS_PASS, "present", NULL);
-	ck_assert(!checks_verification_pending(checks));
+	expect("verify-cmdline", FINDING_PASS, "/proc/cmdline: quiet", NULL);
+	expect("verify-module", FINDING_PASS, NULL, NULL);
+	expect("verify-driver", FINDING_PASS, "driver: nouveau", NULL);
+	expect("verify-mdev", FINDING_PASS, "present", NULL);
+	ck_assert(!findings_verification_pending(checks));
 	done();
 }
 END_TEST
@@ -418,9 +419,92 @@ START_TEST(verify_numvfs)
 	plan_free(p);
 	backdate(saved);
 	run_with_root(saved);
-	ck_assert_uint_eq(count("verify-numvfs", CHECKS_PASS), 1);
-	ck_assert_uint_eq(count("verify-numvfs", CHECKS_FAIL), 2);
-	expect("verify-numvfs", CHECKS_PASS, "/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs: 3", NULL);
+	ck_assert_uint_eq(count("verify-numvfs", FINDING_PASS), 1);
+	ck_assert_uint_eq(count("verify-numvfs", FINDING_FAIL), 2);
+	expect("verify-numvfs", FINDING_PASS, "/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs: 3", NULL);
+	done();
+}
+END_TEST
+
+/* Apply a change set under ROOT: one file, and expectations KIND KEY VALUE
+ * (NULL-terminated triples). */
+static void apply_set(const char *root, const char *file, const char *const *expects)
+{
+	struct gv_error err = { 0 };
+	struct plan *p = NULL;
+	struct plan_apply_opts opts = { .no_run = true };
+
+	ck_assert_int_eq(plan_new(root, &p), 0);
+	ck_assert_int_eq(plan_write_file(p, file, "x\n", 2, 0644, "x"), 0);
+	for (; *expects; expects += 3)
+		ck_assert_int_eq(plan_expect(p, expects[0], expects[1], expects[2]), 0);
+	ck_assert_msg(plan_apply(p, &opts, &err) == 0, "plan_apply: %s", err.msg);
+	plan_free(p);
+}
+
+/* The end of the JSON object of the first finding ID in JSON, from its last
+ * comma on (one object per line). */
+static const char *json_tail(const char *json, const char *id)
+{
+	static char tail[64];
+	char key[128];
+	const char *o, *end;
+
+	snprintf(key, sizeof(key), "{\"id\": \"%s\"", id);
+	o = strstr(json, key);
+	ck_assert_msg(o != NULL, "no %s in %s", id, json);
+	end = strchr(o, '\n') ? strchr(o, '\n') : o + strlen(o);
+	if (end[-1] == ',')
+		end--;
+	for (const char *p = end - 1; p > o; p--)
+		if (*p == ',') {
+			snprintf(tail, sizeof(tail), "%.*s", (int)(end - p), p);
+			break;
+		}
+	return tail;
+}
+
+/* Each verify finding names the change set it is about as a field: with two
+ * sets applied, what failed is the second set's, what holds the first's;
+ * nothing else is about a set. */
+START_TEST(verify_names_the_set)
+{
+	static const char *const first[] = { "cmdline", "quiet", NULL, "module", "kvm_intel", NULL, NULL };
+	static const char *const second[] = { "module", "vfio_pci", NULL,
+					      "driver", "0000:01:00.0", "vfio-pci", NULL };
+	const char *root = run("check-kernel-off");
+	char saved[4096], *json;
+	size_t n_pass = 0, n_fail = 0;
+
+	for (size_t i = 0; i < findings_n(checks); i++)
+		ck_assert_int_eq(findings_get(checks, i)->set_id, 0);
+	ck_assert_int_eq(get("verify-journal")->set_id, 0);   /* nothing applied */
+	snprintf(saved, sizeof(saved), "%s", root);
+	apply_set(saved, "etc/modprobe.d/one.conf", first);
+	apply_set(saved, "etc/modprobe.d/two.conf", second);
+	backdate(saved);
+	run_with_root(saved);
+	for (size_t i = 0; i < findings_n(checks); i++) {
+		const struct finding *f = findings_get(checks, i);
+
+		if (f->category != FINDING_VERIFY) {
+			ck_assert_int_eq(f->set_id, 0);
+			continue;
+		}
+		ck_assert_msg(f->set_id == (f->status == FINDING_PASS ? 1 : 2), "%s (%s): set %d", f->id,
+			      finding_status_name(f->status), f->set_id);
+		n_pass += f->status == FINDING_PASS;
+		n_fail += f->status == FINDING_FAIL;
+	}
+	ck_assert_uint_eq(n_pass, 2);   /* quiet, kvm_intel */
+	ck_assert_uint_eq(n_fail, 2);   /* vfio_pci, the driver */
+	expect("verify-driver", FINDING_FAIL, "(change set 2, 2000-01-01T00:00:00Z)", NULL);
+	ck_assert_int_eq(get("verify-driver")->set_id, 2);
+
+	json = findings_to_json(checks);
+	ck_assert_str_eq(json_tail(json, "verify-driver"), ", \"set\": 2}");
+	ck_assert_str_eq(json_tail(json, "cpu-virtualization"), ", \"set\": null}");
+	free(json);
 	done();
 }
 END_TEST
@@ -442,6 +526,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, verify_wrong_bootloader);
 	tcase_add_test(tc, verify_in_effect);
 	tcase_add_test(tc, verify_numvfs);
+	tcase_add_test(tc, verify_names_the_set);
 	suite_add_tcase(s, tc);
 	return s;
 }

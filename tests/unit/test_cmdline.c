@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The kernel command line: tokenizer, editor, comparison and lint. */
+/* The kernel command line: tokenizer, editor and comparison. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/util/cmdline.h"
-#include "core/scan/kparam.h"
 #include "tests/unit/testbed.h"
 
 /* Parse LINE, apply OP ('+' add, '-' remove) with ARG, return the new line
@@ -175,148 +174,6 @@ START_TEST(compare_pending)
 }
 END_TEST
 
-static bool has_finding(struct cmdline_finding *f, size_t n, const char *id,
-			enum cmdline_lint_status st, const char *arg, const char *needle)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].id, id) == 0 && f[i].status == st && strcmp(f[i].arg, arg) == 0 &&
-		    (!needle || strstr(f[i].message, needle)))
-			return true;
-	return false;
-}
-
-static void dump(struct cmdline_finding *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "finding %s %s %s: %s\n", f[i].id, cmdline_lint_status_name(f[i].status), f[i].arg, f[i].message);
-}
-
-START_TEST(lint_table_only)
-{
-	struct cmdline_finding *f = NULL;
-	size_t n = 0;
-
-	ck_assert_int_eq(cmdline_lint("BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet splash intel_iommu=on iommu=pt "
-				      "i915.enable_guc=3 i915.max_vfs=7 vfio-pci.ids=10de:1db4 initcall_blacklist=sysfb_init "
-				      "rd.driver.pre=vfio-pci modprobe.blacklist=nouveau iommu.passthrough=1 kvm.ignore_msrs=1 "
-				      "systemd.unit=multi-user.target mysteryword foo=bar -- single",
-				      NULL, NULL, &f, &n, NULL), 0);
-	dump(f, n);
-	ck_assert_uint_eq(n, 0);
-	cmdline_findings_free(f, n);
-
-	ck_assert_int_eq(cmdline_lint("quiet 915.enable_guc=3 i915.enable_gcu=3 amd_iommu=on pcie_acs_override=downstream "
-				      "intel_iomu=on iommu=pt iommu=nopt intel_iommu=off",
-				      NULL, NULL, &f, &n, NULL), 0);
-	dump(f, n);
-	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_FAIL, "915.enable_guc=3", "i915"));
-	ck_assert(has_finding(f, n, "cmdline-unknown-param", CMDLINE_LINT_FAIL, "i915.enable_gcu=3", "enable_guc"));
-	ck_assert(has_finding(f, n, "cmdline-bad-value", CMDLINE_LINT_WARN, "amd_iommu=on", "not a valid value"));
-	ck_assert(has_finding(f, n, "cmdline-acs-override", CMDLINE_LINT_WARN, "pcie_acs_override=downstream", "isolation"));
-	ck_assert(has_finding(f, n, "cmdline-unknown-core", CMDLINE_LINT_WARN, "intel_iomu=on", "intel_iommu"));
-	ck_assert(has_finding(f, n, "cmdline-duplicate", CMDLINE_LINT_WARN, "iommu=pt", "iommu=nopt"));
-	ck_assert(has_finding(f, n, "cmdline-bad-value", CMDLINE_LINT_FAIL, "intel_iommu=off", NULL));
-	ck_assert_uint_eq(n, 7);
-	cmdline_findings_free(f, n);
-
-	/* an unknown module that is no near miss: nothing to check against */
-	ck_assert_int_eq(cmdline_lint("foobarmod.x=1 i915.some_new_param=1", NULL, NULL, &f, &n, NULL), 0);
-	dump(f, n);
-	ck_assert_uint_eq(n, 1);
-	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_WARN, "foobarmod.x=1", NULL));
-	cmdline_findings_free(f, n);
-}
-END_TEST
-
-START_TEST(lint_too_long)
-{
-	struct cmdline_finding *f = NULL;
-	size_t n = 0;
-	char *big = malloc(CMDLINE_SIZE + 8);
-
-	memset(big, 'a', CMDLINE_SIZE);
-	big[CMDLINE_SIZE] = '\0';
-	ck_assert_int_eq(cmdline_lint(big, NULL, NULL, &f, &n, NULL), 0);
-	ck_assert(has_finding(f, n, "cmdline-too-long", CMDLINE_LINT_FAIL, "", "2048 bytes"));
-	cmdline_findings_free(f, n);
-	big[CMDLINE_SIZE - 1] = '\0';   /* 2047: fits */
-	ck_assert_int_eq(cmdline_lint(big, NULL, NULL, &f, &n, NULL), 0);
-	ck_assert_uint_eq(n, 0);
-	cmdline_findings_free(f, n);
-	free(big);
-}
-END_TEST
-
-/* A root with modules installed for 6.8.4-2-pve: the stock i915 (no max_vfs),
- * a module "foo" with parameter "bar", and vfio_pci built in. Built with the
- * compiler and depmod, as a kernel build would. */
-static const char *kmod_root(void)
-{
-	static char dir[1024];
-	char cmd[8192];
-
-	snprintf(dir, sizeof(dir), "%s/gv-kmod.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert(mkdtemp(dir) != NULL);
-	snprintf(cmd, sizeof(cmd),
-		 "set -e; unset UMOCKDEV_DIR; m='%s/lib/modules/6.8.4-2-pve'; mkdir -p \"$m/kernel\"; cd \"$m\"; "
-		 "printf '%%s\\n' 'static const char mi[] __attribute__((section(\".modinfo\"), used, aligned(1))) = "
-		 "\"license=GPL\\0name=i915\\0parm=enable_guc:Enable GuC (int)\\0parm=modeset:x (int)\\0\";' > i.c; "
-		 "printf '%%s\\n' 'static const char mi[] __attribute__((section(\".modinfo\"), used, aligned(1))) = "
-		 "\"license=GPL\\0name=foo\\0parm=bar:a bar (int)\\0\";' > f.c; "
-		 "cc -c -o kernel/i915.ko i.c; cc -c -o kernel/foo.ko f.c; rm i.c f.c; "
-		 "echo kernel/drivers/vfio/pci/vfio-pci.ko > modules.builtin; "
-		 "PATH=$PATH:/sbin:/usr/sbin depmod -b '%s' 6.8.4-2-pve 2>/dev/null",
-		 dir, dir);
-	ck_assert_int_eq(system(cmd), 0);
-	return dir;
-}
-
-START_TEST(lint_with_libkmod)
-{
-	const char *root = kmod_root();
-	struct cmdline_finding *f = NULL;
-	size_t n = 0;
-	struct kparam_db *db;
-	struct kparam_info info;
-
-	ck_assert_int_eq(kparam_db_new(root, "6.8.4-2-pve", &db), 0);
-	ck_assert(kparam_db_has_index(db));
-	kparam_lookup(db, "foo", "bar", &info);
-	ck_assert_int_eq(info.module, KPARAM_MODULE_KNOWN);
-	ck_assert_int_eq(info.param, KPARAM_PARAM_KNOWN);
-	ck_assert(info.from_modinfo);
-	kparam_lookup(db, "foo", "baz", &info);
-	ck_assert_int_eq(info.param, KPARAM_PARAM_UNKNOWN);
-	kparam_lookup(db, "nosuchmod", NULL, &info);
-	ck_assert_int_eq(info.module, KPARAM_MODULE_ABSENT);
-	kparam_lookup(db, "vfio-pci", "ids", &info);   /* built in, no modinfo: the table answers */
-	ck_assert_int_eq(info.module, KPARAM_MODULE_KNOWN);
-	ck_assert_int_eq(info.param, KPARAM_PARAM_KNOWN);
-	kparam_db_free(db);
-
-	ck_assert_int_eq(cmdline_lint("root=/dev/sda1 i915.enable_guc=3 i915.max_vfs=7 foo.bar=1 foo.baz=2 "
-				      "nosuchmod.x=1 vfio-pci.ids=10de:1db4 rd.driver.pre=vfio-pci",
-				      root, "6.8.4-2-pve", &f, &n, NULL), 0);
-	dump(f, n);
-	ck_assert(has_finding(f, n, "cmdline-unknown-param", CMDLINE_LINT_FAIL, "i915.max_vfs=7", "SR-IOV"));
-	ck_assert(has_finding(f, n, "cmdline-unknown-param", CMDLINE_LINT_FAIL, "foo.baz=2", "no parameter baz"));
-	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_FAIL, "nosuchmod.x=1", "lib/modules/6.8.4-2-pve"));
-	ck_assert_uint_eq(n, 3);
-	cmdline_findings_free(f, n);
-
-	/* a release that is not installed: the table only */
-	ck_assert_int_eq(cmdline_lint("i915.max_vfs=7 nosuchmod.x=1", root, "6.1.0-13-amd64", &f, &n, NULL), 0);
-	dump(f, n);
-	ck_assert(has_finding(f, n, "cmdline-unknown-module", CMDLINE_LINT_WARN, "nosuchmod.x=1", NULL));
-	ck_assert_uint_eq(n, 1);
-	cmdline_findings_free(f, n);
-
-	char cmd[2048];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cmdline");
@@ -328,9 +185,6 @@ static Suite *suite(void)
 	tcase_add_test(tc, remove_by_key);
 	tcase_add_test(tc, length_limit);
 	tcase_add_test(tc, compare_pending);
-	tcase_add_test(tc, lint_table_only);
-	tcase_add_test(tc, lint_too_long);
-	tcase_add_test(tc, lint_with_libkmod);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,13 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/verify/checks.h"
 #include "core/scan/firmware.h"
 #include "core/scan/host.h"
 #include "core/verify/lint.h"
 #include "tests/unit/testbed.h"
 
-static struct checks *checks;
+static struct findings *checks;
 
 /* Lint ROOT on fixture host NAME. */
 static void lint(const char *name, const char *root)
@@ -28,16 +27,16 @@ static void lint(const char *name, const char *root)
 	testbed_use(name);
 	ck_assert_msg(host_scan(&h, &err) == 0, "host_scan: %s", err.msg);
 	ck_assert_int_eq(firmware_scan(&fw, &err), 0);
-	checks_free(checks);
-	ck_assert_int_eq(checks_new(&checks), 0);
-	ck_assert_msg(lint_run(checks, h, fw, root, &err) == 0, "lint_run: %s", err.msg);
+	findings_free(checks);
+	checks = findings_new();
+	lint_run(checks, h, fw, root);
 	firmware_free(fw);
 	host_free(h);
 }
 
 static void finish(void)
 {
-	checks_free(checks);
+	findings_free(checks);
 	checks = NULL;
 }
 
@@ -67,24 +66,24 @@ static void put(const char *root, const char *rel, const char *content)
 
 /* The number of findings with ID and STATUS whose evidence contains NEEDLE
  * (NULL: any). */
-static size_t count(const char *id, enum checks_status status, const char *needle)
+static size_t count(const char *id, enum finding_status status, const char *needle)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < checks_n(checks); i++) {
-		const struct checks_finding *f = checks_get(checks, i);
+	for (size_t i = 0; i < findings_n(checks); i++) {
+		const struct finding *f = findings_get(checks, i);
 		if (!strcmp(f->id, id) && f->status == status && (!needle || strstr(f->evidence, needle))) {
-			ck_assert_int_eq(f->category, CHECKS_LINT);
+			ck_assert_int_eq(f->category, FINDING_LINT);
 			n++;
 		}
 	}
 	return n;
 }
 
-static const struct checks_finding *find(const char *id, const char *needle)
+static const struct finding *find(const char *id, const char *needle)
 {
-	for (size_t i = 0; i < checks_n(checks); i++) {
-		const struct checks_finding *f = checks_get(checks, i);
+	for (size_t i = 0; i < findings_n(checks); i++) {
+		const struct finding *f = findings_get(checks, i);
 		if (!strcmp(f->id, id) && strstr(f->evidence, needle))
 			return f;
 	}
@@ -95,40 +94,40 @@ static const struct checks_finding *find(const char *id, const char *needle)
 START_TEST(every_mistake_named_by_file_and_line)
 {
 	const char *root = testbed_root("check-lint");
-	const struct checks_finding *f;
+	const struct finding *f;
 
 	lint("check-lint", root);
 	/* vfio_virqfd on 6.8 */
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/modules:4: vfio_virqfd"), 1);
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/initramfs-tools/modules:2: vfio_virqfd;"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/modules:4: vfio_virqfd"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/initramfs-tools/modules:2: vfio_virqfd;"), 1);
 	/* bare ids: a bad line for libkmod */
 	f = find("modprobe-bad-line", "etc/modprobe.d/vfio.conf:2: 10de:1db4,10de:10f2");
-	ck_assert_int_eq(f->status, CHECKS_FAIL);
+	ck_assert_int_eq(f->status, FINDING_FAIL);
 	ck_assert(strstr(f->fix, "options vfio-pci ids=10de:1db4,10de:10f2"));
 	/* id= for ids= */
 	f = find("module-parameter", "etc/modprobe.d/vfio.conf:3: id=10de:1db4");
-	ck_assert_int_eq(f->status, CHECKS_FAIL);
+	ck_assert_int_eq(f->status, FINDING_FAIL);
 	ck_assert(strstr(f->title, "did you mean ids"));
 	/* a vfio-pci id that is also the boot GPU, in modprobe.d and on the command line */
-	ck_assert_uint_eq(count("vfio-ids-boot-gpu", CHECKS_FAIL, "etc/modprobe.d/vfio.conf:4"), 1);
-	ck_assert_uint_eq(count("vfio-ids-boot-gpu", CHECKS_FAIL, "/proc/cmdline: vfio-pci.ids=8086:46d1"), 1);
+	ck_assert_uint_eq(count("vfio-ids-boot-gpu", FINDING_FAIL, "etc/modprobe.d/vfio.conf:4"), 1);
+	ck_assert_uint_eq(count("vfio-ids-boot-gpu", FINDING_FAIL, "/proc/cmdline: vfio-pci.ids=8086:46d1"), 1);
 	f = find("vfio-ids-boot-gpu", "/proc/cmdline");
 	ck_assert(strstr(f->title, "console goes dark"));
 	ck_assert(strstr(f->evidence, "0000:00:02.0/boot_vga: 1"));
 	/* max_vfs above sriov_totalvfs (7): options, command line, sysfs.d */
-	ck_assert_uint_eq(count("max-vfs", CHECKS_FAIL, "etc/modprobe.d/i915.conf:1: max_vfs=8"), 1);
-	ck_assert_uint_eq(count("max-vfs", CHECKS_FAIL, "/proc/cmdline: i915.max_vfs=8"), 1);
-	ck_assert_uint_eq(count("max-vfs", CHECKS_FAIL, "etc/sysfs.d/sriov.conf:1: sriov_numvfs = 9"), 1);
+	ck_assert_uint_eq(count("max-vfs", FINDING_FAIL, "etc/modprobe.d/i915.conf:1: max_vfs=8"), 1);
+	ck_assert_uint_eq(count("max-vfs", FINDING_FAIL, "/proc/cmdline: i915.max_vfs=8"), 1);
+	ck_assert_uint_eq(count("max-vfs", FINDING_FAIL, "etc/sysfs.d/sriov.conf:1: sriov_numvfs = 9"), 1);
 	ck_assert(strstr(find("max-vfs", "/proc/cmdline")->fix, "i915.max_vfs=7"));
 	ck_assert(strstr(find("max-vfs", "/proc/cmdline")->evidence, "sriov_totalvfs: 7"));
 	/* files the loaders never read */
-	ck_assert_uint_eq(count("ignored-file", CHECKS_WARN, "etc/dracut.conf.d/vfio:"), 1);
-	ck_assert_uint_eq(count("ignored-file", CHECKS_WARN, "etc/modprobe.d/blacklist-nouveau:"), 1);
+	ck_assert_uint_eq(count("ignored-file", FINDING_WARN, "etc/dracut.conf.d/vfio:"), 1);
+	ck_assert_uint_eq(count("ignored-file", FINDING_WARN, "etc/modprobe.d/blacklist-nouveau:"), 1);
 	ck_assert(strstr(find("ignored-file", "dracut")->fix, "etc/dracut.conf.d/vfio.conf"));
 	/* sysfs.d without sysfs.conf */
-	ck_assert_uint_eq(count("sysfs-conf", CHECKS_WARN, "etc/sysfs.conf: absent"), 1);
-	ck_assert_uint_eq(count("config-lint", CHECKS_PASS, NULL), 0);
-	ck_assert(checks_any_fail(checks));
+	ck_assert_uint_eq(count("sysfs-conf", FINDING_WARN, "etc/sysfs.conf: absent"), 1);
+	ck_assert_uint_eq(count("config-lint", FINDING_PASS, NULL), 0);
+	ck_assert(findings_any_fail(checks));
 	finish();
 }
 END_TEST
@@ -136,13 +135,13 @@ END_TEST
 START_TEST(clean_root_passes)
 {
 	lint("check-good", testbed_root("check-good"));
-	ck_assert_uint_eq(checks_n(checks), 1);
-	ck_assert_uint_eq(count("config-lint", CHECKS_PASS, "4 configuration files under"), 1);
+	ck_assert_uint_eq(findings_n(checks), 1);
+	ck_assert_uint_eq(count("config-lint", FINDING_PASS, "4 configuration files under"), 1);
 	finish();
 
 	/* nothing at all to read is fine too */
 	lint("check-good", empty_root());
-	ck_assert_uint_eq(count("config-lint", CHECKS_PASS, "0 configuration files"), 1);
+	ck_assert_uint_eq(count("config-lint", FINDING_PASS, "0 configuration files"), 1);
 	finish();
 }
 END_TEST
@@ -159,16 +158,16 @@ START_TEST(virqfd_only_from_6_2)
 	put(root, "etc/modules-load.d/notvfio_virqfdx.conf", "vfio_virqfd2\n");
 
 	lint("check-lint", root);        /* kernel 6.8 */
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/modules:2"), 1);
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/modules-load.d/vfio.conf:2"), 1);
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/mkinitcpio.conf:2"), 1);
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/dracut.conf.d/10-vfio.conf:1"), 1);
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, "etc/modprobe.d/x.conf:2"), 1);
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, NULL), 5);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/modules:2"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/modules-load.d/vfio.conf:2"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/mkinitcpio.conf:2"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/dracut.conf.d/10-vfio.conf:1"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, "etc/modprobe.d/x.conf:2"), 1);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, NULL), 5);
 	finish();
 
 	lint("check-bios-off", root);    /* kernel 5.15: it is a module of its own there */
-	ck_assert_uint_eq(count("vfio-virqfd", CHECKS_FAIL, NULL), 0);
+	ck_assert_uint_eq(count("vfio-virqfd", FINDING_FAIL, NULL), 0);
 	finish();
 }
 END_TEST
@@ -185,10 +184,10 @@ START_TEST(modprobe_lines)
 	    "bind vfio-pci 10de:1db4\n"
 	    "install nouveau /bin/false\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("vfio-ids-boot-gpu", CHECKS_FAIL, "etc/modprobe.d/a.conf:2:"), 1);
-	ck_assert_uint_eq(count("modprobe-bad-line", CHECKS_WARN, "etc/modprobe.d/a.conf:4: bind vfio-pci"), 1);
-	ck_assert_uint_eq(count("modprobe-bad-line", CHECKS_FAIL, NULL), 0);
-	ck_assert_uint_eq(count("module-parameter", CHECKS_FAIL, NULL), 0);   /* disable_vga exists */
+	ck_assert_uint_eq(count("vfio-ids-boot-gpu", FINDING_FAIL, "etc/modprobe.d/a.conf:2:"), 1);
+	ck_assert_uint_eq(count("modprobe-bad-line", FINDING_WARN, "etc/modprobe.d/a.conf:4: bind vfio-pci"), 1);
+	ck_assert_uint_eq(count("modprobe-bad-line", FINDING_FAIL, NULL), 0);
+	ck_assert_uint_eq(count("module-parameter", FINDING_FAIL, NULL), 0);   /* disable_vga exists */
 	finish();
 }
 END_TEST
@@ -201,15 +200,15 @@ START_TEST(command_lines)
 	put(root, "etc/default/grub.d/x.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT amd_iommu=on\"\n");
 	put(root, "etc/default/grub", "# amd_iommu=on\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, "etc/kernel/cmdline:1: 915.enable_guc=3"), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-module", FINDING_FAIL, "etc/kernel/cmdline:1: 915.enable_guc=3"), 1);
 	ck_assert(strstr(find("cmdline-unknown-module", "915.enable_guc")->fix, "gpuvirt apply --cmdline-remove 915.enable_guc"));
 	/* a module gpuvirt does not know and cannot check: said, but nothing to fix */
-	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_INFO, "etc/kernel/cmdline:1: nvproxy.enable=1"), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-module", FINDING_INFO, "etc/kernel/cmdline:1: nvproxy.enable=1"), 1);
 	ck_assert_ptr_null(find("cmdline-unknown-module", "nvproxy.enable")->fix);
-	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, "etc/default/grub.d/x.cfg:1"), 1);
-	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, NULL), 1);    /* not the comment */
+	ck_assert_uint_eq(count("amd-iommu-on", FINDING_WARN, "etc/default/grub.d/x.cfg:1"), 1);
+	ck_assert_uint_eq(count("amd-iommu-on", FINDING_WARN, NULL), 1);    /* not the comment */
 	/* max_vfs=7 on a device with 7 is fine */
-	ck_assert_uint_eq(count("max-vfs", CHECKS_FAIL, "etc/kernel/cmdline"), 0);
+	ck_assert_uint_eq(count("max-vfs", FINDING_FAIL, "etc/kernel/cmdline"), 0);
 	finish();
 }
 END_TEST
@@ -230,16 +229,16 @@ START_TEST(grub_configured_line)
 	put(root, "etc/default/grub.d/50-acs.cfg",
 	    "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT pcie_acs_override=downstream\"\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL,
+	ck_assert_uint_eq(count("cmdline-unknown-module", FINDING_FAIL,
 				"etc/default/grub:3: GRUB_CMDLINE_LINUX_DEFAULT: 915.enable_guc=3"), 1);
 	ck_assert(strstr(find("cmdline-unknown-module", "915.enable_guc")->fix, "--cmdline-remove 915.enable_guc"));
-	ck_assert_uint_eq(count("cmdline-unknown-param", CHECKS_FAIL,
+	ck_assert_uint_eq(count("cmdline-unknown-param", FINDING_FAIL,
 				"etc/default/grub:4: GRUB_CMDLINE_LINUX: i915.enable_gucc=3"), 1);
-	ck_assert_uint_eq(count("cmdline-acs-override", CHECKS_WARN,
+	ck_assert_uint_eq(count("cmdline-acs-override", FINDING_WARN,
 				"etc/default/grub.d/50-acs.cfg:1: GRUB_CMDLINE_LINUX_DEFAULT: pcie_acs_override=downstream"), 1);
 	/* once, from where it is configured */
-	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, NULL), 1);
-	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, "etc/default/grub:3: GRUB_CMDLINE_LINUX_DEFAULT: amd_iommu=on"), 1);
+	ck_assert_uint_eq(count("amd-iommu-on", FINDING_WARN, NULL), 1);
+	ck_assert_uint_eq(count("amd-iommu-on", FINDING_WARN, "etc/default/grub:3: GRUB_CMDLINE_LINUX_DEFAULT: amd_iommu=on"), 1);
 	finish();
 
 	/* a drop-in that replaces the value: what it replaced is not linted */
@@ -247,7 +246,7 @@ START_TEST(grub_configured_line)
 	put(root, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"915.enable_guc=3\"\n");
 	put(root, "etc/default/grub.d/zz.cfg", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, NULL), 0);
+	ck_assert_uint_eq(count("cmdline-unknown-module", FINDING_FAIL, NULL), 0);
 	finish();
 
 	/* the whole line is too long for the kernel: named by its files */
@@ -260,14 +259,14 @@ START_TEST(grub_configured_line)
 		put(root, "etc/default/grub", content);
 	}
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("cmdline-too-long", CHECKS_FAIL, "etc/default/grub"), 1);
+	ck_assert_uint_eq(count("cmdline-too-long", FINDING_FAIL, "etc/default/grub"), 1);
 	finish();
 
 	/* a file core/grub cannot evaluate: amd_iommu=on is still found, line by line */
 	root = empty_root();
 	put(root, "etc/default/grub", "X=1\nGRUB_CMDLINE_LINUX_DEFAULT=\"$(echo quiet) amd_iommu=on\"\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("amd-iommu-on", CHECKS_WARN, "etc/default/grub:2"), 1);
+	ck_assert_uint_eq(count("amd-iommu-on", FINDING_WARN, "etc/default/grub:2"), 1);
 	finish();
 }
 END_TEST
@@ -287,10 +286,10 @@ START_TEST(bls_entries)
 	    "title Fedora (rescue)\nlinux /vmlinuz-rescue\n"
 	    "options root=UUID=1234 ro rhgb quiet 915.enable_guc=3 intel_iomu=on\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, NULL), 1);
-	ck_assert_uint_eq(count("cmdline-unknown-module", CHECKS_FAIL, "etc/default/grub:1: GRUB_CMDLINE_LINUX: 915.enable_guc=3"), 1);
-	ck_assert_uint_eq(count("cmdline-unknown-core", CHECKS_WARN, NULL), 1);
-	ck_assert_uint_eq(count("cmdline-unknown-core", CHECKS_WARN, "boot/loader/entries/a.conf:4: intel_iomu=on"), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-module", FINDING_FAIL, NULL), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-module", FINDING_FAIL, "etc/default/grub:1: GRUB_CMDLINE_LINUX: 915.enable_guc=3"), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-core", FINDING_WARN, NULL), 1);
+	ck_assert_uint_eq(count("cmdline-unknown-core", FINDING_WARN, "boot/loader/entries/a.conf:4: intel_iomu=on"), 1);
 	finish();
 }
 END_TEST
@@ -305,14 +304,14 @@ START_TEST(sysfs_and_groups)
 	    "devices/pci0000:00/0000:00:02.0/sriov_numvfs = 3\n"
 	    "bus/pci/devices/0000:05:00.0/sriov_numvfs = 2\n");
 	lint("check-lint", root);
-	ck_assert_uint_eq(count("sysfs-conf", CHECKS_WARN, NULL), 0);
-	ck_assert_uint_eq(count("max-vfs", CHECKS_FAIL, "etc/sysfs.d"), 0);
-	ck_assert_uint_eq(count("max-vfs", CHECKS_WARN, "etc/sysfs.d/vfs.conf:3"), 1);
+	ck_assert_uint_eq(count("sysfs-conf", FINDING_WARN, NULL), 0);
+	ck_assert_uint_eq(count("max-vfs", FINDING_FAIL, "etc/sysfs.d"), 0);
+	ck_assert_uint_eq(count("max-vfs", FINDING_WARN, "etc/sysfs.d/vfs.conf:3"), 1);
 	finish();
 
 	/* a GPU alone in its group (bridges and its own audio function do not count) */
 	lint("ubuntu-v100", empty_root());
-	ck_assert_uint_eq(count("iommu-group-shared", CHECKS_WARN, "0000:41:00.0"), 0);
+	ck_assert_uint_eq(count("iommu-group-shared", FINDING_WARN, "0000:41:00.0"), 0);
 	finish();
 }
 END_TEST

@@ -67,51 +67,51 @@ static void wrap(FILE *out, const char *first, size_t first_w, size_t cont, cons
 	fputc('\n', out);
 }
 
-static const char *tag(enum checks_status s)
+static const char *tag(enum finding_status s)
 {
 	switch (s) {
-	case CHECKS_PASS:
+	case FINDING_PASS:
 		return "[ OK ]";
-	case CHECKS_WARN:
+	case FINDING_WARN:
 		return "[WARN]";
-	case CHECKS_FAIL:
+	case FINDING_FAIL:
 		return "[FAIL]";
 	default:
 		return "[INFO]";
 	}
 }
 
-static const char *colour(enum checks_status s)
+static const char *colour(enum finding_status s)
 {
 	switch (s) {
-	case CHECKS_PASS:
+	case FINDING_PASS:
 		return "\033[32m";
-	case CHECKS_WARN:
+	case FINDING_WARN:
 		return "\033[33m";
-	case CHECKS_FAIL:
+	case FINDING_FAIL:
 		return "\033[1;31m";
 	default:
 		return "\033[36m";
 	}
 }
 
-static void print_text(FILE *out, const struct checks *c, const char *root, bool use_colour)
+static void print_text(FILE *out, const struct findings *c, const char *root, bool use_colour)
 {
 	static const char *const heading[] = {
-		[CHECKS_FIRMWARE] = "Firmware and kernel",
-		[CHECKS_LINT] = "Configuration",
-		[CHECKS_VERIFY] = "Applied changes",
+		[FINDING_FIRMWARE] = "Firmware and kernel",
+		[FINDING_LINT] = "Configuration",
+		[FINDING_VERIFY] = "Applied changes",
 	};
 	size_t count[4] = { 0 };
 	int last = -1;
 
-	for (size_t i = 0; i < checks_n(c); i++) {
-		const struct checks_finding *f = checks_get(c, i);
+	for (size_t i = 0; i < findings_n(c); i++) {
+		const struct finding *f = findings_get(c, i);
 		char first[64];
 
 		if ((int)f->category != last) {
 			last = (int)f->category;
-			if (f->category == CHECKS_LINT)
+			if (f->category == FINDING_LINT)
 				fprintf(out, "%s%s (under %s)\n", i ? "\n" : "", heading[last], root);
 			else
 				fprintf(out, "%s%s\n", i ? "\n" : "", heading[last]);
@@ -134,8 +134,8 @@ static void print_text(FILE *out, const struct checks *c, const char *root, bool
 			wrap(out, pad, INDENT + 5, INDENT + 5, f->fix);
 		}
 	}
-	fprintf(out, "\n%zu ok, %zu warning%s, %zu failed, %zu info\n", count[CHECKS_PASS], count[CHECKS_WARN],
-		count[CHECKS_WARN] == 1 ? "" : "s", count[CHECKS_FAIL], count[CHECKS_INFO]);
+	fprintf(out, "\n%zu ok, %zu warning%s, %zu failed, %zu info\n", count[FINDING_PASS], count[FINDING_WARN],
+		count[FINDING_WARN] == 1 ? "" : "s", count[FINDING_FAIL], count[FINDING_INFO]);
 }
 
 int cmd_check(int argc, char **argv, const struct gv_globals *g)
@@ -147,7 +147,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 	};
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
-	struct checks *c = NULL;
+	struct findings *c = NULL;
 	bool json = false;
 	int opt, r, status = 2;
 
@@ -183,8 +183,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 		goto out;
 	}
 	if (json) {
-		char *text = NULL;
-		checks_to_json(c, &text);
+		char *text = findings_to_json(c);
 		fputs(text, stdout);
 		free(text);
 	} else {
@@ -195,9 +194,9 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 		fprintf(stderr, "gpuvirt: check: cannot write the report\n");
 		goto out;
 	}
-	status = checks_any_fail(c) ? 1 : 0;
+	status = findings_any_fail(c) ? 1 : 0;
 out:
-	checks_free(c);
+	findings_free(c);
 	host_free(h);
 	return status;
 }

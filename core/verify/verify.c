@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/plan/journal.h"
+#include "core/propose/boot.h"
+#include "core/scan/grub.h"
+#include "core/util/buf.h"
+#include "core/util/xalloc.h"
+#include "core/verify/verify.h"
+
+/* Each expectation decides on one finding; the strings are owned. */
+static struct finding found_own(const char *id, enum finding_status st, char *title, char *evidence,
+				char *fix)
+{
+	return (struct finding){ .id = id, .status = st, .title = title, .evidence = evidence, .fix = fix };
+}
+
+static long long parse_when(const char *when)
+{
+	struct tm tm = { 0 };
+	const char *end;
+
+	if (!when)
+		return -1;
+	end = strptime(when, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return -1;
+	return (long long)timegm(&tm);
+}
+
+/* The files gpuvirt writes a kernel command line to that hold ARG, for the
+ * fix text; "" when none does. Owned. */
+static char *cmdline_files_with(const char *root, const char *arg)
+{
+	static const char *const files[] = {
+		GRUB_DROPIN, "etc/kernel/cmdline", "etc/default/grub",
+	};
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = xasprintf("%s/%s", root, files[i]);
+		FILE *f = fopen(path, "re");
+		char line[4096];
+		bool found = false;
+
+		free(path);
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			found = strstr(line, arg) != NULL;
+		fclose(f);
+		if (found)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", files[i]);
+	}
+	if (!b.len)
+		buf_puts(&b, "");
+	return buf_steal(&b);
+}
+
+static struct finding verify_cmdline(const struct firmware *fw, const char *root, const struct journal_set *s,
+				     const char *arg, bool pending, const char *ref)
+{
+	if (firmware_cmdline_has(fw, arg))
+		return found_own("verify-cmdline", FINDING_PASS, xasprintf("%s is on the running command line", arg),
+				 xasprintf("/proc/cmdline: %s", arg), NULL);
+	if (!firmware_cmdline(fw))
+		return found_own("verify-cmdline", FINDING_INFO, xasprintf("%s: the running command line is unknown", arg),
+				 xasprintf("/proc/cmdline: cannot read"), NULL);
+
+	char *files = cmdline_files_with(root, arg);
+	char *fix = NULL;
+	struct boot_detection *bd = NULL;
+
+	if (pending) {
+		fix = xasprintf("reboot: change set %d was applied after this boot", s->id);
+	} else if (boot_detect(root, &bd, NULL) == 0 && boot_detection_loader(bd) != BOOT_AUTO) {
+		/* Name the boot loader this root really uses: editing GRUB on a
+		 * systemd-boot Proxmox host is the mistake people report most. */
+		enum boot_loader bl = boot_detection_loader(bd);
+		const char *file = boot_detection_cmdline_file(bd, bl);
+		const char *regen = boot_detection_regen(bd, bl);
+
+		if (*files && file && !strstr(files, file))
+			fix = xasprintf("this host boots with %s, which reads %s, not %s: gpuvirt undo, then apply the change again",
+				  boot_loader_name(bl), file, files);
+		else
+			fix = xasprintf("reboot; if it is still missing the bootloader did not read the file we wrote: %s (%s boots this host: run %s, then reboot)",
+				  *files ? files : file ? file : "none holds it", boot_loader_name(bl),
+				  regen ? regen : "its regeneration command");
+	}
+	if (!fix)
+		fix = xasprintf("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
+			  *files ? files : "no command-line file under the root holds it");
+	boot_detection_free(bd);
+	free(files);
+	return found_own("verify-cmdline", pending ? FINDING_WARN : FINDING_FAIL,
+			 xasprintf("%s is not on the running command line", arg),
+			 xasprintf("/proc/cmdline: no %s (%s)", arg, ref), fix);
+}
+
+static struct finding verify_module(const struct firmware *fw, const char *mod, bool want, bool pending,
+				    const char *ref)
+{
+	bool loaded = firmware_module_loaded(fw, mod);
+
+	if (!firmware_modules_readable(fw) && !loaded)
+		return found_own(want ? "verify-module" : "verify-no-module", FINDING_INFO,
+				 xasprintf("Whether %s is loaded is unknown", mod),
+				 xasprintf("/proc/modules: cannot read; /sys/module/%s: absent", mod), NULL);
+	if (want && loaded)
+		return found_own("verify-module", FINDING_PASS, xasprintf("Module %s is loaded", mod),
+				 xasprintf("/proc/modules or /sys/module: %s", mod), NULL);
+	if (!want && !loaded)
+		return found_own("verify-no-module", FINDING_PASS, xasprintf("Module %s is not loaded", mod),
+				 xasprintf("/proc/modules: no %s", mod), NULL);
+	if (want)
+		return found_own("verify-module", pending ? FINDING_WARN : FINDING_FAIL,
+				 xasprintf("Module %s is not loaded", mod), xasprintf("/proc/modules: no %s (%s)", mod, ref),
+				 pending ? xasprintf("reboot: the change set was applied after this boot")
+					 : xasprintf("reboot; if it is still not loaded, rebuild the initramfs (update-initramfs -u -k all, dracut -f --regenerate-all or mkinitcpio -P) and see what modprobe %s says", mod));
+	return found_own("verify-no-module", pending ? FINDING_WARN : FINDING_FAIL,
+			 xasprintf("Module %s is loaded although it should not be", mod),
+			 xasprintf("/proc/modules: %s (%s)", mod, ref),
+			 pending ? xasprintf("reboot: the change set was applied after this boot")
+				 : xasprintf("the initramfs still loads it: rebuild it (update-initramfs -u -k all, dracut -f --regenerate-all or mkinitcpio -P), then reboot"));
+}
+
+static const struct host_device *find_dev(const struct host *h, const char *addr)
+{
+	return h ? host_find(h, addr) : NULL;
+}
+
+static struct finding verify_driver(const struct host *h, const char *addr, const char *want, bool pending,
+				    const char *ref)
+{
+	const struct host_device *d = find_dev(h, addr);
+
+	if (!d)
+		return found_own("verify-driver", FINDING_FAIL, xasprintf("%s is gone", addr),
+				 xasprintf("/sys/bus/pci/devices/%s: absent (%s)", addr, ref),
+				 xasprintf("check the card is seated and on in the BIOS; if it moved, gpuvirt undo and apply again for its new address"));
+	if (want && d->driver && !strcmp(d->driver, want))
+		return found_own("verify-driver", FINDING_PASS, xasprintf("%s is bound to %s", addr, want),
+				 xasprintf("/sys/bus/pci/devices/%s/driver: %s", addr, want), NULL);
+	return found_own("verify-driver", pending ? FINDING_WARN : FINDING_FAIL,
+			 d->driver ? xasprintf("%s is bound to %s, not %s", addr, d->driver, want ? want : "(none)")
+				   : xasprintf("%s is bound to no driver, not %s", addr, want ? want : "(none)"),
+			 xasprintf("/sys/bus/pci/devices/%s/driver: %s (%s)", addr, d->driver ? d->driver : "absent", ref),
+			 pending ? xasprintf("reboot: the change set was applied after this boot")
+				 : xasprintf("the host driver claimed it before vfio-pci: rebuild the initramfs (the vfio modules and softdeps must be in it), then reboot"));
+}
+
+static struct finding verify_numvfs(const struct host *h, const char *addr, const char *value, bool pending,
+				    const char *ref)
+{
+	const struct host_device *d = find_dev(h, addr);
+	int want = value ? atoi(value) : -1;
+
+	if (!d)
+		return found_own("verify-numvfs", FINDING_FAIL, xasprintf("%s is gone", addr),
+				 xasprintf("/sys/bus/pci/devices/%s: absent (%s)", addr, ref), NULL);
+	if (d->sriov_total < 0)
+		return found_own("verify-numvfs", pending ? FINDING_WARN : FINDING_FAIL,
+				 xasprintf("%s cannot make VFs with its current driver (%s)", addr, d->driver ? d->driver : "none"),
+				 xasprintf("/sys/bus/pci/devices/%s/sriov_totalvfs: absent (%s)", addr, ref),
+				 xasprintf("load a driver that does SR-IOV (for Intel iGPUs the i915 SR-IOV DKMS build), then reboot"));
+	if (d->sriov_num == want)
+		return found_own("verify-numvfs", FINDING_PASS, xasprintf("%s has %d VF%s", addr, want, want == 1 ? "" : "s"),
+				 xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs: %d", addr, d->sriov_num), NULL);
+	return found_own("verify-numvfs", pending ? FINDING_WARN : FINDING_FAIL,
+			 xasprintf("%s has %d VFs, expected %s", addr, d->sriov_num, value ? value : "?"),
+			 xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs: %d (%s)", addr, d->sriov_num, ref),
+			 pending ? xasprintf("reboot: the change set was applied after this boot")
+				 : xasprintf("the boot-time setting did not run: sysfsutils reads etc/sysfs.d only when etc/sysfs.conf exists; or the driver made fewer (dmesg)"));
+}
+
+static struct finding verify_mdev(const struct host *h, const char *uuid, const char *value, bool pending,
+				  const char *ref)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
+	if (stat(path, &st) == 0) {
+		const char *type = value ? strrchr(value, ':') : NULL;
+		const char *have = NULL;
+
+		for (size_t i = 0; h && i < host_n_devices(h) && !have; i++) {
+			const struct host_device *d = host_device(h, i);
+			for (size_t j = 0; j < d->n_mdevs; j++)
+				if (!strcmp(d->mdevs[j].uuid, uuid))
+					have = d->mdevs[j].type ? d->mdevs[j].type : "";
+		}
+		if (type && have && *have && strcmp(have, type + 1))
+			return found_own("verify-mdev", FINDING_FAIL,
+					 xasprintf("mdev %s is of type %s, expected %s", uuid, have, type + 1),
+					 xasprintf("%s/mdev_type: %s (%s)", path, have, ref),
+					 xasprintf("mdevctl stop -u %s; mdevctl start -u %s", uuid, uuid));
+		return found_own("verify-mdev", FINDING_PASS, xasprintf("mdev %s is present", uuid),
+				 xasprintf("%s: present", path), NULL);
+	}
+	return found_own("verify-mdev", pending ? FINDING_WARN : FINDING_FAIL,
+			 xasprintf("mdev %s (%s) is not present", uuid, value ? value : "?"),
+			 xasprintf("%s: absent (%s)", path, ref),
+			 xasprintf("mdevctl start -u %s; at boot mdevctl starts it only when its definition says \"start\": \"auto\" and the parent's driver is loaded",
+			     uuid));
+}
+
+/* Append F about change set SET_ID (0: none), freeing its strings. */
+static void add(struct findings *fs, int set_id, struct finding f)
+{
+	f.category = FINDING_VERIFY;
+	f.set_id = set_id;
+	findings_add(fs, &f);
+	free((char *)f.title);
+	free((char *)f.evidence);
+	free((char *)f.fix);
+}
+
+static void verify_set(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root,
+		       const struct journal_set *s)
+{
+	long long when = parse_when(s->when), boot = firmware_boot_time(fw);
+	/* Applied after this boot began: nothing of it can be in effect yet. */
+	bool pending = when >= 0 && boot >= 0 && when >= boot;
+	char *ref = xasprintf("change set %d, %s", s->id, s->when ? s->when : "?");
+
+	for (size_t i = 0; i < s->n_expects; i++) {
+		const struct journal_expect *e = &s->expects[i];
+
+		if (!e->kind || !e->key)
+			continue;
+		if (!strcmp(e->kind, "cmdline"))
+			add(fs, s->id, verify_cmdline(fw, root, s, e->key, pending, ref));
+		else if (!strcmp(e->kind, "module"))
+			add(fs, s->id, verify_module(fw, e->key, true, pending, ref));
+		else if (!strcmp(e->kind, "no-module"))
+			add(fs, s->id, verify_module(fw, e->key, false, pending, ref));
+		else if (!strcmp(e->kind, "driver"))
+			add(fs, s->id, verify_driver(h, e->key, e->value, pending, ref));
+		else if (!strcmp(e->kind, "numvfs"))
+			add(fs, s->id, verify_numvfs(h, e->key, e->value, pending, ref));
+		else if (!strcmp(e->kind, "mdev"))
+			add(fs, s->id, verify_mdev(h, e->key, e->value, pending, ref));
+		else
+			add(fs, s->id, found_own("verify-journal", FINDING_INFO,
+						 xasprintf("Unknown expectation \"%s\" in the journal", e->kind),
+						 xasprintf("var/lib/gpuvirt (%s): %s %s", ref, e->kind, e->key), NULL));
+	}
+	for (size_t i = 0; i < s->n_pending; i++)
+		add(fs, s->id, found_own("verify-pending", FINDING_WARN,
+					 xasprintf("A command gpuvirt did not run is still pending: %s", s->pending[i]),
+					 xasprintf("var/lib/gpuvirt (%s): pending (applied with --no-run)", ref),
+					 strcmp(root, "/") ? xasprintf("run it inside the root (chroot %s %s), then reboot", root, s->pending[i])
+							   : xasprintf("run it (%s), then reboot", s->pending[i])));
+	free(ref);
+}
+
+void verify_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root)
+{
+	struct journal_set *sets = NULL;
+	size_t n = 0;
+	struct gv_error jerr = { 0 };
+	int r;
+
+	r = journal_list(root, &sets, &n, &jerr);
+	if (r < 0) {
+		add(fs, 0, found_own("verify-journal", FINDING_WARN, xasprintf("The journal could not be read"),
+				     xasprintf("%s", jerr.msg[0] ? jerr.msg : strerror(-r)),
+				     xasprintf("see the file it names; gpuvirt cannot verify or undo until it reads")));
+		return;
+	}
+	if (!n)
+		add(fs, 0, found_own("verify-journal", FINDING_INFO, xasprintf("Nothing applied with gpuvirt to verify"),
+				     xasprintf("%s%svar/lib/gpuvirt: no change sets", root,
+					 root[strlen(root) - 1] == '/' ? "" : "/"),
+				     NULL));
+	for (size_t i = 0; i < n; i++)
+		verify_set(fs, h, fw, root, &sets[i]);
+	journal_sets_free(sets, n);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Verification after the reboot: every change set still applied in the
+ * journal under the root, its expectations against the running host, one
+ * finding each (verify-cmdline, verify-module, verify-no-module,
+ * verify-driver, verify-numvfs, verify-mdev), one per command left pending
+ * (verify-pending), and the journal itself (verify-journal: nothing applied,
+ * unreadable, an expectation this version does not know). A change set
+ * applied after the running kernel booted is a warning ("reboot"); one
+ * applied before it is a failure whose fix says where to look.
+ */
+#include "core/scan/firmware.h"
+#include "core/scan/host.h"
+#include "core/verify/findings.h"
+
+/* Append the verification of the journal under ROOT against facts FW and
+ * host H (NULL: every device reads as gone) to FS, category FINDING_VERIFY,
+ * each finding with the set_id of the change set it is about. An unreadable
+ * journal is a finding. */
+void verify_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root);

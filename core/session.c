@@ -86,9 +86,11 @@ static int check_scratch(const char *path, struct gv_error *err)
 
 	if (fd < 0) {
 		int e = errno;
+		/* O_DIRECTORY on a link says ENOTDIR: ask what it is */
 		if (e == ELOOP || e == ENOTDIR)
 			return gv_error_set(err, -EPERM, "--demo: the scratch root %s is %s; remove it and try again",
-					    path, e == ELOOP ? "a symbolic link" : "not a directory");
+					    path, lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? "a symbolic link" :
+					    "not a directory");
 		return gv_error_set(err, -e, "--demo: the scratch root %s: %s", path, strerror(e));
 	}
 	if (fstat(fd, &st) < 0) {

@@ -196,7 +196,7 @@ before=$(snapshot "$ROOT")
 run_gv --root "$ROOT" plan --vfio 01:00.0 --save "$TMPROOT/saved.plan"
 ok "save: exits 0" [ "$RC" -eq 0 ]
 ok "save: still prints the preview" has "+++ b/etc/udev/rules.d/70-gpuvirt-vfio.rules" "$OUT"
-ok "save: one line says where and how to apply it" bash -c "[ \$(grep -c '^gpuvirt plan: ' '$ERR') -eq 1 ] && grep -qF 'saved to $TMPROOT/saved.plan; \`gpuvirt apply --plan $TMPROOT/saved.plan\` applies it' '$ERR'"
+ok "save: one line says where and how to apply it" bash -c "[ \$(grep -c '^gpuvirt plan: ' '$ERR') -eq 1 ] && grep -qF 'saved to $TMPROOT/saved.plan; \`gpuvirt --root $ROOT apply --plan $TMPROOT/saved.plan\` applies it' '$ERR'"
 ok "save: a version 2 plan file, with the bases" bash -c "head -n1 '$TMPROOT/saved.plan' | grep -qx 'gpuvirt-plan 2' && grep -q '^write etc/initramfs-tools/modules mode=[0-7]* base=sha256:' '$TMPROOT/saved.plan'"
 ok "save: the root is untouched" [ "$before" = "$(snapshot "$ROOT")" ]
 conf() { (cd "$1" && find . -path ./var/lib/gpuvirt -prune -o -type f -printf '%p %m\n' -exec sha256sum {} \; | sort); }

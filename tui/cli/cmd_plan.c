@@ -55,8 +55,10 @@ int cmd_plan(int argc, char **argv, const struct gv_globals *g, struct session *
 		status = CLI_EXIT_FAILED;
 		goto out;
 	}
-	fprintf(stderr, "gpuvirt plan: saved to %s; `gpuvirt%s apply --plan %s` applies it\n", c.save_file,
-		session_demo(s) ? " --demo" : "", c.save_file);
+	/* a plan is for the root it was made on: the hint names that root */
+	fprintf(stderr, "gpuvirt plan: saved to %s; `gpuvirt%s%s apply --plan %s` applies it\n", c.save_file,
+		session_demo(s) ? " --demo" : strcmp(session_root(s), "/") ? " --root " : "",
+		session_demo(s) || !strcmp(session_root(s), "/") ? "" : session_root(s), c.save_file);
 out:
 	plan_free(p);
 	cli_opts_clear(&c);

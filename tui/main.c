@@ -1,72 +1,56 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/session.h"
 #include "core/util/log.h"
+#include "tui/cli/cli.h"
 #include "tui/cli/commands.h"
 
-/*
- * Commands are linked in as their files land; a command whose file is not
- * part of this build says so instead of pretending (weak references resolve
- * to NULL).
- */
-#pragma weak cmd_check
-#pragma weak cmd_plan
-#pragma weak cmd_apply
-#pragma weak cmd_undo
-#pragma weak cmd_export
-#pragma weak tui_run
+/* What main does for a command before running it. */
+#define CMD_SESSION (1u << 0)        /* open the session (root, --demo, host) for it */
+#define CMD_OWN_SCRATCH (1u << 1)    /* --demo: a scratch root of its own, removed at exit */
 
-typedef int (*cmd_fn)(int, char **, const struct gv_globals *);
-
-static const struct {
+struct cmd {
 	const char *name;
-	cmd_fn *fn_ref;
-} commands[] = {
-	{ "list", NULL },
-	{ "check", NULL },
-	{ "plan", NULL },
-	{ "apply", NULL },
-	{ "undo", NULL },
-	{ "export", NULL },
+	int (*fn)(int argc, char **argv, const struct gv_globals *g, struct session *s);
+	unsigned flags;
 };
 
-static cmd_fn lookup(const char *name)
+static int cmd_wizard(int argc, char **argv, const struct gv_globals *g, struct session *s)
 {
-	if (!strcmp(name, "list"))
-		return cmd_list;
-	if (!strcmp(name, "check"))
-		return cmd_check;
-	if (!strcmp(name, "plan"))
-		return cmd_plan;
-	if (!strcmp(name, "apply"))
-		return cmd_apply;
-	if (!strcmp(name, "undo"))
-		return cmd_undo;
-	if (!strcmp(name, "export"))
-		return cmd_export;
-	return NULL;
+	return tui_run(g, s);
 }
+
+/* A line-mode command's --demo scratch root is kept between commands
+ * (`--demo apply`, then `--demo undo`); the wizard's lives for one run. */
+static const struct cmd wizard = { NULL, cmd_wizard, CMD_SESSION | CMD_OWN_SCRATCH };
+
+static const struct cmd commands[] = {
+	{ "list", cmd_list, CMD_SESSION },
+	{ "check", cmd_check, CMD_SESSION },
+	{ "plan", cmd_plan, CMD_SESSION },
+	{ "apply", cmd_apply, CMD_SESSION },
+	{ "undo", cmd_undo, CMD_SESSION },
+	{ "export", NULL, 0 },          /* documented, not built yet */
+};
 
 static void usage(FILE *f)
 {
 	fputs("usage: gpuvirt [--root DIR] [--theme NAME] [--ascii] [--no-color]   full-screen wizard\n"
-	      "       gpuvirt --demo                        the wizard on a built-in sample host\n"
+	      "       gpuvirt --demo [COMMAND]               the built-in sample host, on a scratch root\n"
 	      "       gpuvirt list   [--all] [--json]\n"
 	      "       gpuvirt check  [--json]\n"
-	      "       gpuvirt plan   CHANGE... [--json]\n"
+	      "       gpuvirt plan   CHANGE... [--json] [--save FILE]\n"
 	      "       gpuvirt apply  CHANGE... [--yes] [--no-run]\n"
 	      "       gpuvirt apply  --plan FILE [--yes] [--no-run]\n"
 	      "       gpuvirt undo   [--yes] [--no-run]\n"
-	      "       gpuvirt export DEVICE --format libvirt|qemu|proxmox\n"
-	      "CHANGE: --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE\n"
-	      "        --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]\n"
-	      "See gpuvirt(8).\n", f);
+	      "       gpuvirt export DEVICE --format libvirt|qemu|proxmox\n", f);
+	cli_usage_changes(f);
+	fputs("See gpuvirt(8).\n", f);
 }
 
 static void log_stderr(void *userdata, enum gv_log_level level, const char *msg)
@@ -100,7 +84,37 @@ static int guard_testbed(void)
 	return -1;
 }
 
-static int run(int argc, char **argv, const struct gv_globals *g);
+static const struct cmd *lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Open the session CMD asks for and run CMD on its own arguments. */
+static int run(const struct cmd *cmd, int argc, char **argv, const struct gv_globals *g,
+	       struct session_opts *so)
+{
+	struct gv_error err = { 0 };
+	struct session *s = NULL;
+	int r;
+
+	if (cmd->flags & CMD_SESSION) {
+		so->fresh_scratch = cmd->flags & CMD_OWN_SCRATCH;
+		r = session_open(so, &s, &err);
+		if (r < 0) {
+			fprintf(stderr, "gpuvirt: %s\n", err.msg);
+			return cli_exit_status(r);
+		}
+		if (session_demo(s) && !so->fresh_scratch)
+			fprintf(stderr, "gpuvirt: --demo: the sample host; its configuration is the scratch root %s "
+				"(kept between commands; remove it to start over)\n", session_root(s));
+	}
+	r = cmd->fn(argc, argv, g, s);
+	session_close(s);
+	return r;
+}
 
 int main(int argc, char **argv)
 {
@@ -115,12 +129,13 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
-	struct gv_globals g = { .root = "/" };
+	struct gv_globals g = { 0 };
+	struct session_opts so = { 0 };
+	const struct cmd *cmd = &wizard;
 	int c;
 
-	(void)commands;
 	if (guard_testbed() < 0)
-		return 2;
+		return CLI_EXIT_USAGE;
 	cli_log_to_stderr();
 
 	/* Global options come before the command; "+" stops at the first non-option. */
@@ -129,9 +144,9 @@ int main(int argc, char **argv)
 		case 'r':
 			if (!*optarg) {
 				fprintf(stderr, "gpuvirt: --root: empty directory name\n");
-				return 2;
+				return CLI_EXIT_USAGE;
 			}
-			g.root = optarg;
+			so.root = optarg;
 			break;
 		case 't':
 			g.theme = optarg;
@@ -143,62 +158,34 @@ int main(int argc, char **argv)
 			g.no_color = true;
 			break;
 		case 'D':
-			g.demo = true;
+			so.demo = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
 		case 'V':
 			puts("gpuvirt " GV_VERSION);
-			return 0;
+			return CLI_EXIT_OK;
 		default:
 			usage(stderr);
-			return 2;
+			return CLI_EXIT_USAGE;
 		}
 	}
-	/* Every later path is ROOT/etc/..., and commands chroot into it: make it
-	 * absolute once, here, and refuse what is not a directory. */
-	char *root = realpath(g.root, NULL);
-	struct stat st;
-	const char *why = !root || stat(root, &st) < 0 ? strerror(errno) : !S_ISDIR(st.st_mode) ? "not a directory" : NULL;
-	if (why) {
-		fprintf(stderr, "gpuvirt: --root %s: %s\n", g.root, why);
-		free(root);
-		return 2;
-	}
-	g.root = root;
-
-	int rc = run(argc, argv, &g);
-	free(root);
-	return rc;
-}
-
-static int run(int argc, char **argv, const struct gv_globals *g)
-{
-	if (optind >= argc) {
-		if (!tui_run) {
-			fprintf(stderr, "gpuvirt: the full-screen program is not part of this build\n");
-			return 2;
-		}
-		return tui_run(g);
-	}
-
-	cmd_fn fn = lookup(argv[optind]);
-	if (!fn) {
-		bool known = false;
-		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-			known |= !strcmp(commands[i].name, argv[optind]);
-		if (known)
-			fprintf(stderr, "gpuvirt: '%s' is not part of this build yet\n", argv[optind]);
-		else {
+	if (optind < argc) {
+		cmd = lookup(argv[optind]);
+		if (!cmd) {
 			fprintf(stderr, "gpuvirt: unknown command '%s'\n", argv[optind]);
 			usage(stderr);
+			return CLI_EXIT_USAGE;
 		}
-		return 2;
+		if (!cmd->fn) {
+			fprintf(stderr, "gpuvirt: '%s' is not part of this build yet\n", cmd->name);
+			return CLI_EXIT_USAGE;
+		}
 	}
-	/* Let the command parse its own options from a fresh getopt state. */
-	int sub_argc = argc - optind;
-	char **sub_argv = argv + optind;
+	/* the command parses its own options from a fresh getopt state */
+	argc -= optind;
+	argv += optind;
 	optind = 0;
-	return fn(sub_argc, sub_argv, g);
+	return run(cmd, argc, argv, &g, &so);
 }

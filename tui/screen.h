@@ -47,11 +47,11 @@ enum {
 
 struct tui {
 	const struct gv_globals *g;
-	const char *root;            /* configuration root (a scratch dir in the demo) */
-	char *scratch_root;          /* owned; removed at exit (demo) */
+	struct session *session;     /* root, demo and host (tui/main.c opens it) */
+	const char *root;            /* session_root(): a scratch dir in the demo */
 	bool demo;
 	bool is_root;                /* euid 0: write actions allowed */
-	struct host *host;           /* the current snapshot */
+	const struct host *host;     /* session_host(): the current snapshot */
 	struct tree *tree;
 	struct logpane *log;
 	struct wizard *wiz;

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <locale.h>
@@ -25,8 +24,8 @@
 #include <libudev.h>
 
 #include "core/util/buf.h"
-#include "core/scan/demo.h"
 #include "core/scan/host.h"
+#include "core/session.h"
 #include "tui/theme.h"
 #include "tui/cli/commands.h"
 #include "tui/dialog.h"
@@ -62,19 +61,17 @@ const struct host_device *tui_selected_device(const struct tui *t)
 
 void tui_rescan(struct tui *t, const char *why)
 {
-	struct host *h = NULL;
+	const struct host *h;
 	struct gv_error err = { 0 };
 
-	/* the sample host lives in memory: a fresh copy of it is the rescan
-	 * (its root, the scratch copy, may have changed) */
-	if (t->demo ? host_demo(&h) < 0 : host_scan(&h, &err) < 0) {
+	if (session_rescan(t->session, &err) < 0) {
 		gv_log(GV_LOG_ERR, "rescan (%s): %s", why, err.msg);
 		return;
 	}
-	/* the tree and the steps point into the old snapshot: rebuild first */
+	/* the old snapshot is gone: the tree (which keeps only its cursor's
+	 * key) and the steps let go of it before anything draws */
+	h = t->host = session_host(t->session);
 	tree_build(t->tree, h);
-	host_free(t->host);
-	t->host = h;
 	wizard_rescan(t);
 	gv_log(GV_LOG_INFO, "rescan (%s): %zu devices, %zu IOMMU groups", why, host_n_devices(h),
 	       host_n_groups(h));
@@ -444,15 +441,6 @@ static char *exe_dir(void)
 	return strdup(dirname(path));
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static bool no_color_env(void)
 {
 	const char *e = getenv("NO_COLOR");
@@ -492,11 +480,10 @@ out:
 	return 0;
 }
 
-int tui_run(const struct gv_globals *g)
+int tui_run(const struct gv_globals *g, struct session *s)
 {
-	struct tui t = { .g = g, .root = g->root, .demo = g->demo, .ascii = g->ascii };
+	struct tui t = { .g = g, .session = s, .root = session_root(s), .demo = session_demo(s), .ascii = g->ascii };
 	struct theme th, mono;
-	struct gv_error err = { 0 };
 	struct udev *udev = NULL;
 	struct udev_monitor *mon = NULL;
 	struct sigaction sa = { .sa_handler = on_signal }, old_winch, old_term, old_hup;
@@ -520,40 +507,13 @@ int tui_run(const struct gv_globals *g)
 	t.wiz = wizard_new();
 	logpane_attach(&t);
 
-	if (g->demo) {
-		char tmpl[PATH_MAX];
-		const char *tmp = getenv("TMPDIR");
-		snprintf(tmpl, sizeof(tmpl), "%s/gpuvirt-demo.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(tmpl)) {
-			fprintf(stderr, "gpuvirt: --demo: cannot make a scratch root in %s: %s\n",
-				tmp && *tmp ? tmp : "/tmp", strerror(errno));
-			r = 1;
-			goto out;
-		}
-		t.scratch_root = strdup(tmpl);
-		t.root = t.scratch_root;
-		/* the sample host's own configuration, so every step has something
-		 * real to read and to change */
-		if (demo_root_populate(t.root, &err) < 0) {
-			fprintf(stderr, "gpuvirt: --demo: %s\n", err.msg);
-			r = 1;
-			goto out;
-		}
-		r = host_demo(&t.host);
-		if (r < 0) {
-			fprintf(stderr, "gpuvirt: --demo: %s\n", strerror(-r));
-			r = 1;
-			goto out;
-		}
+	/* the session (tui/main.c) chose the host and the root: the sample
+	 * host and a scratch root of this run's own under --demo */
+	t.host = session_host(s);
+	if (t.demo) {
 		gv_log(GV_LOG_INFO, "demo: the built-in sample host; changes go to the scratch root %s", t.root);
 		t.view = TUI_VIEW_WIZARD;
 	} else {
-		r = host_scan(&t.host, &err);
-		if (r < 0) {
-			fprintf(stderr, "gpuvirt: %s\n", err.msg[0] ? err.msg : strerror(-r));
-			r = 1;
-			goto out;
-		}
 		mon = monitor_open(&udev);
 		if (!t.is_root)
 			gv_log(GV_LOG_INFO, "not root: reading only; applying changes needs root");
@@ -563,7 +523,7 @@ int tui_run(const struct gv_globals *g)
 	tree_build(t.tree, t.host);
 	/* Something applied before this boot is not in effect: that is the
 	 * first thing to see. Without a journal this is one failed opendir. */
-	if (!g->demo && wizard_apply_verify_at_start(&t, why, sizeof(why))) {
+	if (!t.demo && wizard_apply_verify_at_start(&t, why, sizeof(why))) {
 		t.view = TUI_VIEW_WIZARD;
 		open_step = wizard_step_by_letter('a');
 		gv_log(GV_LOG_WARN, "opened on verification: %s", why);
@@ -653,10 +613,5 @@ out:
 	udev_unref(udev);
 	tree_free(t.tree);
 	logpane_free(t.log);
-	host_free(t.host);
-	if (t.scratch_root) {
-		nftw(t.scratch_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		free(t.scratch_root);
-	}
 	return r;
 }

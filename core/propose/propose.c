@@ -284,19 +284,6 @@ int propose_vfio_explain(const struct host *h, const char *address, char **ret_t
 	return 0;
 }
 
-int propose_exit_status(int r)
-{
-	switch (r) {
-	case -EINVAL:
-	case -ENODEV:
-	case -EOPNOTSUPP:
-	case -E2BIG:
-		return 2;
-	default:
-		return 1;
-	}
-}
-
 /* ---- building the plan ---- */
 
 struct ctx {

@@ -84,8 +84,3 @@ int propose_vfio_guard(const struct host *h, const char *address, char **ret_rea
  * the guard applies. Returns 0 and owned text, or -ENODEV / -EINVAL with ERR.
  */
 int propose_vfio_explain(const struct host *h, const char *address, char **ret_text, struct gv_error *err);
-
-/* The process exit status for a propose_build() error (DESIGN.md §2):
- * 2 for bad input (-EINVAL, -ENODEV, -EOPNOTSUPP, -E2BIG), else 1 (a
- * refusal such as -EPERM, or what the system does not allow). */
-int propose_exit_status(int r);

@@ -189,3 +189,43 @@ gv --root "$ROOT" plan --iommu --bootloader lilo > /dev/null 2>&1; rc=$?
 ok "--bootloader with an unknown name: exit 2" [ $rc -eq 2 ]
 gv --root "$ROOT" undo --bootloader grub > /dev/null 2>&1; rc=$?
 ok "--bootloader is not an option of undo" [ $rc -eq 2 ]
+
+# --- plan --save FILE: the file apply --plan applies ------------------------
+host drv-twins
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" plan --vfio 01:00.0 --save "$TMPROOT/saved.plan"
+ok "save: exits 0" [ "$RC" -eq 0 ]
+ok "save: still prints the preview" has "+++ b/etc/udev/rules.d/70-gpuvirt-vfio.rules" "$OUT"
+ok "save: one line says where and how to apply it" bash -c "[ \$(grep -c '^gpuvirt plan: ' '$ERR') -eq 1 ] && grep -qF 'saved to $TMPROOT/saved.plan; \`gpuvirt --root $ROOT apply --plan $TMPROOT/saved.plan\` applies it' '$ERR'"
+ok "save: a version 2 plan file, with the bases" bash -c "head -n1 '$TMPROOT/saved.plan' | grep -qx 'gpuvirt-plan 2' && grep -q '^write etc/initramfs-tools/modules mode=[0-7]* base=sha256:' '$TMPROOT/saved.plan'"
+ok "save: the root is untouched" [ "$before" = "$(snapshot "$ROOT")" ]
+conf() { (cd "$1" && find . -path ./var/lib/gpuvirt -prune -o -type f -printf '%p %m\n' -exec sha256sum {} \; | sort); }
+orig=$(conf "$ROOT")
+rm -rf "$TMPROOT/root-by-change"; cp -a "$ROOT" "$TMPROOT/root-by-change"
+run_gv --root "$ROOT" apply --plan "$TMPROOT/saved.plan" --yes --no-run
+ok "save: apply --plan applies the saved plan" [ "$RC" -eq 0 ]
+run_gv --root "$TMPROOT/root-by-change" apply --vfio 01:00.0 --yes --no-run
+ok "save: apply CHANGE on a copy of the root" [ "$RC" -eq 0 ]
+ok "save: apply --plan changed the configuration" [ "$(conf "$ROOT")" != "$orig" ]
+ok "save: apply --plan wrote the same bytes as apply CHANGE" [ "$(conf "$ROOT")" = "$(conf "$TMPROOT/root-by-change")" ]
+
+# a saved plan whose file was edited since: refused, nothing written
+host drv-twins
+run_gv --root "$ROOT" plan --vfio 01:00.0 --save "$TMPROOT/stale.plan"
+ok "save, then edit: saved" [ "$RC" -eq 0 ]
+echo extra_line >> "$ROOT/etc/initramfs-tools/modules"
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" apply --plan "$TMPROOT/stale.plan" --yes --no-run
+ok "save, then edit: apply --plan exits 1" [ "$RC" -eq 1 ]
+ok "save, then edit: one line naming the file" bash -c "[ \$(grep -c . '$ERR') -eq 1 ] && grep -qx 'gpuvirt apply: etc/initramfs-tools/modules: changed since the plan was made; make the plan again' '$ERR'"
+# (the root's own mtime moves: var/ was made for the lock and removed again)
+ok "save, then edit: nothing written" [ "$(grep -v '^\. ' <<< "$before")" = "$(snapshot "$ROOT" | grep -v '^\. ')" ]
+ok "save, then edit: no journal" [ ! -e "$ROOT/var/lib/gpuvirt" ]
+
+# --save: usage
+run_gv --root "$ROOT" plan --vfio 01:00.0 --save
+ok "--save without FILE: exit 2" [ "$RC" -eq 2 ]
+run_gv --root "$ROOT" apply --vfio 01:00.0 --save "$TMPROOT/x.plan"
+ok "--save is not an option of apply" bash -c "[ $RC -eq 2 ] && [ ! -e '$TMPROOT/x.plan' ]"
+run_gv --root "$ROOT" plan --vfio 01:00.0 --save "$TMPROOT/no/such/dir/x.plan"
+ok "--save into a missing directory: exit 1, one line naming it" bash -c "[ $RC -eq 1 ] && [ \$(grep -c '^gpuvirt plan: ' '$ERR') -eq 1 ] && grep -q '^gpuvirt plan: .*no/such/dir' '$ERR'"

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # gpuvirt --demo: the wizard on the built-in sample host, changes only to a
-# scratch root that goes away at exit. It runs inside an empty test bed (no
-# PCI device at all) to show that the host comes from memory, and that
-# nothing of the machine is read.
+# scratch root of this run's own that goes away at exit (the line-mode
+# commands keep theirs between commands: tests/cli/demo.sh). It runs inside
+# an empty test bed (no PCI device at all) to show that the host comes from
+# memory, and that nothing of the machine is read.
 . "$(dirname "$0")/lib-tmux.bash"
 
 bed=$TMPROOT/empty-bed
-mkdir -p "$bed/sys" "$TMPROOT/tmp"
+mkdir -p "$bed/sys" "$TMPROOT/tmp" "$TMPROOT/run"
 echo "gpuvirt test bed: empty" > "$bed/sys/.gpuvirt-testbed"
 export UMOCKDEV_DIR=$bed
 ROOT=/
-TUI_ENV="TMPDIR=$TMPROOT/tmp"
+TUI_ENV="TMPDIR=$TMPROOT/tmp XDG_RUNTIME_DIR=$TMPROOT/run"
 
 tui_start vt100 --demo || { fail "demo starts"; exit 1; }
 pass "demo starts without a GPU"
@@ -51,3 +52,4 @@ ok "demo: the header says reboot pending" wait_for "reboot pending"
 keys q
 ok "demo: q exits with status 0" test "$(wait_exit)" = 0
 ok "demo: the scratch root is gone" test ! -e "$scratch"
+ok "demo: the line-mode commands' kept scratch root is left alone" test -z "$(ls -A "$TMPROOT/run")"

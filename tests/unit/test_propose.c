@@ -15,6 +15,7 @@
 #include "core/plan/plan.h"
 #include "core/propose/propose.h"
 #include "tests/unit/testbed.h"
+#include "tui/cli/cli.h"
 
 static char logged[8192];
 
@@ -206,7 +207,7 @@ START_TEST(guard_boot_and_only_gpu)
 	ck_assert_str_eq(f.err.msg, "0000:00:02.0 is the boot GPU (boot_vga=1): binding it to vfio-pci blanks the "
 				    "host's console on that GPU; use a serial console or ssh and pass --force-boot-gpu");
 	ck_assert_uint_eq(plan_n_actions(f.p), 0);
-	ck_assert_int_eq(propose_exit_status(-EPERM), 1);
+	ck_assert_int_eq(cli_exit_status(-EPERM), 1);
 	ck_assert_int_eq(propose_vfio_guard(f.h, "00:02.0", &reason), 1);
 	HAS(reason, "is the boot GPU");
 	free(reason);
@@ -243,7 +244,7 @@ START_TEST(vanished_and_renumbered)
 	ck_assert_int_eq(fx_build(&f, false), -ENODEV);
 	HAS(f.err.msg, "0000:01:00.1: the device is gone (it was 10de:1aef");
 	ck_assert(!strchr(f.err.msg, '\n'));
-	ck_assert_int_eq(propose_exit_status(-ENODEV), 2);
+	ck_assert_int_eq(cli_exit_status(-ENODEV), 2);
 	ck_assert_uint_eq(plan_n_actions(f.p), 0);
 	fx_close(&f);
 
@@ -338,7 +339,7 @@ START_TEST(kinds_not_here)
 	ck_assert_int_eq(fx_build(&f, false), -EOPNOTSUPP);
 	ck_assert_str_eq(f.err.msg, "--vfs is not available in this version of gpuvirt");
 	ck_assert_uint_eq(plan_n_actions(f.p), 0);
-	ck_assert_int_eq(propose_exit_status(-EOPNOTSUPP), 2);
+	ck_assert_int_eq(cli_exit_status(-EOPNOTSUPP), 2);
 	fx_close(&f);
 	fx_open(&f, "drv-twins", false, (char *[]){ "--mdev", "01:00.0:nvidia-300", NULL });
 	ck_assert_int_eq(fx_build(&f, false), -EOPNOTSUPP);
@@ -358,8 +359,8 @@ START_TEST(kinds_not_here)
 	fx_open(&f, "drv-single", false, (char *[]){ "--iommu", NULL });
 	int r = fx_build(&f, false);
 	ck_assert_msg(r < 0 && f.err.msg[0], "%d", r);
-	ck_assert_int_eq(propose_exit_status(r), 1);
-	ck_assert_int_eq(propose_exit_status(-E2BIG), 2);
+	ck_assert_int_eq(cli_exit_status(r), 1);
+	ck_assert_int_eq(cli_exit_status(-E2BIG), 2);
 	fx_close(&f);
 }
 END_TEST

@@ -13,7 +13,6 @@
 
 #include "core/verify/checks.h"
 #include "core/scan/host.h"
-#include "core/util/log.h"
 #include "tui/cli/commands.h"
 
 #define WIDTH 80
@@ -138,7 +137,7 @@ static void print_text(FILE *out, const struct findings *c, const char *root, bo
 		count[FINDING_WARN] == 1 ? "" : "s", count[FINDING_FAIL], count[FINDING_INFO]);
 }
 
-int cmd_check(int argc, char **argv, const struct gv_globals *g)
+int cmd_check(int argc, char **argv, const struct gv_globals *g, struct session *s)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -146,7 +145,6 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 		{}
 	};
 	struct gv_error err = { 0 };
-	struct host *h = NULL;
 	struct findings *c = NULL;
 	bool json = false;
 	int opt, r, status = 2;
@@ -170,14 +168,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 		return 2;
 	}
 
-	r = host_scan(&h, &err);
-	if (r < 0) {
-		/* Still worth running: the firmware checklist needs no PCI bus. */
-		gv_log(GV_LOG_WARN, "%s", err.msg[0] ? err.msg : "cannot scan PCI devices");
-		h = NULL;
-		gv_error_clear(&err);
-	}
-	r = checks_run(h, g->root, &c, &err);
+	r = checks_run(session_host(s), session_root(s), &c, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt: check: %s\n", err.msg[0] ? err.msg : strerror(-r));
 		goto out;
@@ -188,7 +179,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 		free(text);
 	} else {
 		bool use_colour = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !g->no_color;
-		print_text(stdout, c, g->root, use_colour);
+		print_text(stdout, c, session_root(s), use_colour);
 	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "gpuvirt: check: cannot write the report\n");
@@ -197,6 +188,5 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 	status = findings_any_fail(c) ? 1 : 0;
 out:
 	findings_free(c);
-	host_free(h);
 	return status;
 }

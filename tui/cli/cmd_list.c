@@ -307,7 +307,7 @@ static void list_human(const struct host *h, const bool *sel, bool all, struct b
 		buf_puts(b, all ? "No PCI devices found.\n" : "No display devices found (gpuvirt list --all shows every device).\n");
 }
 
-int cmd_list(int argc, char **argv, const struct gv_globals *g)
+int cmd_list(int argc, char **argv, const struct gv_globals *g, struct session *s)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, 'a' },
@@ -315,11 +315,10 @@ int cmd_list(int argc, char **argv, const struct gv_globals *g)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	const struct host *h = session_host(s);
 	bool all = false, json = false;
-	struct host *h = NULL;
-	struct gv_error err = {};
 	struct buf out = BUF_INIT;
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "ajh", opts, NULL)) != -1) {
 		switch (c) {
@@ -342,11 +341,6 @@ int cmd_list(int argc, char **argv, const struct gv_globals *g)
 		return 2;
 	}
 
-	r = g->demo ? host_demo(&h) : host_scan(&h, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt: %s\n", err.msg);
-		return 2;
-	}
 	bool *sel = list_selection(h, all);
 	if (json)
 		list_json(h, sel, &out);
@@ -355,6 +349,5 @@ int cmd_list(int argc, char **argv, const struct gv_globals *g)
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_free(&out);
 	free(sel);
-	host_free(h);
 	return fflush(stdout) == 0 ? 0 : 2;
 }

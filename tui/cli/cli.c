@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/plan/plan.h"
+#include "core/propose/propose.h"
+#include "tui/cli/cli.h"
+
+enum {
+	OPT_CHANGE = 0x100,                 /* + enum change_kind */
+	OPT_JSON = 0x200,
+	OPT_YES,
+	OPT_NO_RUN,
+	OPT_PLAN,
+	OPT_SAVE,
+	OPT_FORCE_BOOT_GPU,
+	OPT_FORCE_HAND_EDITS,
+	OPT_BOOTLOADER,
+	OPT_HELP,
+};
+
+static const struct option other_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "no-run", no_argument, NULL, OPT_NO_RUN },
+	{ "plan", required_argument, NULL, OPT_PLAN },
+	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "force-boot-gpu", no_argument, NULL, OPT_FORCE_BOOT_GPU },
+	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
+	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
+	{ "help", no_argument, NULL, OPT_HELP },
+};
+
+#define N_OTHER (sizeof(other_options) / sizeof(other_options[0]))
+
+/* What each CHANGE option's argument is called in usage texts. */
+static const char *const change_metavar[_CHANGE_KIND_MAX] = {
+	[CHANGE_CMDLINE_ADD] = "ARG",
+	[CHANGE_CMDLINE_REMOVE] = "KEY",
+	[CHANGE_BLACKLIST] = "MODULE",
+	[CHANGE_VFIO] = "ADDRESS",
+	[CHANGE_VFS] = "ADDRESS=N",
+	[CHANGE_MDEV] = "PARENT:TYPE[=COUNT]",
+};
+
+/* getopt's table: the CHANGE options by their one spelling in change.c, then ours. */
+static const struct option *options(void)
+{
+	static struct option opts[_CHANGE_KIND_MAX + N_OTHER + 1];
+
+	if (!opts[0].name) {
+		for (int k = 0; k < _CHANGE_KIND_MAX; k++)
+			opts[k] = (struct option){
+				.name = change_kind_option((enum change_kind)k) + 2,
+				.has_arg = change_kind_has_arg((enum change_kind)k) ? required_argument : no_argument,
+				.val = OPT_CHANGE + k,
+			};
+		memcpy(&opts[_CHANGE_KIND_MAX], other_options, sizeof(other_options));
+	}
+	return opts;
+}
+
+void cli_usage_changes(FILE *f)
+{
+	fputs("CHANGE:", f);
+	for (int k = 0; k < _CHANGE_KIND_MAX; k++) {
+		const char *m = change_metavar[k];
+		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO ? "\n       " : " |",
+			change_kind_option((enum change_kind)k), m ? " " : "", m ? m : "");
+	}
+	fputc('\n', f);
+}
+
+void cli_opts_clear(struct cli_opts *c)
+{
+	change_array_free(c->changes, c->n_changes);
+	*c = (struct cli_opts){ 0 };
+}
+
+static int add_change(const char *cmd, enum change_kind kind, const char *arg, struct cli_opts *c)
+{
+	struct gv_error err = { 0 };
+	struct change ch;
+
+	if (change_parse(kind, arg, &ch, &err) < 0) {
+		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg);
+		return -1;
+	}
+	if (change_array_add(&c->changes, &c->n_changes, &ch) < 0) {
+		change_clear(&ch);
+		fprintf(stderr, "gpuvirt %s: out of memory\n", cmd);
+		return -1;
+	}
+	change_clear(&ch);
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), struct cli_opts *c)
+{
+	const char *cmd = argv[0];
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", options(), NULL)) != -1) {
+		const char *word = argv[optind - 1];
+		bool ok = true;
+
+		if (opt >= OPT_CHANGE && opt < OPT_CHANGE + _CHANGE_KIND_MAX) {
+			if (!(takes & CLI_TAKES_CHANGES)) {
+				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, word, cmd);
+				return -1;
+			}
+			if (add_change(cmd, (enum change_kind)(opt - OPT_CHANGE), optarg, c) < 0)
+				return -1;
+			continue;
+		}
+		switch (opt) {
+		case OPT_JSON:
+			ok = takes & CLI_TAKES_JSON;
+			c->json = true;
+			break;
+		case OPT_YES:
+			ok = takes & CLI_TAKES_APPLY;
+			c->yes = true;
+			break;
+		case OPT_NO_RUN:
+			ok = takes & CLI_TAKES_APPLY;
+			c->no_run = true;
+			break;
+		case OPT_FORCE_HAND_EDITS:
+			ok = takes & CLI_TAKES_APPLY;
+			c->force_hand_edits = true;
+			break;
+		case OPT_PLAN:
+			ok = takes & CLI_TAKES_PLAN;
+			c->plan_file = optarg;
+			break;
+		case OPT_SAVE:
+			ok = takes & CLI_TAKES_SAVE;
+			c->save_file = optarg;
+			break;
+		case OPT_FORCE_BOOT_GPU:
+			ok = takes & CLI_TAKES_FORCE_GPU;
+			c->force_boot_gpu = true;
+			break;
+		case OPT_BOOTLOADER:
+			/* where the evidence is ambiguous, the person decides */
+			ok = takes & CLI_TAKES_CHANGES;
+			if (ok && (boot_loader_from_name(optarg, &c->boot_loader) < 0 || c->boot_loader == BOOT_AUTO)) {
+				fprintf(stderr, "gpuvirt %s: --bootloader: unknown boot loader '%s' (grub, grub-bls, "
+					"proxmox-boot-tool, systemd-boot, kernelstub)\n", cmd, optarg);
+				return -1;
+			}
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		case ':':
+			fprintf(stderr, "gpuvirt %s: %s needs an argument\n", cmd, word);
+			return -1;
+		default:
+			fprintf(stderr, "gpuvirt %s: unknown option '%s'\n", cmd, word);
+			usage(stderr);
+			return -1;
+		}
+		if (!ok) {
+			fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, word, cmd);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gpuvirt %s: unexpected argument '%s'\n", cmd, argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_exit_status(int r)
+{
+	switch (r) {
+	case -EINVAL:
+	case -ENODEV:
+	case -EOPNOTSUPP:
+	case -E2BIG:
+		return CLI_EXIT_USAGE;
+	default:
+		return CLI_EXIT_FAILED;
+	}
+}
+
+bool cli_needs_root(const char *root)
+{
+	/* a --root directory is the caller's business */
+	return geteuid() != 0 && !strcmp(root, "/");
+}
+
+bool cli_confirm(const char *cmd, const char *question, bool yes)
+{
+	char line[64];
+
+	if (yes)
+		return true;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "gpuvirt %s: not a terminal, so nothing was %s; pass --yes to %s without asking\n",
+			cmd, !strcmp(cmd, "undo") ? "undone" : "applied", cmd);
+		return false;
+	}
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret)
+{
+	struct propose_opts po = { .force_boot_gpu = c->force_boot_gpu, .boot_loader = c->boot_loader };
+	struct gv_error err = { 0 };
+	struct plan *p = NULL;
+	int r;
+
+	r = plan_new(session_root(s), &p);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt %s: %s: %s\n", cmd, session_root(s), strerror(-r));
+		return CLI_EXIT_FAILED;
+	}
+	r = propose_build(session_host(s), session_root(s), c->changes, c->n_changes, &po, p, &err);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
+		plan_free(p);
+		return cli_exit_status(r);
+	}
+	*ret = p;
+	return CLI_EXIT_OK;
+}
+
+int cli_print_preview(const char *cmd, const struct plan *p, bool json)
+{
+	struct gv_error err = { 0 };
+	char *text = NULL;
+	int r = json ? plan_preview_json(p, &text, &err) : plan_preview(p, &text, &err);
+
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
+		return CLI_EXIT_FAILED;
+	}
+	fputs(text, stdout);
+	if (json && (!*text || text[strlen(text) - 1] != '\n'))
+		putchar('\n');
+	free(text);
+	fflush(stdout);
+	return CLI_EXIT_OK;
+}

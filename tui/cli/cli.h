@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * What the line-mode commands share: the exit-status contract (DESIGN.md
+ * §2), their option parsing (the CHANGE options come from
+ * core/propose/change.c's table, spelled there once), the confirm prompt,
+ * and building and printing a plan on the session's host and root.
+ *
+ * Exit status: 0 success; 1 a check failed, or an apply was refused or
+ * rolled back, or the system does not allow it; 2 bad usage or bad input.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/propose/boot.h"
+#include "core/propose/change.h"
+#include "core/session.h"
+
+struct plan;
+
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILED = 1,
+	CLI_EXIT_USAGE = 2,
+};
+
+/* Which options a command takes (cli_parse()'s TAKES). */
+#define CLI_TAKES_CHANGES (1u << 0)     /* the CHANGE options and --bootloader */
+#define CLI_TAKES_JSON (1u << 1)
+#define CLI_TAKES_APPLY (1u << 2)       /* --yes --no-run --force-hand-edits */
+#define CLI_TAKES_PLAN (1u << 3)        /* --plan FILE */
+#define CLI_TAKES_FORCE_GPU (1u << 4)   /* --force-boot-gpu */
+#define CLI_TAKES_SAVE (1u << 5)        /* --save FILE */
+
+struct cli_opts {
+	struct change *changes;
+	size_t n_changes;
+	bool json, yes, no_run, force_boot_gpu, force_hand_edits;
+	const char *plan_file;          /* apply --plan FILE */
+	const char *save_file;          /* plan --save FILE */
+	enum boot_loader boot_loader;   /* BOOT_AUTO: detect */
+};
+
+/*
+ * Parse a command's ARGV (argv[0] is its name) into RET, which must start
+ * zeroed, allowing the options in TAKES. Returns 0; 1 when --help printed
+ * USAGE on stdout; -1 after a one-line message on stderr (and USAGE, for an
+ * unknown option). Release RET with cli_opts_clear() in every case.
+ */
+int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), struct cli_opts *ret);
+
+/* Release what C holds; it is zeroed again. */
+void cli_opts_clear(struct cli_opts *c);
+
+/* The "CHANGE: --iommu | --cmdline-add ARG | ..." lines of a usage text. */
+void cli_usage_changes(FILE *f);
+
+/* The exit status for a propose_build() error: 2 for bad input (-EINVAL,
+ * -ENODEV, -EOPNOTSUPP, -E2BIG), else 1 (a refusal such as -EPERM, or what
+ * the system does not allow). */
+int cli_exit_status(int r);
+
+/* True when writing under ROOT needs root and this process is not: ROOT is "/". */
+bool cli_needs_root(const char *root);
+
+/* Ask QUESTION on a terminal (y/N); without one only YES goes ahead, and a
+ * line on stderr says so. CMD is "apply" or "undo". */
+bool cli_confirm(const char *cmd, const char *question, bool yes);
+
+/* Build the plan of C's changes on session S's host and root. Returns an
+ * exit status; on 0 the owned plan is in *RET. Errors are printed. */
+int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret);
+
+/* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */
+int cli_print_preview(const char *cmd, const struct plan *p, bool json);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gpuvirt apply CHANGE... [--yes] [--no-run]       preview, confirm, apply
+ * gpuvirt apply --plan FILE [--yes] [--no-run]     a plan saved by `plan --save`
+ *
+ * The same core calls as the wizard: change_parse() -> propose_build() or
+ * plan_load() -> plan_preview() -> plan_apply().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/plan/plan.h"
+#include "tui/cli/cli.h"
+#include "tui/cli/commands.h"
+
+static void apply_usage(FILE *f)
+{
+	fputs("usage: gpuvirt apply CHANGE... [--yes] [--no-run] [--force-boot-gpu] [--force-hand-edits]\n"
+	      "                     [--bootloader NAME]\n"
+	      "       gpuvirt apply --plan FILE [--yes] [--no-run] [--force-hand-edits]\n", f);
+	cli_usage_changes(f);
+}
+
+int cmd_apply(int argc, char **argv, const struct gv_globals *g, struct session *s)
+{
+	struct plan_apply_opts ao = { 0 };
+	struct gv_error err = { 0 };
+	struct cli_opts c = { 0 };
+	struct plan *p = NULL;
+	const char *root = session_root(s);
+	char question[64];
+	int r, status;
+
+	status = cli_parse(argc, argv, CLI_TAKES_CHANGES | CLI_TAKES_APPLY | CLI_TAKES_PLAN | CLI_TAKES_FORCE_GPU,
+			   apply_usage, &c);
+	if (status) {
+		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (c.plan_file && c.n_changes) {
+		fprintf(stderr, "gpuvirt apply: give CHANGEs or --plan FILE, not both\n");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (!c.plan_file && !c.n_changes) {
+		fprintf(stderr, "gpuvirt apply: nothing to apply: give CHANGEs or --plan FILE\n");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (cli_needs_root(root)) {
+		fprintf(stderr, "gpuvirt apply: writing the configuration under / needs root; run it with sudo "
+			"(`gpuvirt plan` shows the changes without it)\n");
+		status = CLI_EXIT_FAILED;
+		goto out;
+	}
+	if (c.plan_file) {
+		r = plan_load(c.plan_file, root, &p, &err);
+		if (r < 0) {
+			fprintf(stderr, "gpuvirt apply: %s\n", err.msg[0] ? err.msg : strerror(-r));
+			status = CLI_EXIT_USAGE;
+			goto out;
+		}
+	} else {
+		status = cli_build_plan("apply", &c, s, &p);
+		if (status)
+			goto out;
+	}
+	if (plan_is_empty(p)) {
+		puts("Nothing to change: the configuration already says all of this.");
+		status = CLI_EXIT_OK;
+		goto out;
+	}
+	status = cli_print_preview("apply", p, false);
+	if (status)
+		goto out;
+	snprintf(question, sizeof(question), "Apply %zu changes?", plan_n_actions(p));
+	if (!cli_confirm("apply", question, c.yes)) {
+		status = CLI_EXIT_FAILED;
+		goto out;
+	}
+	/* the demo's commands would run chrooted in its scratch root, which
+	 * holds configuration only: they are listed, as the wizard does */
+	ao.no_run = c.no_run || session_demo(s);
+	ao.force_hand_edits = c.force_hand_edits;
+	r = plan_apply(p, &ao, &err);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt apply: %s\n", err.msg[0] ? err.msg : strerror(-r));
+		status = CLI_EXIT_FAILED;
+		goto out;
+	}
+	if (session_demo(s))
+		printf("Applied to the demo's scratch root %s; `gpuvirt --demo undo` takes it back.\n", root);
+	else
+		printf("Applied. Reboot for the changes to take effect; `gpuvirt check` verifies them after the "
+		       "reboot%s.\n", c.no_run ? " (the commands listed above as not run are still to run)" : "");
+	status = CLI_EXIT_OK;
+out:
+	plan_free(p);
+	cli_opts_clear(&c);
+	return status;
+}

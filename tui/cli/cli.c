@@ -76,33 +76,29 @@ void cli_usage_changes(FILE *f)
 
 void cli_opts_clear(struct cli_opts *c)
 {
-	change_array_free(c->changes, c->n_changes);
+	draft_free(c->draft);
 	*c = (struct cli_opts){ 0 };
 }
 
 static int add_change(const char *cmd, enum change_kind kind, const char *arg, struct cli_opts *c)
 {
 	struct gv_error err = { 0 };
-	struct change ch;
 
-	if (change_parse(kind, arg, &ch, &err) < 0) {
+	if (draft_add_option(c->draft, kind, arg, &err) < 0) {
 		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg);
 		return -1;
 	}
-	if (change_array_add(&c->changes, &c->n_changes, &ch) < 0) {
-		change_clear(&ch);
-		fprintf(stderr, "gpuvirt %s: out of memory\n", cmd);
-		return -1;
-	}
-	change_clear(&ch);
 	return 0;
 }
 
 int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), struct cli_opts *c)
 {
 	const char *cmd = argv[0];
+	enum boot_loader loader;
 	int opt;
 
+	if (!c->draft)
+		c->draft = draft_new();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", options(), NULL)) != -1) {
 		const char *word = argv[optind - 1];
@@ -144,16 +140,17 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 			break;
 		case OPT_FORCE_BOOT_GPU:
 			ok = takes & CLI_TAKES_FORCE_GPU;
-			c->force_boot_gpu = true;
+			draft_set_force_boot_gpu(c->draft, true);
 			break;
 		case OPT_BOOTLOADER:
 			/* where the evidence is ambiguous, the person decides */
 			ok = takes & CLI_TAKES_CHANGES;
-			if (ok && (boot_loader_from_name(optarg, &c->boot_loader) < 0 || c->boot_loader == BOOT_AUTO)) {
+			if (ok && (boot_loader_from_name(optarg, &loader) < 0 || loader == BOOT_AUTO)) {
 				fprintf(stderr, "gpuvirt %s: --bootloader: unknown boot loader '%s' (grub, grub-bls, "
 					"proxmox-boot-tool, systemd-boot, kernelstub)\n", cmd, optarg);
 				return -1;
 			}
+			draft_set_boot_loader(c->draft, loader);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -217,23 +214,13 @@ bool cli_confirm(const char *cmd, const char *question, bool yes)
 
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret)
 {
-	struct propose_opts po = { .force_boot_gpu = c->force_boot_gpu, .boot_loader = c->boot_loader };
 	struct gv_error err = { 0 };
-	struct plan *p = NULL;
-	int r;
+	int r = draft_build_plan(c->draft, session_host(s), session_root(s), ret, &err);
 
-	r = plan_new(session_root(s), &p);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt %s: %s: %s\n", cmd, session_root(s), strerror(-r));
-		return CLI_EXIT_FAILED;
-	}
-	r = propose_build(session_host(s), session_root(s), c->changes, c->n_changes, &po, p, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
-		plan_free(p);
 		return cli_exit_status(r);
 	}
-	*ret = p;
 	return CLI_EXIT_OK;
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/propose/boot.h"
 #include "core/propose/change.h"
+#include "core/propose/draft.h"
 #include "core/session.h"
 
 struct plan;
@@ -34,12 +35,12 @@ enum {
 #define CLI_TAKES_SAVE (1u << 5)        /* --save FILE */
 
 struct cli_opts {
-	struct change *changes;
-	size_t n_changes;
-	bool json, yes, no_run, force_boot_gpu, force_hand_edits;
+	/* The CHANGE options, --bootloader and --force-boot-gpu: the same value
+	 * the wizard edits, so both build their plan by one call. */
+	struct draft *draft;
+	bool json, yes, no_run, force_hand_edits;
 	const char *plan_file;          /* apply --plan FILE */
 	const char *save_file;          /* plan --save FILE */
-	enum boot_loader boot_loader;   /* BOOT_AUTO: detect */
 };
 
 /*
@@ -68,8 +69,9 @@ bool cli_needs_root(const char *root);
  * line on stderr says so. CMD is "apply" or "undo". */
 bool cli_confirm(const char *cmd, const char *question, bool yes);
 
-/* Build the plan of C's changes on session S's host and root. Returns an
- * exit status; on 0 the owned plan is in *RET. Errors are printed. */
+/* Build the plan of C's draft on session S's host and root
+ * (draft_build_plan(), as the wizard does). Returns an exit status; on 0 the
+ * owned plan is in *RET. Errors are printed. */
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret);
 
 /* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */

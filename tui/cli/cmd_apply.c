@@ -38,12 +38,12 @@ int cmd_apply(int argc, char **argv, const struct gv_globals *g, struct session 
 		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (c.plan_file && c.n_changes) {
+	if (c.plan_file && draft_n(c.draft)) {
 		fprintf(stderr, "gpuvirt apply: give CHANGEs or --plan FILE, not both\n");
 		status = CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (!c.plan_file && !c.n_changes) {
+	if (!c.plan_file && !draft_n(c.draft)) {
 		fprintf(stderr, "gpuvirt apply: nothing to apply: give CHANGEs or --plan FILE\n");
 		status = CLI_EXIT_USAGE;
 		goto out;

@@ -35,7 +35,7 @@ int cmd_plan(int argc, char **argv, const struct gv_globals *g, struct session *
 		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (!c.n_changes) {
+	if (!draft_n(c.draft)) {
 		fprintf(stderr, "gpuvirt plan: no CHANGE given (--vfio ADDRESS, --blacklist MODULE, ...)\n");
 		status = CLI_EXIT_USAGE;
 		goto out;

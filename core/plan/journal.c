@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/util/diff.h"
+#include "core/util/field.h"
 #include "core/util/fsutil.h"
 #include "core/plan/journal.h"
 #include "core/util/log.h"
@@ -60,57 +61,10 @@ struct journal_txn {
 
 #define PUSH(arr, n) (arr = xrealloc(arr, (n + 1) * sizeof(*arr)), memset(&arr[n], 0, sizeof(*arr)), &arr[n++])
 
-/* ---- field encoding ---- */
-
-void journal_field_encode(struct buf *out, const char *s, size_t len, bool space)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '%' || (space && c == ' '))
-			buf_printf(out, "%%%02X", c);
-		else
-			buf_putc(out, (char)c);
-	}
-	if (len == 0 && space)
-		buf_puts(out, "%");   /* an empty field still takes a place: "%" alone */
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int journal_field_decode(struct buf *out, const char *field)
-{
-	if (strcmp(field, "%") == 0) {
-		buf_append(out, "", 0);
-		return 0;
-	}
-	for (const char *p = field; *p; p++) {
-		if (*p != '%') {
-			buf_putc(out, *p);
-			continue;
-		}
-		int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-		if (h < 0 || l < 0)
-			return -EINVAL;
-		buf_putc(out, (char)(h * 16 + l));
-		p += 2;
-	}
-	buf_append(out, "", 0);
-	return 0;
-}
-
 static void put_field(struct buf *b, const char *s)
 {
 	buf_putc(b, ' ');
-	journal_field_encode(b, s, strlen(s), true);
+	field_encode(b, s, strlen(s), true);
 }
 
 /* ---- paths ---- */
@@ -198,7 +152,7 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 	buf_printf(b, "state %s\n", t->state);
 	buf_printf(b, "when %s\n", t->when);
 	buf_puts(b, "summary ");
-	journal_field_encode(b, t->summary ? t->summary : "", strlen(t->summary ? t->summary : ""), false);
+	field_encode(b, t->summary ? t->summary : "", strlen(t->summary ? t->summary : ""), false);
 	buf_putc(b, '\n');
 	for (size_t i = 0; i < t->n_dirs; i++) {
 		buf_puts(b, "mkdir");
@@ -210,7 +164,7 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 		buf_puts(b, "file");
 		put_field(b, f->path);
 		buf_puts(b, " target=");
-		journal_field_encode(b, f->target, strlen(f->target), true);
+		field_encode(b, f->target, strlen(f->target), true);
 		buf_printf(b, " before=%s%s after=%s%s mode=%04o\n",
 			   f->had_before ? "sha256:" : "", f->had_before ? f->before_sha : ABSENT,
 			   f->has_after ? "sha256:" : "", f->has_after ? f->after_sha : ABSENT,
@@ -222,11 +176,11 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 		put_field(b, s->attr);
 		buf_puts(b, " before=");
 		if (s->before)
-			journal_field_encode(b, s->before, strlen(s->before), true);
+			field_encode(b, s->before, strlen(s->before), true);
 		else
 			buf_puts(b, "%3F");   /* "?": unreadable */
 		buf_puts(b, " after=");
-		journal_field_encode(b, s->after, strlen(s->after), true);
+		field_encode(b, s->after, strlen(s->after), true);
 		buf_putc(b, '\n');
 	}
 	for (size_t i = 0; i < t->n_runs; i++) {
@@ -265,7 +219,7 @@ static char *decode(const char *field)
 {
 	struct buf b = BUF_INIT;
 
-	if (journal_field_decode(&b, field) < 0) {
+	if (field_decode(&b, field) < 0) {
 		buf_free(&b);
 		return NULL;
 	}

@@ -115,10 +115,3 @@ void journal_log_hand_edit(const char *path, const char *wrote, size_t wrote_len
  * FORCE_HAND_EDITS not set).
  */
 int journal_recover(const char *root, bool force_hand_edits, struct gv_error *err);
-
-/* Percent-encoding of one field in the journal and plan files: '%', control
- * bytes, DEL and (when SPACE) ' ' become %XX; everything else, UTF-8
- * included, stays readable. */
-void journal_field_encode(struct buf *out, const char *s, size_t len, bool space);
-/* Decode FIELD into OUT. Returns 0, or -EINVAL on a malformed %XX. */
-int journal_field_decode(struct buf *out, const char *field);

@@ -16,6 +16,7 @@
 
 #include "core/util/buf.h"
 #include "core/util/diff.h"
+#include "core/util/field.h"
 #include "core/util/fsutil.h"
 #include "core/plan/journal.h"
 #include "core/util/log.h"
@@ -1169,7 +1170,7 @@ out:
 static void put_field(struct buf *b, const char *s)
 {
 	buf_putc(b, ' ');
-	journal_field_encode(b, s, strlen(s), true);
+	field_encode(b, s, strlen(s), true);
 }
 
 static void put_base(struct buf *b, const struct action *a)
@@ -1238,7 +1239,7 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 		}
 		if (a->why && *a->why) {
 			buf_puts(&b, "why ");
-			journal_field_encode(&b, a->why, strlen(a->why), false);
+			field_encode(&b, a->why, strlen(a->why), false);
 			buf_putc(&b, '\n');
 		}
 		if (a->kind == PLAN_WRITE_FILE) {
@@ -1247,7 +1248,7 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 				const char *nl = memchr(a->content + pos, '\n', a->len - pos);
 				size_t n = nl ? (size_t)(nl - (a->content + pos)) : a->len - pos;
 				buf_putc(&b, '|');
-				journal_field_encode(&b, a->content + pos, n, false);
+				field_encode(&b, a->content + pos, n, false);
 				buf_putc(&b, '\n');
 				pos += n + (nl ? 1 : 0);
 				if (!nl)
@@ -1328,7 +1329,7 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 				goto out;
 			}
 			if (line[0] == '|') {
-				if (journal_field_decode(&content, line + 1) < 0) {
+				if (field_decode(&content, line + 1) < 0) {
 					r = load_fail(err, file, lineno, "bad %XX escape");
 					goto out;
 				}
@@ -1352,7 +1353,7 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 				r = load_fail(err, file, lineno, "'why' must follow an action, once");
 				goto out;
 			}
-			if (journal_field_decode(&w, line + 4) < 0 || !text_ok(buf_str(&w))) {
+			if (field_decode(&w, line + 4) < 0 || !text_ok(buf_str(&w))) {
 				buf_free(&w);
 				r = load_fail(err, file, lineno, "bad %XX escape");
 				goto out;
@@ -1383,7 +1384,7 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 				goto out;
 			}
 			struct buf d = BUF_INIT;
-			if (journal_field_decode(&d, tok) < 0) {
+			if (field_decode(&d, tok) < 0) {
 				buf_free(&d);
 				r = load_fail(err, file, lineno, "bad %XX escape");
 				goto out;

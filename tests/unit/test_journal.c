@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/util/buf.h"
+#include "core/util/field.h"
 #include "core/util/fsutil.h"
 #include "core/plan/journal.h"
 #include "core/util/log.h"
@@ -272,13 +273,13 @@ START_TEST(field_encoding_round_trips)
 	struct buf enc = BUF_INIT, dec = BUF_INIT;
 	const char s[] = "a b%c\n\x01\x7f\xc3\xa9";
 
-	journal_field_encode(&enc, s, sizeof(s) - 1, true);
+	field_encode(&enc, s, sizeof(s) - 1, true);
 	ck_assert_str_eq(enc.data, "a%20b%25c%0A%01%7F\xc3\xa9");
-	ck_assert_int_eq(journal_field_decode(&dec, enc.data), 0);
+	ck_assert_int_eq(field_decode(&dec, enc.data), 0);
 	ck_assert_uint_eq(dec.len, sizeof(s) - 1);
 	ck_assert_int_eq(memcmp(dec.data, s, dec.len), 0);
 	buf_reset(&dec);
-	ck_assert_int_eq(journal_field_decode(&dec, "%4"), -EINVAL);
+	ck_assert_int_eq(field_decode(&dec, "%4"), -EINVAL);
 	buf_free(&enc);
 	buf_free(&dec);
 }

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "core/util/diff.h"
+#include "core/util/exec.h"
 #include "core/util/field.h"
 #include "core/util/fsutil.h"
 #include "core/plan/journal.h"
 #include "core/util/log.h"
-#include "core/plan/plan.h"
 #include "core/util/sha256.h"
 #include "core/util/xalloc.h"
 
@@ -637,7 +637,7 @@ int journal_last_written(const char *root, const char *target, char **ret_conten
 
 static char *argv_line(char **argv)
 {
-	return plan_argv_str((const char *const *)argv);
+	return exec_argv_str((const char *const *)argv);
 }
 
 int journal_list(const char *root, struct journal_set **ret, size_t *ret_n, struct gv_error *err)
@@ -994,7 +994,7 @@ int journal_undo(const char *root, const struct journal_undo_opts *opts, struct 
 		if (opts->no_run) {
 			gv_log(GV_LOG_INFO, "not run (--no-run), run it by hand: %s", line);
 		} else {
-			r = plan_exec(root, (const char *const *)t->runs[i].argv, err);
+			r = exec_run(root, (const char *const *)t->runs[i].argv, err);
 			if (r < 0) {
 				char reason[512];
 				snprintf(reason, sizeof(reason), "%s", err ? err->msg : line);

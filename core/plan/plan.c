@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/util/buf.h"
 #include "core/util/diff.h"
+#include "core/util/exec.h"
 #include "core/util/field.h"
 #include "core/util/fsutil.h"
 #include "core/plan/journal.h"
@@ -493,41 +493,6 @@ bool plan_is_empty(const struct plan *p)
 
 /* ---- preview ---- */
 
-static bool shell_safe(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=+,-@%^", *s))
-			return false;
-	return true;
-}
-
-char *plan_argv_str(const char *const *argv)
-{
-	struct buf b = BUF_INIT;
-
-	for (size_t i = 0; argv[i]; i++) {
-		if (i)
-			buf_putc(&b, ' ');
-		if (shell_safe(argv[i])) {
-			buf_puts(&b, argv[i]);
-			continue;
-		}
-		buf_putc(&b, '\'');
-		for (const char *s = argv[i]; *s; s++) {
-			if (*s == '\'')
-				buf_puts(&b, "'\\''");
-			else
-				buf_putc(&b, *s);
-		}
-		buf_putc(&b, '\'');
-	}
-	if (!b.data)
-		buf_append(&b, "", 0);
-	return buf_steal(&b);
-}
-
 /* The file part of a preview: a diff, or a line saying nothing changes. */
 static int file_diff(const struct plan *p, const struct action *a, struct buf *out, bool *ret_changes,
 		     struct gv_error *err)
@@ -588,7 +553,7 @@ int plan_preview(const struct plan *p, char **ret_text, struct gv_error *err)
 			buf_printf(&b, "echo %s > %s\n", a->value, a->path);
 			break;
 		case PLAN_RUN: {
-			char *line = plan_argv_str((const char *const *)a->argv);
+			char *line = exec_argv_str((const char *const *)a->argv);
 			buf_printf(&b, "$ %s\n", line);
 			free(line);
 			break;
@@ -671,98 +636,6 @@ fail:
 	return r;
 }
 
-/* ---- commands ---- */
-
-int plan_exec(const char *root, const char *const *argv, struct gv_error *err)
-{
-	bool chroot_it = strcmp(root, "/") != 0;
-	char *line = plan_argv_str(argv);
-	size_t n = 0;
-	const char **full;
-	int pfd[2], status, r;
-	pid_t pid;
-
-	while (argv[n])
-		n++;
-	full = xrealloc(NULL, (n + 3) * sizeof(char *));
-	if (chroot_it) {
-		full[0] = "chroot";
-		full[1] = root;
-	}
-	for (size_t i = 0; i <= n; i++)
-		full[i + (chroot_it ? 2 : 0)] = argv[i];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		r = -errno;
-		gv_error_set(err, r, "%s: pipe: %s", line, strerror(-r));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		gv_error_set(err, r, "%s: fork: %s", line, strerror(-r));
-		goto out;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		execvp(full[0], (char *const *)full);
-		dprintf(STDERR_FILENO, "%s: %s\n", full[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	gv_log(GV_LOG_INFO, "running: %s%s%s", chroot_it ? "chroot " : "", chroot_it ? root : "", line);
-	{
-		struct buf out = BUF_INIT;
-		char chunk[4096];
-		ssize_t k;
-
-		for (;;) {
-			k = read(pfd[0], chunk, sizeof(chunk));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				break;
-			buf_append(&out, chunk, (size_t)k);
-			char *nl;
-			while (out.data && (nl = memchr(out.data, '\n', out.len))) {
-				*nl = '\0';
-				gv_log(GV_LOG_INFO, "  %s", out.data);
-				size_t rest = out.len - (size_t)(nl + 1 - out.data);
-				memmove(out.data, nl + 1, rest);
-				out.len = rest;
-				out.data[rest] = '\0';
-			}
-		}
-		if (out.len)
-			gv_log(GV_LOG_INFO, "  %s", out.data);
-		buf_free(&out);
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			r = -errno;
-			gv_error_set(err, r, "%s: %s", line, strerror(-r));
-			goto out;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		r = 0;
-	} else if (WIFEXITED(status)) {
-		r = gv_error_set(err, -EIO, "`%s` failed (exit status %d)", line, WEXITSTATUS(status));
-	} else {
-		r = gv_error_set(err, -EIO, "`%s` was killed by signal %d", line, WTERMSIG(status));
-	}
-out:
-	free(full);
-	free(line);
-	return r;
-}
-
 /* ---- apply ---- */
 
 struct step {
@@ -781,7 +654,7 @@ static void action_desc(const struct action *a, struct buf *b)
 	case PLAN_REMOVE_FILE: buf_printf(b, "remove %s", a->path); break;
 	case PLAN_WRITE_SYSFS: buf_printf(b, "echo %s > %s", a->value, a->path); break;
 	case PLAN_RUN: {
-		char *line = plan_argv_str((const char *const *)a->argv);
+		char *line = exec_argv_str((const char *const *)a->argv);
 		buf_printf(b, "run %s", line);
 		free(line);
 		break;
@@ -887,7 +760,7 @@ static int step_do(const struct plan *p, struct step *s, int timeout_ms, struct 
 		return 0;
 	}
 	case PLAN_RUN:
-		return plan_exec(p->root, (const char *const *)a->argv, err);
+		return exec_run(p->root, (const char *const *)a->argv, err);
 	}
 	return -EINVAL;
 }
@@ -1083,7 +956,7 @@ int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_err
 		if (s->a->kind != PLAN_RUN)
 			continue;
 		if (opts->no_run) {
-			char *line = plan_argv_str((const char *const *)s->a->argv);
+			char *line = exec_argv_str((const char *const *)s->a->argv);
 			gv_log(GV_LOG_INFO, "not run (--no-run), still to run: %s", line);
 			free(line);
 			journal_txn_run(txn, (const char *const *)s->a->argv, -1);
@@ -1131,7 +1004,7 @@ rollback:
 			if (steps[i].a->kind != PLAN_RUN || !steps[i].done)
 				continue;
 			ran = true;
-			if (plan_exec(p->root, (const char *const *)steps[i].a->argv, &e) < 0)
+			if (exec_run(p->root, (const char *const *)steps[i].a->argv, &e) < 0)
 				gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
 		}
 		if (by_command)

@@ -112,14 +112,3 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 
 /* Default for plan_apply_opts.sysfs_timeout_ms. */
 #define PLAN_SYSFS_TIMEOUT_MS 5000
-
-/*
- * Run ARGV (argv[0] looked up in PATH) inside `chroot ROOT` when ROOT is not
- * "/", directly otherwise; its output goes line by line to gv_log (INFO).
- * Returns 0 when it exited 0; otherwise -EIO (non-zero exit or signal) or
- * -errno, with ERR naming the command and its exit status.
- */
-int plan_exec(const char *root, const char *const *argv, struct gv_error *err);
-
-/* ARGV as one shell-quoted line ("update-initramfs -u -k all"); owned. */
-char *plan_argv_str(const char *const *argv);

@@ -15,13 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "core/util/diff.h"
 #include "core/util/exec.h"
 #include "core/util/field.h"
 #include "core/util/fsutil.h"
 #include "core/plan/journal.h"
 #include "core/util/log.h"
-#include "core/util/sha256.h"
 #include "core/util/xalloc.h"
 
 #define ABSENT "absent"
@@ -29,7 +30,7 @@
 struct jfile {
 	char *path, *target;
 	bool had_before, has_after;
-	char before_sha[SHA256_HEX_SIZE], after_sha[SHA256_HEX_SIZE];
+	char before_sha[SHA256_DIGEST_STRING_LENGTH], after_sha[SHA256_DIGEST_STRING_LENGTH];
 	mode_t mode;
 };
 
@@ -236,7 +237,7 @@ static const char *kv(char **f, size_t n, const char *key)
 	return NULL;
 }
 
-static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_HEX_SIZE])
+static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_DIGEST_STRING_LENGTH])
 {
 	if (!v)
 		return false;
@@ -247,7 +248,7 @@ static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_HEX_SIZE])
 	}
 	if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != 64)
 		return false;
-	memcpy(out, v + 7, SHA256_HEX_SIZE);
+	memcpy(out, v + 7, SHA256_DIGEST_STRING_LENGTH);
 	*ret_has = true;
 	return true;
 }
@@ -485,9 +486,9 @@ int journal_txn_file(struct journal_txn *t, const char *path, const char *target
 	f->has_after = after != NULL;
 	f->mode = before_mode;
 	if (before)
-		sha256_hex(before, before_len, f->before_sha);
+		SHA256Data((const uint8_t *)before, before_len, f->before_sha);
 	if (after)
-		sha256_hex(after, after_len, f->after_sha);
+		SHA256Data((const uint8_t *)after, after_len, f->after_sha);
 	t->files_saved = true;
 	if (before) {
 		r = save_copy(t->root, "backup", t->id, target, before, before_len, err);
@@ -752,10 +753,10 @@ static void revert_free(struct revert *v, size_t n)
 
 static enum fstate file_state(const struct jfile *f, const char *now, size_t now_len, bool exists)
 {
-	char sha[SHA256_HEX_SIZE];
+	char sha[SHA256_DIGEST_STRING_LENGTH];
 
 	if (exists)
-		sha256_hex(now, now_len, sha);
+		SHA256Data((const uint8_t *)now, now_len, sha);
 	if (exists ? (f->has_after && strcmp(sha, f->after_sha) == 0) : !f->has_after)
 		return F_AFTER;
 	if (exists ? (f->had_before && strcmp(sha, f->before_sha) == 0) : !f->had_before)
@@ -792,8 +793,8 @@ static int revert_files(struct journal_txn *t, bool force, struct gv_error *err)
 				goto out;
 			}
 			free(b);
-			char sha[SHA256_HEX_SIZE];
-			sha256_hex(v[i].before, v[i].before_len, sha);
+			char sha[SHA256_DIGEST_STRING_LENGTH];
+			SHA256Data((const uint8_t *)v[i].before, v[i].before_len, sha);
 			if (strcmp(sha, f->before_sha) != 0) {
 				r = gv_error_set(err, -EIO, "undo: the backup of %s does not match its recorded hash",
 						 f->target);

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "core/util/buf.h"
 #include "core/util/diff.h"
 #include "core/util/exec.h"
@@ -21,7 +23,6 @@
 #include "core/plan/journal.h"
 #include "core/util/log.h"
 #include "core/plan/plan.h"
-#include "core/util/sha256.h"
 #include "core/util/xalloc.h"
 
 /* What a file action was computed from: the content on disk when the plan
@@ -43,7 +44,7 @@ struct action {
 	char **argv;       /* run, NULL-terminated */
 	char *why;
 	enum base_kind base;   /* files */
-	char base_sha[SHA256_HEX_SIZE];
+	char base_sha[SHA256_DIGEST_STRING_LENGTH];
 };
 
 struct expect {
@@ -167,7 +168,7 @@ static struct action *file_slot(struct plan *p, const char *path)
 {
 	struct action *a = find_file(p, path);
 	enum base_kind base;
-	char sha[SHA256_HEX_SIZE];
+	char sha[SHA256_DIGEST_STRING_LENGTH];
 
 	if (a) {
 		base = a->base;
@@ -353,7 +354,7 @@ static void record_base(const struct plan *p, struct action *a)
 		return;
 	if (v.now) {
 		a->base = BASE_SHA;
-		sha256_hex(v.now, v.now_len, a->base_sha);
+		SHA256Data((const uint8_t *)v.now, v.now_len, a->base_sha);
 	} else {
 		a->base = BASE_ABSENT;
 	}
@@ -363,7 +364,7 @@ static void record_base(const struct plan *p, struct action *a)
 /* Whether the file V shows is still what action A was computed from. */
 static bool base_holds(const struct action *a, const struct fileview *v)
 {
-	char sha[SHA256_HEX_SIZE];
+	char sha[SHA256_DIGEST_STRING_LENGTH];
 
 	switch (a->base) {
 	case BASE_NONE:
@@ -373,7 +374,7 @@ static bool base_holds(const struct action *a, const struct fileview *v)
 	case BASE_SHA:
 		if (!v->now)
 			return false;
-		sha256_hex(v->now, v->now_len, sha);
+		SHA256Data((const uint8_t *)v->now, v->now_len, sha);
 		return strcmp(sha, a->base_sha) == 0;
 	}
 	return false;
@@ -1063,11 +1064,11 @@ static bool parse_base(const char *field, struct action *a)
 		a->base = BASE_ABSENT;
 		return true;
 	}
-	if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != SHA256_HEX_SIZE - 1 ||
-	    strspn(v + 7, "0123456789abcdef") != SHA256_HEX_SIZE - 1)
+	if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != SHA256_DIGEST_STRING_LENGTH - 1 ||
+	    strspn(v + 7, "0123456789abcdef") != SHA256_DIGEST_STRING_LENGTH - 1)
 		return false;
 	a->base = BASE_SHA;
-	memcpy(a->base_sha, v + 7, SHA256_HEX_SIZE);
+	memcpy(a->base_sha, v + 7, SHA256_DIGEST_STRING_LENGTH);
 	return true;
 }
 

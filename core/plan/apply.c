@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/plan/journal.h"
+#include "core/plan/journal-txn.h"
 #include "core/plan/plan-internal.h"
 #include "core/util/buf.h"
 #include "core/util/exec.h"

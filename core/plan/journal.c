@@ -21,7 +21,7 @@
 #include "core/util/exec.h"
 #include "core/util/field.h"
 #include "core/util/fsutil.h"
-#include "core/plan/journal.h"
+#include "core/plan/journal-txn.h"
 #include "core/util/log.h"
 #include "core/util/xalloc.h"
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <sha2.h>
+
 #include "core/plan/journal.h"
 #include "core/util/error.h"
 
@@ -18,11 +20,22 @@
  * directory must exist. */
 int journal_lock(const char *root, int *ret_fd, struct gv_error *err);
 
+/* A change set: one being recorded (journal_txn_begin()) or one read back
+ * (journal_txn_last()). */
+/* Read the journal under ROOT without racing an apply: a shared lock,
+ * taken without waiting (an apply holds it: -EBUSY) and without creating
+ * anything. Returns 0 and an fd to close when done (-1: no lock file). */
+int journal_read_lock(const char *root, int *ret_fd, struct gv_error *err);
+
 struct journal_txn;
 
 /* Begin change set number max+1 under ROOT; nothing is written until
  * journal_txn_file() or journal_txn_commit(). */
 int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_error *err);
+/* Read back the last change set under ROOT that is not undone (applied, or
+ * interrupted by a crash). Returns 0, -ENOENT when there is none, or -errno
+ * with ERR naming the manifest at fault. */
+int journal_txn_last(const char *root, struct journal_txn **ret, struct gv_error *err);
 int journal_txn_id(const struct journal_txn *t);
 
 /*
@@ -44,9 +57,57 @@ void journal_txn_expect(struct journal_txn *t, const char *kind, const char *key
 /* Write the manifest atomically. APPLIED false marks the set as being
  * applied (undo can still revert a set interrupted by a crash). */
 int journal_txn_commit(struct journal_txn *t, bool applied, const char *summary, struct gv_error *err);
-/* Remove everything recorded for this set (apply rolled back). */
+/* Mark a set read back as undone (its reversal was applied). */
+int journal_txn_mark_undone(struct journal_txn *t, struct gv_error *err);
+/* Remove everything recorded for this set (apply rolled back, or an
+ * interrupted set was rolled back by the next apply). */
 void journal_txn_discard(struct journal_txn *t);
 void journal_txn_free(struct journal_txn *t);
+
+/* What a set records, as read back (see man/40-journal.man). */
+struct journal_file {
+	char *path, *target;        /* as planned; where its symlinks led */
+	bool had_before, has_after; /* false: absent before / removed */
+	char before_sha[SHA256_DIGEST_STRING_LENGTH], after_sha[SHA256_DIGEST_STRING_LENGTH];
+	mode_t mode;                /* before (or the new file's) */
+};
+
+struct journal_dir {
+	char *dir;                  /* created, with N-1 of its parents */
+	size_t n;
+};
+
+struct journal_sysfs {
+	char *attr, *before, *after; /* before NULL: it could not be read */
+};
+
+struct journal_run {
+	char **argv;
+	int status;                 /* -1: left pending (--no-run) */
+};
+
+/* A view of set T, valid while T lives. */
+struct journal_record {
+	int id;
+	bool interrupted;           /* state "applying": a crash stopped it */
+	const char *when, *summary;
+	const struct journal_file *files; size_t n_files;
+	const struct journal_dir *dirs; size_t n_dirs;
+	const struct journal_sysfs *sysfs; size_t n_sysfs;
+	const struct journal_run *runs; size_t n_runs;
+};
+
+void journal_txn_record(const struct journal_txn *t, struct journal_record *ret);
+
+/* The bytes set T replaced in F's target (its backup), checked against the
+ * hash the manifest recorded. Returns 0 with an owned buffer, or -errno with
+ * ERR naming the backup (missing, or -EIO when it does not match). */
+int journal_txn_backup(const struct journal_txn *t, const struct journal_file *f, char **ret_content,
+		       size_t *ret_len, struct gv_error *err);
+
+/* The copy of what change set SET wrote to TARGET. Returns 0 with an owned
+ * buffer, or -ENOENT when there is none (the set removed the file). */
+int journal_written(const char *root, int set, const char *target, char **ret_content, size_t *ret_len);
 
 /*
  * What gpuvirt last wrote to TARGET (relative to the root) according to the
@@ -64,12 +125,3 @@ int journal_last_written(const char *root, const char *target, char **ret_conten
  */
 void journal_log_hand_edit(const char *path, const char *wrote, size_t wrote_len, const char *now,
 			   size_t now_len, const char *would, size_t would_len);
-
-/*
- * Roll back the last change set if a crash interrupted it (state "applying"),
- * without running commands: files gpuvirt had already replaced get their old
- * bytes back. The caller holds the lock. Returns 1 when a set was rolled
- * back, 0 when there was none, or -errno (a file changed by hand since, and
- * FORCE_HAND_EDITS not set).
- */
-int journal_recover(const char *root, bool force_hand_edits, struct gv_error *err);

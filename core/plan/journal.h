@@ -36,13 +36,3 @@ struct journal_set {
  * owned array (possibly empty) or -errno. */
 int journal_list(const char *root, struct journal_set **ret, size_t *ret_n, struct gv_error *err);
 void journal_sets_free(struct journal_set *sets, size_t n);
-
-struct journal_undo_opts {
-	bool no_run;
-	bool force_hand_edits;
-};
-
-/* Revert the last change set: restore every file's previous bytes exactly
- * (files gpuvirt created are removed), then run (or list) the regeneration
- * commands again. -ENOENT when there is nothing to undo. */
-int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err);

@@ -26,15 +26,18 @@ enum base_kind {
 
 struct action {
 	enum plan_action_kind kind;
-	char *path;        /* file: relative to the root; sysfs: absolute */
+	char *path;        /* file, directory: relative to the root; sysfs: absolute */
 	char *content;     /* write */
 	size_t len;
 	mode_t mode;       /* write: mode if the file is new */
+	bool mode_exact;   /* write: the file ends with MODE even if it exists (undo) */
 	char *value;       /* sysfs */
 	char **argv;       /* run, NULL-terminated */
 	char *why;
 	enum base_kind base;   /* files */
 	char base_sha[SHA256_DIGEST_STRING_LENGTH];
+	int base_set;      /* > 0: the base is what change set BASE_SET wrote, so a
+			    * file that differs was edited by hand (undo) */
 };
 
 struct expect {
@@ -47,6 +50,7 @@ struct plan {
 	size_t n;
 	struct expect *e;
 	size_t n_e;
+	int undoes;        /* > 0: the reversal of that change set (reverse.c) */
 };
 
 /* What a file action finds on disk and would do. */
@@ -62,6 +66,10 @@ struct fileview {
 /* A why, value or key gpuvirt can keep on one line. */
 bool plan_text_ok(const char *s);
 
+/* Queue the removal of directory DIR (relative to the root) when it is
+ * empty by then: the undo of one gpuvirt created. Queued once. */
+int plan_remove_dir(struct plan *p, const char *dir, const char *why);
+
 /* The file action queued for PATH, or NULL. */
 struct action *plan_find_file(struct plan *p, const char *path);
 
@@ -69,6 +77,10 @@ struct action *plan_find_file(struct plan *p, const char *path);
  * Returns 0 with V filled (clear it with plan_fileview_clear()) or -errno. */
 int plan_fileview_get(const struct plan *p, const struct action *a, struct fileview *v, struct gv_error *err);
 void plan_fileview_clear(struct fileview *v);
+
+/* Whether directory DIR (relative to the root) is there: 1, with
+ * RET_EMPTY telling whether it holds nothing, or 0. */
+int plan_dir_look(const struct plan *p, const char *dir, bool *ret_empty);
 
 /* Whether the file V shows is still what action A was computed from. */
 bool plan_base_holds(const struct action *a, const struct fileview *v);

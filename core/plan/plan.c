@@ -5,6 +5,7 @@
  * kept at the end (they regenerate what the files configure). Each file
  * action records its base when the plan first names the file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -126,12 +127,15 @@ static struct action *file_slot(struct plan *p, const char *path)
 	struct action *a = plan_find_file(p, path);
 	enum base_kind base;
 	char sha[SHA256_DIGEST_STRING_LENGTH];
+	int base_set;
 
 	if (a) {
 		base = a->base;
+		base_set = a->base_set;
 		memcpy(sha, a->base_sha, sizeof(sha));
 		action_clear(a);
 		a->base = base;
+		a->base_set = base_set;
 		memcpy(a->base_sha, sha, sizeof(sha));
 		return a;
 	}
@@ -183,6 +187,22 @@ int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, c
 	a->kind = PLAN_WRITE_SYSFS;
 	a->path = xstrdup(attr_path);
 	a->value = xstrdup(value);
+	a->why = xstrdup(why ? why : "");
+	return 0;
+}
+
+int plan_remove_dir(struct plan *p, const char *dir, const char *why)
+{
+	struct action *a;
+
+	if (!rel_path_ok(dir) || (why && !plan_text_ok(why)))
+		return -EINVAL;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->a[i].kind == PLAN_REMOVE_DIR && strcmp(p->a[i].path, dir) == 0)
+			return 0;
+	a = insert_before_runs(p);
+	a->kind = PLAN_REMOVE_DIR;
+	a->path = xstrdup(dir);
 	a->why = xstrdup(why ? why : "");
 	return 0;
 }
@@ -280,13 +300,40 @@ int plan_fileview_get(const struct plan *p, const struct action *a, struct filev
 		goto fail;
 	}
 	if (a->kind == PLAN_WRITE_FILE)
-		v->changes = !v->now || v->now_len != a->len || memcmp(v->now, a->content, a->len) != 0;
+		v->changes = !v->now || v->now_len != a->len || memcmp(v->now, a->content, a->len) != 0 ||
+			     (a->mode_exact && v->mode != a->mode);
 	else
 		v->changes = v->now != NULL;
 	return 0;
 fail:
 	plan_fileview_clear(v);
 	return r;
+}
+
+int plan_dir_look(const struct plan *p, const char *dir, bool *ret_empty)
+{
+	char *abs = fsutil_join(p->root, dir);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	*ret_empty = false;
+	if (lstat(abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		free(abs);
+		return 0;
+	}
+	d = opendir(abs);
+	free(abs);
+	if (!d)
+		return 1;
+	*ret_empty = true;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			*ret_empty = false;
+			break;
+		}
+	closedir(d);
+	return 1;
 }
 
 /* The file as the plan starts from it (see enum base_kind). A file that
@@ -429,6 +476,12 @@ bool plan_is_empty(const struct plan *p)
 			if (!same)
 				return false;
 			break;
+		case PLAN_REMOVE_DIR: {
+			bool empty;
+			if (plan_dir_look(p, a->path, &empty) > 0 && empty)
+				return false;
+			break;
+		}
 		case PLAN_RUN:
 			break;
 		}

@@ -26,6 +26,7 @@ enum plan_action_kind {
 	PLAN_REMOVE_FILE,
 	PLAN_WRITE_SYSFS,   /* echo VALUE > /sys/... in a child with a timeout, read back */
 	PLAN_RUN,           /* a regeneration command: update-grub, update-initramfs -u -k all, ... */
+	PLAN_REMOVE_DIR,    /* undo plans only: a directory gpuvirt created, removed when empty */
 };
 
 /* A new empty plan for configuration root ROOT ("/" or a directory). */

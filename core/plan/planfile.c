@@ -51,6 +51,9 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 	struct buf b = BUF_INIT;
 	int r;
 
+	if (p->undoes)
+		return gv_error_set(err, -EINVAL, "%s: an undo is not saved as a plan: `gpuvirt undo` makes it "
+				    "again from the journal", file);
 	buf_puts(&b, "gpuvirt-plan 2\n");
 	buf_puts(&b, "# Apply with: gpuvirt apply --plan FILE. Fields are %XX-encoded;\n"
 		     "# '|' lines are the new file's lines, 'noeol' means no final newline;\n"
@@ -77,6 +80,8 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 			put_field(&b, a->path);
 			put_field(&b, a->value);
 			buf_putc(&b, '\n');
+			break;
+		case PLAN_REMOVE_DIR:   /* undo plans only, refused above */
 			break;
 		case PLAN_RUN:
 			buf_puts(&b, "run");

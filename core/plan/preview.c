@@ -12,6 +12,19 @@
 #include "core/util/diff.h"
 #include "core/util/exec.h"
 
+/* The directory part of a preview: what an undo does with a directory
+ * gpuvirt created (it can only tell at apply whether it is empty by then). */
+static void dir_line(const struct plan *p, const struct action *a, struct buf *out, bool *ret_changes)
+{
+	bool empty;
+
+	*ret_changes = plan_dir_look(p, a->path, &empty) > 0;
+	if (*ret_changes)
+		buf_printf(out, "rmdir %s\n", a->path);
+	else
+		buf_printf(out, "# %s: already absent\n", a->path);
+}
+
 /* The file part of a preview: a diff, or a line saying nothing changes. */
 static int file_diff(const struct plan *p, const struct action *a, struct buf *out, bool *ret_changes,
 		     struct gv_error *err)
@@ -34,9 +47,11 @@ static int file_diff(const struct plan *p, const struct action *a, struct buf *o
 	buf_printf(&lb, "b/%s", a->path);
 	if (a->kind == PLAN_WRITE_FILE) {
 		if (!diff_unified(out, v.now ? la.data : "/dev/null", v.now ? v.now : "", v.now_len, lb.data,
-				  a->content, a->len, DIFF_CONTEXT))
+				  a->content, a->len, DIFF_CONTEXT) && !v.now)
 			/* creating an empty file */
 			buf_printf(out, "--- /dev/null\n+++ %s\n", lb.data);
+		if (a->mode_exact && v.now && v.mode != a->mode)
+			buf_printf(out, "# %s: mode %04o -> %04o\n", a->path, (unsigned)v.mode, (unsigned)a->mode);
 	} else {
 		if (!diff_unified(out, la.data, v.now, v.now_len, "/dev/null", "", 0, DIFF_CONTEXT))
 			buf_printf(out, "--- %s\n+++ /dev/null\n", la.data);
@@ -71,6 +86,9 @@ int plan_preview(const struct plan *p, char **ret_text, struct gv_error *err)
 		case PLAN_WRITE_SYSFS:
 			buf_printf(&b, "echo %s > %s\n", a->value, a->path);
 			break;
+		case PLAN_REMOVE_DIR:
+			dir_line(p, a, &b, &changes);
+			break;
 		case PLAN_RUN: {
 			char *line = exec_argv_str((const char *const *)a->argv);
 			buf_printf(&b, "$ %s\n", line);
@@ -95,6 +113,7 @@ static const char *kind_name(enum plan_action_kind k)
 	case PLAN_REMOVE_FILE: return "remove-file";
 	case PLAN_WRITE_SYSFS: return "write-sysfs";
 	case PLAN_RUN: return "run";
+	case PLAN_REMOVE_DIR: return "remove-dir";
 	}
 	return "?";
 }
@@ -132,6 +151,11 @@ int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *er
 		case PLAN_WRITE_SYSFS:
 			buf_puts(&b, ",\"value\":");
 			buf_json_str(&b, a->value);
+			break;
+		case PLAN_REMOVE_DIR:
+			buf_reset(&d);
+			dir_line(p, a, &d, &changes);
+			buf_printf(&b, ",\"changed\":%s", changes ? "true" : "false");
 			break;
 		case PLAN_RUN:
 			buf_puts(&b, ",\"argv\":[");

@@ -20,6 +20,7 @@
 #include "core/scan/host.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
+#include "core/plan/undo.h"
 #include "core/propose/propose.h"
 #include "tui/cli/commands.h"
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gpuvirt plan CHANGE... [--json]                  the preview; writes nothing
+ * gpuvirt plan --undo [--json]                     the undo's preview (cmd_undo.c)
  * gpuvirt apply CHANGE... [--yes] [--no-run]       preview, confirm, apply
  * gpuvirt apply --plan FILE [--yes] [--no-run]     a plan saved from the wizard
- * gpuvirt undo [--yes] [--no-run]                  revert the last change set
  *
  * The same core calls as the wizard: change_parse() -> propose_build() ->
- * plan_preview() -> plan_apply(); journal_undo().
+ * plan_preview() -> plan_apply().
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,9 +18,7 @@
 #include "core/propose/boot.h"
 #include "core/propose/change.h"
 #include "core/scan/host.h"
-#include "core/plan/journal.h"
 #include "core/plan/plan.h"
-#include "core/plan/undo.h"
 #include "core/propose/propose.h"
 #include "tui/cli/commands.h"
 
@@ -33,6 +31,7 @@ enum {
 	OPT_FORCE_BOOT_GPU,
 	OPT_FORCE_HAND_EDITS,
 	OPT_BOOTLOADER,
+	OPT_UNDO,
 	OPT_HELP,
 };
 
@@ -42,11 +41,12 @@ enum {
 #define TAKES_APPLY (1u << 2)   /* --yes --no-run --force-hand-edits */
 #define TAKES_PLAN (1u << 3)
 #define TAKES_FORCE_GPU (1u << 4)
+#define TAKES_UNDO (1u << 5)
 
 struct cli {
 	struct change *changes;
 	size_t n_changes;
-	bool json, yes, no_run, force_boot_gpu, force_hand_edits;
+	bool json, yes, no_run, force_boot_gpu, force_hand_edits, undo;
 	const char *plan_file;
 	enum boot_loader boot_loader;   /* BOOT_AUTO: detect */
 };
@@ -66,6 +66,7 @@ static const struct option options[] = {
 	{ "force-boot-gpu", no_argument, NULL, OPT_FORCE_BOOT_GPU },
 	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
 	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
+	{ "undo", no_argument, NULL, OPT_UNDO },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{}
 };
@@ -73,16 +74,14 @@ static const struct option options[] = {
 static void usage(FILE *f, const char *cmd)
 {
 	if (!strcmp(cmd, "plan"))
-		fputs("usage: gpuvirt plan CHANGE... [--json] [--force-boot-gpu] [--bootloader NAME]\n", f);
-	else if (!strcmp(cmd, "apply"))
+		fputs("usage: gpuvirt plan CHANGE... [--json] [--force-boot-gpu] [--bootloader NAME]\n"
+		      "       gpuvirt plan --undo [--json]\n", f);
+	else
 		fputs("usage: gpuvirt apply CHANGE... [--yes] [--no-run] [--force-boot-gpu] [--force-hand-edits]\n"
 		      "                     [--bootloader NAME]\n"
 		      "       gpuvirt apply --plan FILE [--yes] [--no-run] [--force-hand-edits]\n", f);
-	else
-		fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits]\n", f);
-	if (strcmp(cmd, "undo"))
-		fputs("CHANGE: --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE\n"
-		      "        --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]\n", f);
+	fputs("CHANGE: --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE\n"
+	      "        --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]\n", f);
 }
 
 static void cli_free(struct cli *c)
@@ -139,6 +138,10 @@ static int parse(int argc, char **argv, unsigned takes, struct cli *c)
 		case OPT_FORCE_HAND_EDITS:
 			ok = takes & TAKES_APPLY;
 			c->force_hand_edits = true;
+			break;
+		case OPT_UNDO:
+			ok = takes & TAKES_UNDO;
+			c->undo = true;
 			break;
 		case OPT_PLAN:
 			ok = takes & TAKES_PLAN;
@@ -202,8 +205,8 @@ static bool confirm(const char *cmd, const char *question, bool yes)
 	if (yes)
 		return true;
 	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "gpuvirt %s: not a terminal, so nothing was %s; pass --yes to %s without asking\n",
-			cmd, !strcmp(cmd, "undo") ? "undone" : "applied", cmd);
+		fprintf(stderr, "gpuvirt %s: not a terminal, so nothing was applied; pass --yes to %s without asking\n",
+			cmd, cmd);
 		return false;
 	}
 	fprintf(stderr, "%s [y/N] ", question);
@@ -272,9 +275,18 @@ int cmd_plan(int argc, char **argv, const struct gv_globals *g)
 	struct plan *p = NULL;
 	int status;
 
-	status = parse(argc, argv, TAKES_CHANGES | TAKES_JSON | TAKES_FORCE_GPU, &c);
+	status = parse(argc, argv, TAKES_CHANGES | TAKES_JSON | TAKES_FORCE_GPU | TAKES_UNDO, &c);
 	if (status) {
 		status = status > 0 ? 0 : 2;
+		goto out;
+	}
+	if (c.undo && c.n_changes) {
+		fprintf(stderr, "gpuvirt plan: give CHANGEs or --undo, not both\n");
+		status = 2;
+		goto out;
+	}
+	if (c.undo) {
+		status = cli_undo_preview(g, c.json);
 		goto out;
 	}
 	if (!c.n_changes) {
@@ -362,61 +374,6 @@ int cmd_apply(int argc, char **argv, const struct gv_globals *g)
 	status = 0;
 out:
 	plan_free(p);
-	cli_free(&c);
-	return status;
-}
-
-int cmd_undo(int argc, char **argv, const struct gv_globals *g)
-{
-	struct journal_undo_opts uo = { 0 };
-	struct journal_set *sets = NULL;
-	struct gv_error err = { 0 };
-	struct cli c = { 0 };
-	size_t n = 0;
-	char question[64];
-	int r, status;
-
-	status = parse(argc, argv, TAKES_APPLY, &c);
-	if (status) {
-		status = status > 0 ? 0 : 2;
-		goto out;
-	}
-	if (needs_root(g->root)) {
-		fprintf(stderr, "gpuvirt undo: writing the configuration under / needs root; run it with sudo\n");
-		status = 1;
-		goto out;
-	}
-	r = journal_list(g->root, &sets, &n, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt undo: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		status = 1;
-		goto out;
-	}
-	if (!n) {
-		fprintf(stderr, "gpuvirt undo: nothing to undo under %s\n", g->root);
-		status = 1;
-		goto out;
-	}
-	printf("Change set %d, applied %s: %s\n", sets[n - 1].id, sets[n - 1].when ? sets[n - 1].when : "?",
-	       sets[n - 1].summary ? sets[n - 1].summary : "");
-	fflush(stdout);
-	snprintf(question, sizeof(question), "Undo change set %d?", sets[n - 1].id);
-	if (!confirm("undo", question, c.yes)) {
-		status = 1;
-		goto out;
-	}
-	uo.no_run = c.no_run;
-	uo.force_hand_edits = c.force_hand_edits;
-	r = journal_undo(g->root, &uo, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt undo: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		status = 1;
-		goto out;
-	}
-	printf("Undone. Reboot for the previous configuration to take effect.\n");
-	status = 0;
-out:
-	journal_sets_free(sets, n);
 	cli_free(&c);
 	return status;
 }

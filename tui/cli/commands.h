@@ -23,6 +23,8 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g);
 int cmd_plan(int argc, char **argv, const struct gv_globals *g);
 int cmd_apply(int argc, char **argv, const struct gv_globals *g);
 int cmd_undo(int argc, char **argv, const struct gv_globals *g);
+/* `gpuvirt plan --undo [--json]`: the preview `gpuvirt undo` shows; writes nothing. */
+int cli_undo_preview(const struct gv_globals *g, bool json);
 int cmd_export(int argc, char **argv, const struct gv_globals *g);
 /* The full-screen wizard. */
 int tui_run(const struct gv_globals *g);

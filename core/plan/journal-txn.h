@@ -20,13 +20,13 @@
  * directory must exist. */
 int journal_lock(const char *root, int *ret_fd, struct gv_error *err);
 
-/* A change set: one being recorded (journal_txn_begin()) or one read back
- * (journal_txn_last()). */
 /* Read the journal under ROOT without racing an apply: a shared lock,
  * taken without waiting (an apply holds it: -EBUSY) and without creating
  * anything. Returns 0 and an fd to close when done (-1: no lock file). */
 int journal_read_lock(const char *root, int *ret_fd, struct gv_error *err);
 
+/* A change set: one being recorded (journal_txn_begin()) or one read back
+ * (journal_txn_last()). */
 struct journal_txn;
 
 /* Begin change set number max+1 under ROOT; nothing is written until
@@ -36,6 +36,7 @@ int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_erro
  * interrupted by a crash). Returns 0, -ENOENT when there is none, or -errno
  * with ERR naming the manifest at fault. */
 int journal_txn_last(const char *root, struct journal_txn **ret, struct gv_error *err);
+/* The set's number (the NNNN of its files). */
 int journal_txn_id(const struct journal_txn *t);
 
 /*
@@ -53,6 +54,7 @@ void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n);
 void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *before, const char *after);
 /* Record a command: STATUS is its exit status, or -1 when left pending. */
 void journal_txn_run(struct journal_txn *t, const char *const *argv, int status);
+/* Record an expectation for after the reboot (see plan_expect()). */
 void journal_txn_expect(struct journal_txn *t, const char *kind, const char *key, const char *value);
 /* Write the manifest atomically. APPLIED false marks the set as being
  * applied (undo can still revert a set interrupted by a crash). */
@@ -62,6 +64,7 @@ int journal_txn_mark_undone(struct journal_txn *t, struct gv_error *err);
 /* Remove everything recorded for this set (apply rolled back, or an
  * interrupted set was rolled back by the next apply). */
 void journal_txn_discard(struct journal_txn *t);
+/* Free T (NULL ok); what was written stays. */
 void journal_txn_free(struct journal_txn *t);
 
 /* What a set records, as read back (see man/40-journal.man). */
@@ -86,7 +89,6 @@ struct journal_run {
 	int status;                 /* -1: left pending (--no-run) */
 };
 
-/* A view of set T, valid while T lives. */
 struct journal_record {
 	int id;
 	bool interrupted;           /* state "applying": a crash stopped it */
@@ -97,6 +99,7 @@ struct journal_record {
 	const struct journal_run *runs; size_t n_runs;
 };
 
+/* A view of set T in RET, valid while T lives. */
 void journal_txn_record(const struct journal_txn *t, struct journal_record *ret);
 
 /* The bytes set T replaced in F's target (its backup), checked against the

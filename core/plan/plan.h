@@ -100,14 +100,17 @@ struct plan_apply_opts {
  * action and the reason. On success the change set is journaled under
  * ROOT/var/lib/gpuvirt/; an apply that records no change set removes the
  * var/lib/gpuvirt it had to create for its lock. Commands not run (no_run) are reported through
- * gv_log at INFO and recorded in the journal as pending.
+ * gv_log at INFO and recorded in the journal as pending. A change set a
+ * crash interrupted is rolled back first. An undo plan (undo.h) records no
+ * set: it marks the one it reverses undone.
  */
 int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err);
 
 /* A plan as a readable, versioned text file ("gpuvirt-plan 2": each file
- * action carries its base), for `gpuvirt apply --plan FILE`. Loading
- * validates everything and names the line at fault; version 1 files still
- * load, with a warning, and their files have no base to check. */
+ * action carries its base), for `gpuvirt apply --plan FILE`; an undo plan
+ * is not saved (-EINVAL). Loading validates everything and names the line
+ * at fault; version 1 files still load, with a warning, and their files
+ * have no base to check. */
 int plan_save(const struct plan *p, const char *file, struct gv_error *err);
 int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err);
 

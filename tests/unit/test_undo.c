@@ -378,7 +378,8 @@ START_TEST(undo_puts_sysfs_back_and_rolls_back)
 
 	ck_assert_int_eq(undo_plan(root, &u, &e), 0);
 	ck_assert_int_eq(plan_preview(u, &text, &e), 0);
-	ck_assert_ptr_nonnull(strstr(text, "# its value before change set 1\necho 0 > " "/sys/bus/pci/devices/0000:41:00.0/sriov_numvfs\n"));
+	ck_assert_msg(strstr(text, "# its value before change set 1\n"
+			     "echo 0 > /sys/bus/pci/devices/0000:41:00.0/sriov_numvfs\n"), "%s", text);
 	free(text);
 
 	/* the attribute now hangs: the file restored before it is put forward again */

@@ -47,7 +47,8 @@ static void usage(FILE *f)
 	      "       gpuvirt plan   CHANGE... [--json] [--save FILE]\n"
 	      "       gpuvirt apply  CHANGE... [--yes] [--no-run]\n"
 	      "       gpuvirt apply  --plan FILE [--yes] [--no-run]\n"
-	      "       gpuvirt undo   [--yes] [--no-run]\n"
+	      "       gpuvirt undo   [--yes] [--no-run] [--force-hand-edits]\n"
+	      "       gpuvirt plan   --undo [--json]\n"
 	      "       gpuvirt export DEVICE --format libvirt|qemu|proxmox\n", f);
 	cli_usage_changes(f);
 	fputs("See gpuvirt(8).\n", f);

@@ -17,6 +17,7 @@
 #include "core/propose/change.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
+#include "core/plan/undo.h"
 #include "core/propose/propose.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"

@@ -11,106 +11,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "core/util/diff.h"
+#include "core/util/exec.h"
+#include "core/util/field.h"
 #include "core/util/fsutil.h"
-#include "core/plan/journal.h"
+#include "core/plan/journal-txn.h"
 #include "core/util/log.h"
-#include "core/plan/plan.h"
-#include "core/util/sha256.h"
 #include "core/util/xalloc.h"
 
 #define ABSENT "absent"
-
-struct jfile {
-	char *path, *target;
-	bool had_before, has_after;
-	char before_sha[SHA256_HEX_SIZE], after_sha[SHA256_HEX_SIZE];
-	mode_t mode;
-};
-
-struct jdir {
-	char *dir;
-	size_t n;
-};
-
-struct jsysfs {
-	char *attr, *before, *after;
-};
-
-struct jrun {
-	char **argv;
-	int status;   /* -1: pending */
-};
 
 struct journal_txn {
 	char *root;
 	int id;
 	char *state, *when, *summary;
-	struct jfile *files; size_t n_files;
-	struct jdir *dirs; size_t n_dirs;
-	struct jsysfs *sysfs; size_t n_sysfs;
-	struct jrun *runs; size_t n_runs;
+	struct journal_file *files; size_t n_files;
+	struct journal_dir *dirs; size_t n_dirs;
+	struct journal_sysfs *sysfs; size_t n_sysfs;
+	struct journal_run *runs; size_t n_runs;
 	struct journal_expect *expects; size_t n_expects;
-	bool files_saved;
 };
 
 #define PUSH(arr, n) (arr = xrealloc(arr, (n + 1) * sizeof(*arr)), memset(&arr[n], 0, sizeof(*arr)), &arr[n++])
 
-/* ---- field encoding ---- */
-
-void journal_field_encode(struct buf *out, const char *s, size_t len, bool space)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '%' || (space && c == ' '))
-			buf_printf(out, "%%%02X", c);
-		else
-			buf_putc(out, (char)c);
-	}
-	if (len == 0 && space)
-		buf_puts(out, "%");   /* an empty field still takes a place: "%" alone */
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int journal_field_decode(struct buf *out, const char *field)
-{
-	if (strcmp(field, "%") == 0) {
-		buf_append(out, "", 0);
-		return 0;
-	}
-	for (const char *p = field; *p; p++) {
-		if (*p != '%') {
-			buf_putc(out, *p);
-			continue;
-		}
-		int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-		if (h < 0 || l < 0)
-			return -EINVAL;
-		buf_putc(out, (char)(h * 16 + l));
-		p += 2;
-	}
-	buf_append(out, "", 0);
-	return 0;
-}
-
 static void put_field(struct buf *b, const char *s)
 {
 	buf_putc(b, ' ');
-	journal_field_encode(b, s, strlen(s), true);
+	field_encode(b, s, strlen(s), true);
 }
 
 /* ---- paths ---- */
@@ -198,7 +132,7 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 	buf_printf(b, "state %s\n", t->state);
 	buf_printf(b, "when %s\n", t->when);
 	buf_puts(b, "summary ");
-	journal_field_encode(b, t->summary ? t->summary : "", strlen(t->summary ? t->summary : ""), false);
+	field_encode(b, t->summary ? t->summary : "", strlen(t->summary ? t->summary : ""), false);
 	buf_putc(b, '\n');
 	for (size_t i = 0; i < t->n_dirs; i++) {
 		buf_puts(b, "mkdir");
@@ -206,27 +140,27 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 		buf_printf(b, " count=%zu\n", t->dirs[i].n);
 	}
 	for (size_t i = 0; i < t->n_files; i++) {
-		const struct jfile *f = &t->files[i];
+		const struct journal_file *f = &t->files[i];
 		buf_puts(b, "file");
 		put_field(b, f->path);
 		buf_puts(b, " target=");
-		journal_field_encode(b, f->target, strlen(f->target), true);
+		field_encode(b, f->target, strlen(f->target), true);
 		buf_printf(b, " before=%s%s after=%s%s mode=%04o\n",
 			   f->had_before ? "sha256:" : "", f->had_before ? f->before_sha : ABSENT,
 			   f->has_after ? "sha256:" : "", f->has_after ? f->after_sha : ABSENT,
 			   (unsigned)(f->mode & 07777));
 	}
 	for (size_t i = 0; i < t->n_sysfs; i++) {
-		const struct jsysfs *s = &t->sysfs[i];
+		const struct journal_sysfs *s = &t->sysfs[i];
 		buf_puts(b, "sysfs");
 		put_field(b, s->attr);
 		buf_puts(b, " before=");
 		if (s->before)
-			journal_field_encode(b, s->before, strlen(s->before), true);
+			field_encode(b, s->before, strlen(s->before), true);
 		else
 			buf_puts(b, "%3F");   /* "?": unreadable */
 		buf_puts(b, " after=");
-		journal_field_encode(b, s->after, strlen(s->after), true);
+		field_encode(b, s->after, strlen(s->after), true);
 		buf_putc(b, '\n');
 	}
 	for (size_t i = 0; i < t->n_runs; i++) {
@@ -265,7 +199,7 @@ static char *decode(const char *field)
 {
 	struct buf b = BUF_INIT;
 
-	if (journal_field_decode(&b, field) < 0) {
+	if (field_decode(&b, field) < 0) {
 		buf_free(&b);
 		return NULL;
 	}
@@ -282,7 +216,7 @@ static const char *kv(char **f, size_t n, const char *key)
 	return NULL;
 }
 
-static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_HEX_SIZE])
+static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_DIGEST_STRING_LENGTH])
 {
 	if (!v)
 		return false;
@@ -293,7 +227,7 @@ static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_HEX_SIZE])
 	}
 	if (strncmp(v, "sha256:", 7) != 0 || strlen(v + 7) != 64)
 		return false;
-	memcpy(out, v + 7, SHA256_HEX_SIZE);
+	memcpy(out, v + 7, SHA256_DIGEST_STRING_LENGTH);
 	*ret_has = true;
 	return true;
 }
@@ -342,13 +276,13 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 			free(t->when);
 			t->when = xstrdup(f[1]);
 		} else if (strcmp(f[0], "mkdir") == 0 && n == 3 && kv(f, n, "count")) {
-			struct jdir *d = PUSH(t->dirs, t->n_dirs);
+			struct journal_dir *d = PUSH(t->dirs, t->n_dirs);
 			d->dir = decode(f[1]);
 			d->n = (size_t)atoi(kv(f, n, "count"));
 			if (!d->dir)
 				goto bad;
 		} else if (strcmp(f[0], "file") == 0 && n >= 6) {
-			struct jfile *jf = PUSH(t->files, t->n_files);
+			struct journal_file *jf = PUSH(t->files, t->n_files);
 			const char *target = kv(f, n, "target"), *mode = kv(f, n, "mode");
 			jf->path = decode(f[1]);
 			jf->target = target ? decode(target) : NULL;
@@ -358,7 +292,7 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 				goto bad;
 			jf->mode = (mode_t)strtoul(mode, NULL, 8);
 		} else if (strcmp(f[0], "sysfs") == 0 && n == 4) {
-			struct jsysfs *s = PUSH(t->sysfs, t->n_sysfs);
+			struct journal_sysfs *s = PUSH(t->sysfs, t->n_sysfs);
 			const char *before = kv(f, n, "before"), *after = kv(f, n, "after");
 			s->attr = decode(f[1]);
 			if (!before || !after)
@@ -368,7 +302,7 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 			if (!s->attr || !s->after)
 				goto bad;
 		} else if (strcmp(f[0], "run") == 0 && n >= 3) {
-			struct jrun *run = PUSH(t->runs, t->n_runs);
+			struct journal_run *run = PUSH(t->runs, t->n_runs);
 			run->status = strcmp(f[1], "pending") == 0 ? -1 : atoi(f[1]);
 			run->argv = xrealloc(NULL, (n - 1) * sizeof(char *));
 			for (size_t i = 2; i < n; i++) {
@@ -442,12 +376,10 @@ static int set_ids(const char *root, int **ret_ids, size_t *ret_n)
 
 static int load_set(const char *root, int id, struct journal_txn **ret, struct gv_error *err)
 {
-	struct journal_txn *t = calloc(1, sizeof(*t));
+	struct journal_txn *t = xcalloc(1, sizeof(*t));
 	char *file = jpath(root, "journal/%04d", id);
 	int r;
 
-	if (!t)
-		abort();
 	t->root = xstrdup(root);
 	r = parse_manifest(file, t, err);
 	free(file);
@@ -456,7 +388,6 @@ static int load_set(const char *root, int id, struct journal_txn **ret, struct g
 		return r;
 	}
 	t->id = id;
-	t->files_saved = true;
 	*ret = t;
 	return 0;
 }
@@ -475,9 +406,7 @@ int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_erro
 	r = set_ids(root, &ids, &n);
 	if (r < 0)
 		return gv_error_set(err, r, "reading the journal under %s/" JOURNAL_DIR ": %s", root, strerror(-r));
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		abort();
+	t = xcalloc(1, sizeof(*t));
 	t->root = xstrdup(root);
 	t->id = n ? ids[n - 1] + 1 : 1;
 	free(ids);
@@ -522,7 +451,7 @@ int journal_txn_file(struct journal_txn *t, const char *path, const char *target
 		     const char *before, size_t before_len, mode_t before_mode,
 		     const char *after, size_t after_len, struct gv_error *err)
 {
-	struct jfile *f = PUSH(t->files, t->n_files);
+	struct journal_file *f = PUSH(t->files, t->n_files);
 	int r;
 
 	f->path = xstrdup(path);
@@ -531,10 +460,9 @@ int journal_txn_file(struct journal_txn *t, const char *path, const char *target
 	f->has_after = after != NULL;
 	f->mode = before_mode;
 	if (before)
-		sha256_hex(before, before_len, f->before_sha);
+		SHA256Data((const uint8_t *)before, before_len, f->before_sha);
 	if (after)
-		sha256_hex(after, after_len, f->after_sha);
-	t->files_saved = true;
+		SHA256Data((const uint8_t *)after, after_len, f->after_sha);
 	if (before) {
 		r = save_copy(t->root, "backup", t->id, target, before, before_len, err);
 		if (r < 0)
@@ -550,7 +478,7 @@ int journal_txn_file(struct journal_txn *t, const char *path, const char *target
 
 void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n)
 {
-	struct jdir *d = PUSH(t->dirs, t->n_dirs);
+	struct journal_dir *d = PUSH(t->dirs, t->n_dirs);
 
 	d->dir = xstrdup(dir);
 	d->n = n;
@@ -558,7 +486,7 @@ void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n)
 
 void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *before, const char *after)
 {
-	struct jsysfs *s = PUSH(t->sysfs, t->n_sysfs);
+	struct journal_sysfs *s = PUSH(t->sysfs, t->n_sysfs);
 
 	s->attr = xstrdup(attr);
 	s->before = xstrdup(before);
@@ -567,7 +495,7 @@ void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *befo
 
 void journal_txn_run(struct journal_txn *t, const char *const *argv, int status)
 {
-	struct jrun *run = PUSH(t->runs, t->n_runs);
+	struct journal_run *run = PUSH(t->runs, t->n_runs);
 	size_t n = 0;
 
 	while (argv[n])
@@ -621,6 +549,13 @@ int journal_txn_commit(struct journal_txn *t, bool applied, const char *summary,
 	return write_manifest(t, err);
 }
 
+int journal_txn_mark_undone(struct journal_txn *t, struct gv_error *err)
+{
+	free(t->state);
+	t->state = xstrdup("undone");
+	return write_manifest(t, err);
+}
+
 void journal_txn_discard(struct journal_txn *t)
 {
 	char *p;
@@ -667,10 +602,7 @@ int journal_last_written(const char *root, const char *target, char **ret_conten
 	if (!found)
 		return -ENOENT;
 	if (has_after) {
-		char *file = jpath(root, "written/%04d/%s", found, target);
-		r = fsutil_read_file(file, ret_content, ret_len);
-		free(file);
-		if (r < 0)
+		if (journal_written(root, found, target, ret_content, ret_len) < 0)
 			return -ENOENT;   /* the copy is gone: nothing to compare with */
 	} else {
 		*ret_content = NULL;
@@ -683,7 +615,7 @@ int journal_last_written(const char *root, const char *target, char **ret_conten
 
 static char *argv_line(char **argv)
 {
-	return plan_argv_str((const char *const *)argv);
+	return exec_argv_str((const char *const *)argv);
 }
 
 int journal_list(const char *root, struct journal_set **ret, size_t *ret_n, struct gv_error *err)
@@ -774,147 +706,9 @@ void journal_log_hand_edit(const char *path, const char *wrote, size_t wrote_len
 	buf_free(&lb);
 }
 
-/* ---- undo ---- */
+/* ---- reading a set back ---- */
 
-enum fstate { F_AFTER, F_BEFORE, F_OTHER };
-
-struct revert {
-	const struct jfile *f;
-	char *abs;
-	char *now; size_t now_len; bool exists;
-	char *before; size_t before_len;
-	bool done;
-};
-
-static void revert_free(struct revert *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].abs);
-		free(v[i].now);
-		free(v[i].before);
-	}
-	free(v);
-}
-
-static enum fstate file_state(const struct jfile *f, const char *now, size_t now_len, bool exists)
-{
-	char sha[SHA256_HEX_SIZE];
-
-	if (exists)
-		sha256_hex(now, now_len, sha);
-	if (exists ? (f->has_after && strcmp(sha, f->after_sha) == 0) : !f->has_after)
-		return F_AFTER;
-	if (exists ? (f->had_before && strcmp(sha, f->before_sha) == 0) : !f->had_before)
-		return F_BEFORE;
-	return F_OTHER;
-}
-
-/* Put the files of set T back as they were before it; on failure the ones
- * already restored are put forward again, so the tree stays consistent. */
-static int revert_files(struct journal_txn *t, bool force, struct gv_error *err)
-{
-	struct revert *v = calloc(t->n_files + 1, sizeof(*v));
-	int r = 0;
-
-	if (!v)
-		abort();
-	for (size_t i = 0; i < t->n_files; i++) {
-		const struct jfile *f = &t->files[i];
-		v[i].f = f;
-		v[i].abs = fsutil_join(t->root, f->target);
-		r = fsutil_read_file(v[i].abs, &v[i].now, &v[i].now_len);
-		if (r < 0 && r != -ENOENT) {
-			gv_error_set(err, r, "undo: reading %s: %s", f->target, strerror(-r));
-			goto out;
-		}
-		v[i].exists = r == 0;
-		if (f->had_before) {
-			char *b = jpath(t->root, "backup/%04d/%s", t->id, f->target);
-			r = fsutil_read_file(b, &v[i].before, &v[i].before_len);
-			if (r < 0) {
-				gv_error_set(err, r, "undo: the backup of %s (%s) is missing: %s", f->target, b,
-					     strerror(-r));
-				free(b);
-				goto out;
-			}
-			free(b);
-			char sha[SHA256_HEX_SIZE];
-			sha256_hex(v[i].before, v[i].before_len, sha);
-			if (strcmp(sha, f->before_sha) != 0) {
-				r = gv_error_set(err, -EIO, "undo: the backup of %s does not match its recorded hash",
-						 f->target);
-				goto out;
-			}
-		}
-		if (file_state(f, v[i].now, v[i].now_len, v[i].exists) == F_OTHER) {
-			char *wrote = NULL;
-			size_t wrote_len = 0;
-			if (f->has_after) {
-				char *w = jpath(t->root, "written/%04d/%s", t->id, f->target);
-				if (fsutil_read_file(w, &wrote, &wrote_len) < 0)
-					wrote = NULL;
-				free(w);
-			}
-			journal_log_hand_edit(f->target, wrote, wrote_len, v[i].exists ? v[i].now : NULL,
-					      v[i].now_len, v[i].before, v[i].before_len);
-			free(wrote);
-			if (!force) {
-				r = gv_error_set(err, -EEXIST,
-						 "%s was edited by hand since gpuvirt wrote it (change set %d); "
-						 "see the log for the three versions; --force-hand-edits overwrites it",
-						 f->target, t->id);
-				goto out;
-			}
-			gv_log(GV_LOG_WARN, "%s: overwriting the hand edits (forced)", f->target);
-		}
-	}
-	for (size_t i = t->n_files; i-- > 0;) {
-		struct revert *x = &v[i];
-		/* Under the lock, a temporary file beside it is from a writer
-		 * the crash killed (even one that never got to rename). */
-		fsutil_clean_temps(x->abs);
-		if (file_state(x->f, x->now, x->now_len, x->exists) == F_BEFORE)
-			continue;
-		if (x->f->had_before) {
-			/* A hand-removed file comes back with its old mode. */
-			r = fsutil_write_atomic(x->abs, x->before, x->before_len, x->f->mode, err);
-			if (r >= 0 && !x->exists)
-				chmod(x->abs, x->f->mode);
-		} else {
-			r = fsutil_remove(x->abs, err);
-			if (r == -ENOENT)
-				r = 0;
-		}
-		if (r < 0) {
-			char reason[512];
-			snprintf(reason, sizeof(reason), "%s", err ? err->msg : strerror(-r));
-			gv_error_set(err, r, "undo stopped at %s: %s", x->f->target, reason);
-			goto roll_forward;
-		}
-		x->done = true;
-	}
-	for (size_t i = t->n_dirs; i-- > 0;) {
-		char *d = fsutil_join(t->root, t->dirs[i].dir);
-		fsutil_rmdir_parents(d, t->dirs[i].n);
-		free(d);
-	}
-	r = 0;
-	goto out;
-roll_forward:
-	for (size_t i = 0; i < t->n_files; i++) {
-		if (!v[i].done)
-			continue;
-		if (v[i].exists)
-			fsutil_write_atomic(v[i].abs, v[i].now, v[i].now_len, v[i].f->mode, NULL);
-		else
-			fsutil_remove(v[i].abs, NULL);
-	}
-out:
-	revert_free(v, t->n_files);
-	return r;
-}
-
-static int last_set(const char *root, struct journal_txn **ret, struct gv_error *err)
+int journal_txn_last(const char *root, struct journal_txn **ret, struct gv_error *err)
 {
 	int *ids = NULL, r = -ENOENT;
 	size_t n = 0;
@@ -940,28 +734,76 @@ static int last_set(const char *root, struct journal_txn **ret, struct gv_error 
 	return r;
 }
 
-int journal_recover(const char *root, bool force_hand_edits, struct gv_error *err)
+void journal_txn_record(const struct journal_txn *t, struct journal_record *ret)
 {
-	struct journal_txn *t = NULL;
+	*ret = (struct journal_record){
+		.id = t->id,
+		.interrupted = strcmp(t->state, "applying") == 0,
+		.when = t->when ? t->when : "",
+		.summary = t->summary ? t->summary : "",
+		.files = t->files, .n_files = t->n_files,
+		.dirs = t->dirs, .n_dirs = t->n_dirs,
+		.sysfs = t->sysfs, .n_sysfs = t->n_sysfs,
+		.runs = t->runs, .n_runs = t->n_runs,
+	};
+}
+
+int journal_txn_backup(const struct journal_txn *t, const struct journal_file *f, char **ret_content,
+		       size_t *ret_len, struct gv_error *err)
+{
+	char *file = jpath(t->root, "backup/%04d/%s", t->id, f->target);
+	char sha[SHA256_DIGEST_STRING_LENGTH];
 	int r;
 
-	r = last_set(root, &t, err);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return r;
-	if (strcmp(t->state, "applying") != 0) {
-		r = 0;
+	r = fsutil_read_file(file, ret_content, ret_len);
+	if (r < 0) {
+		gv_error_set(err, r, "the backup of %s (%s) is missing: %s", f->target, file, strerror(-r));
 		goto out;
 	}
-	r = revert_files(t, force_hand_edits, err);
-	if (r < 0)
+	SHA256Data((const uint8_t *)*ret_content, *ret_len, sha);
+	if (strcmp(sha, f->before_sha) != 0) {
+		free(*ret_content);
+		*ret_content = NULL;
+		r = gv_error_set(err, -EIO, "the backup of %s (%s) does not match its recorded hash", f->target, file);
 		goto out;
-	gv_log(GV_LOG_INFO, "rolled back change set %d, interrupted on %s", t->id, t->when);
-	journal_txn_discard(t);
-	r = 1;
+	}
+	r = 0;
 out:
-	journal_txn_free(t);
+	free(file);
+	return r;
+}
+
+int journal_written(const char *root, int set, const char *target, char **ret_content, size_t *ret_len)
+{
+	char *file = jpath(root, "written/%04d/%s", set, target);
+	int r = fsutil_read_file(file, ret_content, ret_len);
+
+	free(file);
+	return r;
+}
+
+int journal_read_lock(const char *root, int *ret_fd, struct gv_error *err)
+{
+	char *lock = jpath(root, "lock");
+	int fd, r = 0;
+
+	*ret_fd = -1;
+	/* No lock file, no applier: and a reader creates nothing. */
+	fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		goto out;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		r = -errno;
+		close(fd);
+		if (r == -EWOULDBLOCK)
+			r = gv_error_set(err, -EBUSY, "another gpuvirt is applying (%s is locked)", lock);
+		else
+			gv_error_set(err, r, "cannot take the lock %s: %s", lock, strerror(-r));
+		goto out;
+	}
+	*ret_fd = fd;
+out:
+	free(lock);
 	return r;
 }
 
@@ -992,70 +834,5 @@ out:
 		close(fd);
 	free(lock);
 	free(dpkg);
-	return r;
-}
-
-int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err)
-{
-	static const struct journal_undo_opts defaults;
-	struct journal_txn *t = NULL;
-	char *dir = jpath(root, "%s", "");
-	int lock_fd = -1, r;
-	bool was_applied;
-
-	if (!opts)
-		opts = &defaults;
-	if (access(dir, F_OK) < 0) {
-		r = gv_error_set(err, -ENOENT, "nothing to undo: no journal under %s", dir);
-		goto out;
-	}
-	r = journal_lock(root, &lock_fd, err);
-	if (r < 0)
-		goto out;
-	r = last_set(root, &t, err);
-	if (r == -ENOENT) {
-		r = gv_error_set(err, -ENOENT, "nothing to undo: every change set in %s is undone", dir);
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	was_applied = strcmp(t->state, "applied") == 0;
-	r = revert_files(t, opts->force_hand_edits, err);
-	if (r < 0)
-		goto out;
-	for (size_t i = 0; i < t->n_sysfs; i++)
-		gv_log(GV_LOG_INFO, "not reverted (runtime state, it resets at reboot): %s was %s, to restore now: echo %s > %s",
-		       t->sysfs[i].attr, t->sysfs[i].before ? t->sysfs[i].before : "unreadable",
-		       t->sysfs[i].before ? t->sysfs[i].before : "VALUE", t->sysfs[i].attr);
-	free(t->state);
-	t->state = xstrdup("undone");
-	r = write_manifest(t, err);
-	if (r < 0)
-		goto out;
-	gv_log(GV_LOG_INFO, "undid change set %d (%s)", t->id, t->summary ? t->summary : "");
-	/* The regeneration commands run again so that boot files match the
-	 * restored configuration; an interrupted set never got to them. */
-	for (size_t i = 0; was_applied && i < t->n_runs; i++) {
-		char *line = argv_line(t->runs[i].argv);
-		if (opts->no_run) {
-			gv_log(GV_LOG_INFO, "not run (--no-run), run it by hand: %s", line);
-		} else {
-			r = plan_exec(root, (const char *const *)t->runs[i].argv, err);
-			if (r < 0) {
-				char reason[512];
-				snprintf(reason, sizeof(reason), "%s", err ? err->msg : line);
-				gv_error_set(err, r, "the files are restored, but %s; run it again by hand", reason);
-				free(line);
-				goto out;
-			}
-		}
-		free(line);
-	}
-	r = 0;
-out:
-	if (lock_fd >= 0)
-		close(lock_fd);
-	journal_txn_free(t);
-	free(dir);
 	return r;
 }

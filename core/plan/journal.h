@@ -10,6 +10,15 @@
 
 #include "core/util/error.h"
 
+/*
+ * Layout under ROOT/var/lib/gpuvirt/ (documented in man/40-journal.man):
+ *   lock                    flock(2) held while applying or undoing
+ *   journal/NNNN            one text manifest per change set
+ *   backup/NNNN/<path>      the bytes a change set replaced
+ *   written/NNNN/<path>     the bytes it wrote (to show hand edits later)
+ */
+#define JOURNAL_DIR "var/lib/gpuvirt"
+
 struct journal_expect {
 	char *kind, *key, *value;   /* see plan_expect(); value may be NULL */
 };
@@ -27,98 +36,3 @@ struct journal_set {
  * owned array (possibly empty) or -errno. */
 int journal_list(const char *root, struct journal_set **ret, size_t *ret_n, struct gv_error *err);
 void journal_sets_free(struct journal_set *sets, size_t n);
-
-struct journal_undo_opts {
-	bool no_run;
-	bool force_hand_edits;
-};
-
-/* Take gpuvirt's lock under ROOT (another gpuvirt applying: -EBUSY) and
- * make sure the package manager is not running (its lock-frontend held:
- * -EBUSY). Returns 0 and the lock's fd, to close when done. The journal
- * directory must exist. */
-int journal_lock(const char *root, int *ret_fd, struct gv_error *err);
-
-/* Revert the last change set: restore every file's previous bytes exactly
- * (files gpuvirt created are removed), then run (or list) the regeneration
- * commands again. -ENOENT when there is nothing to undo. */
-int journal_undo(const char *root, const struct journal_undo_opts *opts, struct gv_error *err);
-
-/*
- * Recording a change set. plan_apply() drives this while it holds the lock;
- * front ends need only journal_list() and journal_undo() above.
- *
- * Layout under ROOT/var/lib/gpuvirt/ (documented in man/40-journal.man):
- *   lock                    flock(2) held while applying or undoing
- *   journal/NNNN            one text manifest per change set
- *   backup/NNNN/<path>      the bytes a change set replaced
- *   written/NNNN/<path>     the bytes it wrote (to show hand edits later)
- */
-#include <sys/types.h>
-
-#include "core/util/buf.h"
-
-#define JOURNAL_DIR "var/lib/gpuvirt"
-
-struct journal_txn;
-
-/* Begin change set number max+1 under ROOT; nothing is written until
- * journal_txn_file() or journal_txn_commit(). */
-int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_error *err);
-int journal_txn_id(const struct journal_txn *t);
-
-/*
- * Record that the file PATH (as the plan named it; TARGET is where its
- * symlinks led, both relative to the root) changes from BEFORE (NULL: it did
- * not exist; BEFORE_MODE its mode) to AFTER (NULL: removed). The bytes are
- * saved under backup/ and written/ right away, before the file is touched.
- */
-int journal_txn_file(struct journal_txn *t, const char *path, const char *target,
-		     const char *before, size_t before_len, mode_t before_mode,
-		     const char *after, size_t after_len, struct gv_error *err);
-/* Record that DIR (relative to the root) and N-1 of its parents were created. */
-void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n);
-/* Record a sysfs write; BEFORE is the value read before (NULL: unreadable). */
-void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *before, const char *after);
-/* Record a command: STATUS is its exit status, or -1 when left pending. */
-void journal_txn_run(struct journal_txn *t, const char *const *argv, int status);
-void journal_txn_expect(struct journal_txn *t, const char *kind, const char *key, const char *value);
-/* Write the manifest atomically. APPLIED false marks the set as being
- * applied (undo can still revert a set interrupted by a crash). */
-int journal_txn_commit(struct journal_txn *t, bool applied, const char *summary, struct gv_error *err);
-/* Remove everything recorded for this set (apply rolled back). */
-void journal_txn_discard(struct journal_txn *t);
-void journal_txn_free(struct journal_txn *t);
-
-/*
- * What gpuvirt last wrote to TARGET (relative to the root) according to the
- * change sets still applied: 0 with an owned copy in RET_CONTENT (NULL when
- * gpuvirt removed the file) and the set's id, or -ENOENT when no applied set
- * touched TARGET. RET_SET may be NULL.
- */
-int journal_last_written(const char *root, const char *target, char **ret_content, size_t *ret_len,
-			 int *ret_set);
-
-/*
- * Log (WARN, through gv_log) the three versions of a file changed by hand
- * since gpuvirt wrote it: WROTE -> NOW and NOW -> WOULD as unified diffs.
- * NULL stands for "absent".
- */
-void journal_log_hand_edit(const char *path, const char *wrote, size_t wrote_len, const char *now,
-			   size_t now_len, const char *would, size_t would_len);
-
-/*
- * Roll back the last change set if a crash interrupted it (state "applying"),
- * without running commands: files gpuvirt had already replaced get their old
- * bytes back. The caller holds the lock. Returns 1 when a set was rolled
- * back, 0 when there was none, or -errno (a file changed by hand since, and
- * FORCE_HAND_EDITS not set).
- */
-int journal_recover(const char *root, bool force_hand_edits, struct gv_error *err);
-
-/* Percent-encoding of one field in the journal and plan files: '%', control
- * bytes, DEL and (when SPACE) ' ' become %XX; everything else, UTF-8
- * included, stays readable. */
-void journal_field_encode(struct buf *out, const char *s, size_t len, bool space);
-/* Decode FIELD into OUT. Returns 0, or -EINVAL on a malformed %XX. */
-int journal_field_decode(struct buf *out, const char *field);

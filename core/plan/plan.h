@@ -26,6 +26,7 @@ enum plan_action_kind {
 	PLAN_REMOVE_FILE,
 	PLAN_WRITE_SYSFS,   /* echo VALUE > /sys/... in a child with a timeout, read back */
 	PLAN_RUN,           /* a regeneration command: update-grub, update-initramfs -u -k all, ... */
+	PLAN_REMOVE_DIR,    /* undo plans only: a directory gpuvirt created, removed when empty */
 };
 
 /* A new empty plan for configuration root ROOT ("/" or a directory). */
@@ -99,27 +100,19 @@ struct plan_apply_opts {
  * action and the reason. On success the change set is journaled under
  * ROOT/var/lib/gpuvirt/; an apply that records no change set removes the
  * var/lib/gpuvirt it had to create for its lock. Commands not run (no_run) are reported through
- * gv_log at INFO and recorded in the journal as pending.
+ * gv_log at INFO and recorded in the journal as pending. A change set a
+ * crash interrupted is rolled back first. An undo plan (undo.h) records no
+ * set: it marks the one it reverses undone.
  */
 int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err);
 
 /* A plan as a readable, versioned text file ("gpuvirt-plan 2": each file
- * action carries its base), for `gpuvirt apply --plan FILE`. Loading
- * validates everything and names the line at fault; version 1 files still
- * load, with a warning, and their files have no base to check. */
+ * action carries its base), for `gpuvirt apply --plan FILE`; an undo plan
+ * is not saved (-EINVAL). Loading validates everything and names the line
+ * at fault; version 1 files still load, with a warning, and their files
+ * have no base to check. */
 int plan_save(const struct plan *p, const char *file, struct gv_error *err);
 int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err);
 
 /* Default for plan_apply_opts.sysfs_timeout_ms. */
 #define PLAN_SYSFS_TIMEOUT_MS 5000
-
-/*
- * Run ARGV (argv[0] looked up in PATH) inside `chroot ROOT` when ROOT is not
- * "/", directly otherwise; its output goes line by line to gv_log (INFO).
- * Returns 0 when it exited 0; otherwise -EIO (non-zero exit or signal) or
- * -errno, with ERR naming the command and its exit status.
- */
-int plan_exec(const char *root, const char *const *argv, struct gv_error *err);
-
-/* ARGV as one shell-quoted line ("update-initramfs -u -k all"); owned. */
-char *plan_argv_str(const char *const *argv);

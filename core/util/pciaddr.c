@@ -3,18 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util/field.h"
 #include "core/util/pciaddr.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Parse exactly n..max hex digits ending at a delimiter; returns chars used. */
 static int parse_hex(const char *s, int min, int max, uint32_t *ret)
@@ -22,9 +12,9 @@ static int parse_hex(const char *s, int min, int max, uint32_t *ret)
 	uint32_t v = 0;
 	int i;
 
-	for (i = 0; i < max && hexval(s[i]) >= 0; i++)
-		v = v << 4 | (uint32_t)hexval(s[i]);
-	if (i < min || hexval(s[i]) >= 0)
+	for (i = 0; i < max && field_hexval(s[i]) >= 0; i++)
+		v = v << 4 | (uint32_t)field_hexval(s[i]);
+	if (i < min || field_hexval(s[i]) >= 0)
 		return -1;
 	*ret = v;
 	return i;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # gpuvirt apply / undo end to end with --no-run under a temporary root:
 # confirmation rules, what lands on disk (judged by modprobe itself),
-# idempotence (no mtime changes the second time), byte-identical undo,
-# apply --plan FILE, and the root check.
+# idempotence (no mtime changes the second time), plan --undo, byte-identical
+# undo (its diff shown first), hand edits, apply --plan FILE, and the root check.
 . "$(dirname "$0")/../lib.sh"
 
 snapshot() { (cd "$1" && find . -path ./var -prune -o -printf '%p %T@ %m\n' | sort &&
 	find . -path ./var -prune -o -type f -exec sha256sum {} + | sort); }
+# the same with the journal under var/
+everything() { (cd "$1" && find . -printf '%p %y %s %T@ %m\n' | sort && find . -type f -exec sha256sum {} + | sort); }
 run_gv() {
 	OUT=$TMPROOT/out ERR=$TMPROOT/err
 	gv "$@" > "$OUT" 2> "$ERR" < /dev/null
@@ -76,11 +78,31 @@ run_gv --root "$ROOT" apply --blacklist nouveau --yes --no-run
 ok "blacklist after vfio: exit 0" [ "$RC" -eq 0 ]
 ok "blacklist after vfio: both in one file" bash -c "grep -q '^blacklist nouveau$' '$ROOT/etc/modprobe.d/gpuvirt.conf' && grep -q '^softdep nouveau pre: vfio-pci$' '$ROOT/etc/modprobe.d/gpuvirt.conf'"
 
+# --- plan --undo: the reversal of the last set as a diff, nothing written ---
+before=$(everything "$ROOT")
+run_gv --root "$ROOT" plan --undo
+ok "plan --undo: exit 0" [ "$RC" -eq 0 ]
+ok "plan --undo: names the set" has "# undo change set 2, applied " "$OUT"
+ok "plan --undo: the blacklist comes out as a diff" bash -c "grep -qx -- '--- a/etc/modprobe.d/gpuvirt.conf' '$OUT' && grep -qx -- '-blacklist nouveau' '$OUT' && ! grep -q '^-softdep' '$OUT'"
+ok "plan --undo: the regeneration command again" has '$ update-initramfs -u -k all' "$OUT"
+ok "plan --undo: nothing written, the journal included" [ "$before" = "$(everything "$ROOT")" ]
+run_gv --root "$ROOT" plan --undo --json
+ok "plan --undo --json: JSON with the diff" python3 -c "import json; d = json.load(open('$OUT')); assert any(a['kind'] == 'write-file' and '-blacklist nouveau' in a['diff'] for a in d['actions'])"
+ok "plan --undo --json: nothing written" [ "$before" = "$(everything "$ROOT")" ]
+run_gv --root "$ROOT" plan --undo --blacklist nouveau
+ok "plan --undo with a CHANGE: exit 2" [ "$RC" -eq 2 ]
+run_gv --root "$ROOT" apply --undo
+ok "--undo is not an option of apply" [ "$RC" -eq 2 ]
+
 # --- undo, twice: byte-identical to the start --------------------------------
 run_gv --root "$ROOT" undo --no-run
 ok "undo without tty or --yes: refused" bash -c "[ $RC -eq 1 ] && grep -q 'pass --yes' '$ERR'"
+ok "undo without tty or --yes: the diff was shown" has "-blacklist nouveau" "$OUT"
+ok "undo without tty or --yes: nothing written" [ "$before" = "$(everything "$ROOT")" ]
 run_gv --root "$ROOT" undo --yes --no-run
 ok "undo 1: exit 0" [ "$RC" -eq 0 ]
+ok "undo 1: the diff first, then 'Undone.'" bash -c "d=\$(grep -nx -- '-blacklist nouveau' '$OUT' | cut -d: -f1); u=\$(grep -n '^Undone\\.' '$OUT' | cut -d: -f1); [ -n \"\$d\" ] && [ -n \"\$u\" ] && [ \"\$d\" -lt \"\$u\" ]"
+ok "undo 1: no change set recorded for the undo" [ ! -e "$ROOT/var/lib/gpuvirt/journal/0003" ]
 ok "undo 1: blacklist gone, vfio kept" bash -c "! grep -q '^blacklist' '$ROOT/etc/modprobe.d/gpuvirt.conf' && grep -q softdep '$ROOT/etc/modprobe.d/gpuvirt.conf'"
 run_gv --root "$ROOT" undo --yes --no-run
 ok "undo 2: exit 0" [ "$RC" -eq 0 ]
@@ -88,6 +110,20 @@ ok "undo: configuration byte-identical to before" diff -r --exclude=var "$orig" 
 ok "undo: files we created are gone" [ ! -e "$ROOT/etc/modprobe.d/gpuvirt.conf" ] && [ ! -e "$ROOT/etc/udev/rules.d/70-gpuvirt-vfio.rules" ]
 run_gv --root "$ROOT" undo --yes --no-run
 ok "undo: nothing left to undo is exit 1, one line" bash -c "[ $RC -eq 1 ] && [ \$(wc -l < '$ERR') -eq 1 ]"
+run_gv --root "$ROOT" plan --undo
+ok "plan --undo: nothing left to undo is exit 1, one line" bash -c "[ $RC -eq 1 ] && [ \$(wc -l < '$ERR') -eq 1 ] && grep -q 'nothing to undo' '$ERR'"
+
+# --- undo after a hand edit: refused, then forced -----------------------------
+host drv-twins
+run_gv --root "$ROOT" apply --vfio 01:00.0 --yes --no-run
+echo "options vfio-pci disable_vga=1" >> "$ROOT/etc/modprobe.d/gpuvirt.conf"
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" undo --yes --no-run
+ok "hand edit: undo refused (exit 1)" [ "$RC" -eq 1 ]
+ok "hand edit: names the file" has "gpuvirt undo: etc/modprobe.d/gpuvirt.conf was edited by hand since gpuvirt wrote it (change set 1)" "$ERR"
+ok "hand edit: nothing written" [ "$before" = "$(snapshot "$ROOT")" ]
+run_gv --root "$ROOT" undo --yes --no-run --force-hand-edits
+ok "hand edit: --force-hand-edits undoes" bash -c "[ $RC -eq 0 ] && [ ! -e '$ROOT/etc/modprobe.d/gpuvirt.conf' ]"
 
 # --- Fedora (dracut) and Arch (mkinitcpio) roots ----------------------------
 host drv-single

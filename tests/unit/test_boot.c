@@ -15,6 +15,7 @@
 #include "core/scan/grub.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
+#include "core/plan/undo.h"
 #include "tests/unit/testbed.h"
 
 static const char *srcdir(void)

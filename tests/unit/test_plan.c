@@ -18,6 +18,7 @@
 #include "core/plan/journal.h"
 #include "core/util/log.h"
 #include "core/plan/plan.h"
+#include "core/plan/undo.h"
 #include "testbed.h"
 
 /* ---- helpers ---- */

@@ -16,6 +16,7 @@ enum {
 	OPT_NO_RUN,
 	OPT_PLAN,
 	OPT_SAVE,
+	OPT_UNDO,
 	OPT_FORCE_BOOT_GPU,
 	OPT_FORCE_HAND_EDITS,
 	OPT_BOOTLOADER,
@@ -28,6 +29,7 @@ static const struct option other_options[] = {
 	{ "no-run", no_argument, NULL, OPT_NO_RUN },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "save", required_argument, NULL, OPT_SAVE },
+	{ "undo", no_argument, NULL, OPT_UNDO },
 	{ "force-boot-gpu", no_argument, NULL, OPT_FORCE_BOOT_GPU },
 	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
 	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
@@ -133,6 +135,10 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 		case OPT_PLAN:
 			ok = takes & CLI_TAKES_PLAN;
 			c->plan_file = optarg;
+			break;
+		case OPT_UNDO:
+			ok = takes & CLI_TAKES_UNDO;
+			c->undo = true;
 			break;
 		case OPT_SAVE:
 			ok = takes & CLI_TAKES_SAVE;

@@ -33,12 +33,14 @@ enum {
 #define CLI_TAKES_PLAN (1u << 3)        /* --plan FILE */
 #define CLI_TAKES_FORCE_GPU (1u << 4)   /* --force-boot-gpu */
 #define CLI_TAKES_SAVE (1u << 5)        /* --save FILE */
+#define CLI_TAKES_UNDO (1u << 6)        /* --undo */
 
 struct cli_opts {
 	/* The CHANGE options, --bootloader and --force-boot-gpu: the same value
 	 * the wizard edits, so both build their plan by one call. */
 	struct draft *draft;
 	bool json, yes, no_run, force_hand_edits;
+	bool undo;                      /* plan --undo */
 	const char *plan_file;          /* apply --plan FILE */
 	const char *save_file;          /* plan --save FILE */
 };

@@ -2,23 +2,23 @@
 /*
  * gpuvirt plan CHANGE... [--json] [--save FILE]    the preview; writes nothing
  *                                                  but FILE, the plan to apply
- * gpuvirt undo [--yes] [--no-run]                  revert the last change set
+ * gpuvirt plan --undo [--json]                     the undo's preview (cmd_undo.c)
  *
- * The same core calls as the wizard: change_parse() -> propose_build() ->
- * plan_preview(), plan_save(); journal_undo().
+ * The same core calls as the wizard: the CHANGE options make a draft,
+ * draft_build_plan() -> plan_preview(), plan_save().
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plan/journal.h"
 #include "core/plan/plan.h"
 #include "tui/cli/cli.h"
 #include "tui/cli/commands.h"
 
 static void plan_usage(FILE *f)
 {
-	fputs("usage: gpuvirt plan CHANGE... [--json] [--save FILE] [--force-boot-gpu] [--bootloader NAME]\n", f);
+	fputs("usage: gpuvirt plan CHANGE... [--json] [--save FILE] [--force-boot-gpu] [--bootloader NAME]\n"
+	      "       gpuvirt plan --undo [--json]\n", f);
 	cli_usage_changes(f);
 }
 
@@ -29,10 +29,20 @@ int cmd_plan(int argc, char **argv, const struct gv_globals *g, struct session *
 	struct plan *p = NULL;
 	int r, status;
 
-	status = cli_parse(argc, argv, CLI_TAKES_CHANGES | CLI_TAKES_JSON | CLI_TAKES_FORCE_GPU | CLI_TAKES_SAVE,
+	status = cli_parse(argc, argv, CLI_TAKES_CHANGES | CLI_TAKES_JSON | CLI_TAKES_FORCE_GPU | CLI_TAKES_SAVE |
+				   CLI_TAKES_UNDO,
 			   plan_usage, &c);
 	if (status) {
 		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (c.undo) {
+		if (draft_n(c.draft) || c.save_file) {
+			fprintf(stderr, "gpuvirt plan: --undo takes no CHANGE and no --save\n");
+			status = CLI_EXIT_USAGE;
+		} else {
+			status = cli_undo_preview(s, c.json);
+		}
 		goto out;
 	}
 	if (!draft_n(c.draft)) {
@@ -61,66 +71,6 @@ int cmd_plan(int argc, char **argv, const struct gv_globals *g, struct session *
 		session_demo(s) || !strcmp(session_root(s), "/") ? "" : session_root(s), c.save_file);
 out:
 	plan_free(p);
-	cli_opts_clear(&c);
-	return status;
-}
-
-static void undo_usage(FILE *f)
-{
-	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits]\n", f);
-}
-
-int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *s)
-{
-	struct journal_undo_opts uo = { 0 };
-	struct journal_set *sets = NULL;
-	struct gv_error err = { 0 };
-	struct cli_opts c = { 0 };
-	size_t n = 0;
-	char question[64];
-	int r, status;
-
-	status = cli_parse(argc, argv, CLI_TAKES_APPLY, undo_usage, &c);
-	if (status) {
-		status = status > 0 ? 0 : 2;
-		goto out;
-	}
-	if (cli_needs_root(session_root(s))) {
-		fprintf(stderr, "gpuvirt undo: writing the configuration under / needs root; run it with sudo\n");
-		status = 1;
-		goto out;
-	}
-	r = journal_list(session_root(s), &sets, &n, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt undo: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		status = 1;
-		goto out;
-	}
-	if (!n) {
-		fprintf(stderr, "gpuvirt undo: nothing to undo under %s\n", session_root(s));
-		status = 1;
-		goto out;
-	}
-	printf("Change set %d, applied %s: %s\n", sets[n - 1].id, sets[n - 1].when ? sets[n - 1].when : "?",
-	       sets[n - 1].summary ? sets[n - 1].summary : "");
-	fflush(stdout);
-	snprintf(question, sizeof(question), "Undo change set %d?", sets[n - 1].id);
-	if (!cli_confirm("undo", question, c.yes)) {
-		status = 1;
-		goto out;
-	}
-	uo.no_run = c.no_run || session_demo(s);
-	uo.force_hand_edits = c.force_hand_edits;
-	r = journal_undo(session_root(s), &uo, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt undo: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		status = 1;
-		goto out;
-	}
-	printf("Undone. Reboot for the previous configuration to take effect.\n");
-	status = 0;
-out:
-	journal_sets_free(sets, n);
 	cli_opts_clear(&c);
 	return status;
 }

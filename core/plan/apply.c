@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Applying a plan, in four phases under the lock: look at every file and
+ * attribute before touching any (bases, hand edits), record the change set
+ * (backups first), run the actions in order, and on the first failure roll
+ * back what was done. An undo is applied the same way; it records no new
+ * set but marks the one it reverses undone.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/plan/journal-txn.h"
+#include "core/plan/plan-internal.h"
+#include "core/plan/reverse.h"
+#include "core/util/buf.h"
+#include "core/util/exec.h"
+#include "core/util/fsutil.h"
+#include "core/util/log.h"
+#include "core/util/xalloc.h"
+
+struct step {
+	struct action *a;
+	struct fileview v;  /* files; for a directory only abs */
+	char *sysfs_before;
+	bool changes, done;
+	char *mkdir_abs;    /* the directory fsutil_mkdir_p() made, and how many levels */
+	size_t mkdir_n;
+};
+
+/* What the journal gets when the actions are done. */
+enum finish {
+	FINISH_RECORD,      /* a new change set */
+	FINISH_UNDONE,      /* the undo of UNDOING: that set is marked undone */
+	FINISH_FORGET,      /* the rollback of UNDOING, which a crash interrupted: it goes */
+};
+
+struct apply {
+	struct plan *p;
+	const struct plan_apply_opts *opts;
+	int timeout;
+	enum finish finish;
+	struct journal_txn *txn;       /* FINISH_RECORD: the set being recorded */
+	struct journal_txn *undoing;   /* otherwise: the set being reversed */
+	struct step *steps;
+	size_t n_changes;
+	struct buf summary;
+	size_t failed_at;              /* p->n: writing the journal */
+};
+
+static void action_desc(const struct action *a, struct buf *b)
+{
+	switch (a->kind) {
+	case PLAN_WRITE_FILE: buf_printf(b, "write %s", a->path); break;
+	case PLAN_REMOVE_FILE: buf_printf(b, "remove %s", a->path); break;
+	case PLAN_WRITE_SYSFS: buf_printf(b, "echo %s > %s", a->value, a->path); break;
+	case PLAN_REMOVE_DIR: buf_printf(b, "rmdir %s", a->path); break;
+	case PLAN_RUN: {
+		char *line = exec_argv_str((const char *const *)a->argv);
+		buf_printf(b, "run %s", line);
+		free(line);
+		break;
+	}
+	}
+}
+
+/* ---- one action ---- */
+
+/* Undo step S (best effort: rollback must go on past a failure). */
+static void step_rollback(struct step *s, int timeout_ms)
+{
+	struct gv_error e = { 0 };
+
+	if (!s->done)
+		return;
+	switch (s->a->kind) {
+	case PLAN_WRITE_FILE:
+	case PLAN_REMOVE_FILE:
+		if (s->v.now) {
+			if (fsutil_write_atomic(s->v.abs, s->v.now, s->v.now_len, s->v.mode, &e) < 0)
+				gv_log(GV_LOG_ERR, "rollback: %s: %s", s->a->path, e.msg);
+			else if (s->a->mode_exact && chmod(s->v.abs, s->v.mode) < 0)
+				gv_log(GV_LOG_ERR, "rollback: %s: chmod: %s", s->a->path, strerror(errno));
+		} else {
+			/* fsutil_remove() leaves E alone on ENOENT: nothing to undo then */
+			int r = fsutil_remove(s->v.abs, &e);
+			if (r < 0 && r != -ENOENT)
+				gv_log(GV_LOG_ERR, "rollback: %s: %s", s->a->path, e.msg);
+		}
+		if (s->mkdir_abs)
+			fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
+		break;
+	case PLAN_WRITE_SYSFS:
+		if (!s->sysfs_before)
+			gv_log(GV_LOG_WARN, "rollback: %s was unreadable before; it cannot be put back", s->a->path);
+		else if (fsutil_write_child(s->a->path, s->sysfs_before, timeout_ms, &e) < 0)
+			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
+		break;
+	case PLAN_REMOVE_DIR:
+		if (mkdir(s->v.abs, 0755) < 0 && errno != EEXIST)
+			gv_log(GV_LOG_ERR, "rollback: mkdir %s: %s", s->a->path, strerror(errno));
+		break;
+	case PLAN_RUN:
+		break;
+	}
+	s->done = false;
+}
+
+static int write_file(struct step *s, struct gv_error *err)
+{
+	const struct action *a = s->a;
+	char *dir = xstrdup(s->v.abs), *slash = strrchr(dir, '/');
+	size_t n = 0;
+	int r;
+
+	*slash = '\0';
+	r = fsutil_mkdir_p(dir, 0755, &n);
+	if (r < 0) {
+		gv_error_set(err, r, "creating %s: %s", dir, strerror(-r));
+		free(dir);
+		return r;
+	}
+	if (n) {
+		s->mkdir_abs = dir;
+		s->mkdir_n = n;
+	} else {
+		free(dir);
+	}
+	r = fsutil_write_atomic(s->v.abs, a->content, a->len, a->mode_exact ? a->mode : s->v.mode, err);
+	if (r < 0) {
+		/* Nothing was written (the temporary file is gone): only the
+		 * directories made for it need undoing, here, so that the
+		 * rollback does not try to remove a file that never was. */
+		if (s->mkdir_abs)
+			fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
+		free(s->mkdir_abs);
+		s->mkdir_abs = NULL;
+		s->mkdir_n = 0;
+		return r;
+	}
+	s->done = true;
+	/* An existing file keeps its mode through the write: an undo puts
+	 * back the one it had. */
+	if (a->mode_exact && s->v.now && s->v.mode != a->mode && chmod(s->v.abs, a->mode) < 0) {
+		r = -errno;
+		return gv_error_set(err, r, "%s: chmod %04o: %s", a->path, (unsigned)a->mode, strerror(-r));
+	}
+	return 0;
+}
+
+static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
+{
+	const struct action *a = s->a;
+	char *back;
+	int r;
+
+	r = fsutil_write_child(a->path, a->value, timeout_ms, err);
+	if (r < 0)
+		return r;
+	s->done = true;
+	back = plan_sysfs_read(a->path);
+	if (back && strcmp(back, a->value) != 0) {
+		r = gv_error_set(err, -EIO, "wrote %s to %s, but it reads back %s", a->value, a->path, back);
+		free(back);
+		return r;
+	}
+	if (!back)
+		gv_log(GV_LOG_DEBUG, "%s cannot be read back (write-only attribute)", a->path);
+	free(back);
+	return 0;
+}
+
+/* A directory gpuvirt created goes only when nothing else lives in it. */
+static int remove_dir(struct step *s, struct gv_error *err)
+{
+	int r;
+
+	if (rmdir(s->v.abs) == 0) {
+		s->done = true;
+		return 0;
+	}
+	r = -errno;
+	if (r == -ENOENT)
+		return 0;
+	if (r == -ENOTEMPTY || r == -EEXIST) {
+		gv_log(GV_LOG_INFO, "kept %s: it holds files gpuvirt did not create", s->a->path);
+		return 0;
+	}
+	return gv_error_set(err, r, "rmdir %s: %s", s->a->path, strerror(-r));
+}
+
+static int step_do(const struct plan *p, struct step *s, int timeout_ms, struct gv_error *err)
+{
+	int r;
+
+	switch (s->a->kind) {
+	case PLAN_WRITE_FILE:
+		return write_file(s, err);
+	case PLAN_REMOVE_FILE:
+		r = fsutil_remove(s->v.abs, err);
+		if (r == -ENOENT)
+			r = 0;
+		s->done = r == 0;
+		return r;
+	case PLAN_WRITE_SYSFS:
+		return write_sysfs(s, timeout_ms, err);
+	case PLAN_REMOVE_DIR:
+		return remove_dir(s, err);
+	case PLAN_RUN:
+		return exec_run(p->root, (const char *const *)s->a->argv, err);
+	}
+	return -EINVAL;
+}
+
+/* ---- look ---- */
+
+/* Refuse (or, forced, warn about) the file of step S, which differs from
+ * WROTE, what gpuvirt wrote there in change set SET. */
+static int hand_edited(const struct apply *ap, const struct step *s, const char *wrote, size_t wrote_len,
+		       int set, struct gv_error *err)
+{
+	journal_log_hand_edit(s->a->path, wrote, wrote_len, s->v.now, s->v.now_len,
+			      s->a->kind == PLAN_WRITE_FILE ? s->a->content : NULL, s->a->len);
+	if (!ap->opts->force_hand_edits)
+		return gv_error_set(err, -EEXIST,
+				    "%s was edited by hand since gpuvirt wrote it (change set %d); "
+				    "see the log for the three versions; --force-hand-edits overwrites it",
+				    s->a->path, set);
+	gv_log(GV_LOG_WARN, "%s: overwriting the hand edits (forced)", s->a->path);
+	return 0;
+}
+
+/*
+ * A file step that changes something must find the file as the plan was
+ * computed from it (its base), and as gpuvirt last wrote it. An undo's base
+ * is what gpuvirt wrote, so there the two checks are one.
+ */
+static int check_file(const struct apply *ap, const struct step *s, struct gv_error *err)
+{
+	const struct action *a = s->a;
+	char *wrote = NULL;
+	size_t wrote_len = 0;
+	int set = 0, r;
+	bool same;
+
+	if (a->base_set) {
+		if (plan_base_holds(a, &s->v))
+			return 0;
+		if (a->base == BASE_SHA && journal_written(ap->p->root, a->base_set, s->v.target, &wrote, &wrote_len) < 0)
+			wrote = NULL;
+		r = hand_edited(ap, s, wrote, wrote_len, a->base_set, err);
+		free(wrote);
+		return r;
+	}
+	/* Only a change would lose anything: a file that already has the
+	 * planned content (a plan applied twice) is fine. */
+	if (!plan_base_holds(a, &s->v))
+		return gv_error_set(err, -ESTALE, "%s: changed since the plan was made; make the plan again", a->path);
+	if (journal_last_written(ap->p->root, s->v.target, &wrote, &wrote_len, &set) < 0)
+		return 0;   /* gpuvirt never wrote it (or has no copy): nothing to protect */
+	if (!wrote)
+		same = !s->v.now;
+	else
+		same = s->v.now && s->v.now_len == wrote_len && memcmp(s->v.now, wrote, wrote_len) == 0;
+	r = same ? 0 : hand_edited(ap, s, wrote, wrote_len, set, err);
+	free(wrote);
+	return r;
+}
+
+/* Look before touching anything: every file, every hand edit. */
+static int look(struct apply *ap, struct gv_error *err)
+{
+	struct plan *p = ap->p;
+	bool empty;
+	int r;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &ap->steps[i];
+		s->a = &p->a[i];
+		switch (s->a->kind) {
+		case PLAN_WRITE_FILE:
+		case PLAN_REMOVE_FILE:
+			r = plan_fileview_get(p, s->a, &s->v, err);
+			if (r < 0)
+				return r;
+			s->changes = s->v.changes;
+			if (s->changes) {
+				r = check_file(ap, s, err);
+				if (r < 0)
+					return r;
+			}
+			break;
+		case PLAN_WRITE_SYSFS:
+			s->sysfs_before = plan_sysfs_read(s->a->path);
+			s->changes = !s->sysfs_before || strcmp(s->sysfs_before, s->a->value) != 0;
+			break;
+		case PLAN_REMOVE_DIR:
+			s->v.abs = fsutil_join(p->root, s->a->path);
+			s->changes = plan_dir_look(p, s->a->path, &empty) > 0;
+			break;
+		case PLAN_RUN:
+			s->changes = true;
+			continue;
+		}
+		if (s->changes) {
+			ap->n_changes++;
+			if (ap->summary.len)
+				buf_puts(&ap->summary, "; ");
+			action_desc(s->a, &ap->summary);
+		}
+	}
+	return 0;
+}
+
+/* ---- record ---- */
+
+/* Begin the change set: backups of every file first, then the manifest
+ * in state "applying", so a crash from here on can be rolled back. */
+static int record(struct apply *ap, struct gv_error *err)
+{
+	struct plan *p = ap->p;
+	int r;
+
+	if (ap->finish != FINISH_RECORD)
+		return 0;
+	r = journal_txn_begin(p->root, &ap->txn, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &ap->steps[i];
+		if (!s->changes)
+			continue;
+		switch (s->a->kind) {
+		case PLAN_WRITE_FILE:
+		case PLAN_REMOVE_FILE:
+			r = journal_txn_file(ap->txn, s->a->path, s->v.target, s->v.now, s->v.now_len, s->v.mode,
+					     s->a->kind == PLAN_WRITE_FILE ? s->a->content : NULL, s->a->len, err);
+			if (r < 0)
+				return r;
+			break;
+		case PLAN_WRITE_SYSFS:
+			journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
+			break;
+		case PLAN_REMOVE_DIR:   /* undo plans only */
+			break;
+		case PLAN_RUN:
+			if (ap->summary.len)
+				buf_puts(&ap->summary, "; ");
+			action_desc(s->a, &ap->summary);
+			break;
+		}
+	}
+	for (size_t i = 0; i < p->n_e; i++)
+		journal_txn_expect(ap->txn, p->e[i].kind, p->e[i].key, p->e[i].value);
+	return journal_txn_commit(ap->txn, false, buf_str(&ap->summary), err);
+}
+
+/* ---- run ---- */
+
+static int run_actions(struct apply *ap, struct gv_error *err)
+{
+	struct plan *p = ap->p;
+	int r;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &ap->steps[i];
+		if (s->a->kind == PLAN_RUN)
+			continue;
+		/* Under the lock, a temporary file beside a file is a crashed
+		 * writer's, also where this plan changes nothing. */
+		if (s->a->kind == PLAN_WRITE_FILE || s->a->kind == PLAN_REMOVE_FILE)
+			fsutil_clean_temps(s->v.abs);
+		if (!s->changes)
+			continue;
+		ap->failed_at = i;
+		r = step_do(p, s, ap->timeout, err);
+		if (r < 0)
+			return r;
+		if (s->mkdir_abs && ap->txn) {
+			char *rel = xstrdup(s->mkdir_abs + strlen(p->root));
+			journal_txn_mkdirs(ap->txn, rel[0] == '/' ? rel + 1 : rel, s->mkdir_n);
+			free(rel);
+			/* Recorded right away, so that undo after a crash
+			 * removes the directories too. */
+			r = journal_txn_commit(ap->txn, false, NULL, err);
+			if (r < 0) {
+				ap->failed_at = p->n;
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Commands run after every file: they regenerate from the new ones. */
+static int run_commands(struct apply *ap, struct gv_error *err)
+{
+	struct plan *p = ap->p;
+	int r;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct step *s = &ap->steps[i];
+		const char *const *argv = (const char *const *)s->a->argv;
+		if (s->a->kind != PLAN_RUN)
+			continue;
+		if (ap->opts->no_run) {
+			char *line = exec_argv_str(argv);
+			gv_log(GV_LOG_INFO, "not run (--no-run), still to run: %s", line);
+			free(line);
+			if (ap->txn)
+				journal_txn_run(ap->txn, argv, -1);
+			continue;
+		}
+		ap->failed_at = i;
+		r = step_do(p, s, ap->timeout, err);
+		if (r < 0)
+			return r;
+		s->done = true;
+		if (ap->txn)
+			journal_txn_run(ap->txn, argv, 0);
+	}
+	return 0;
+}
+
+static int finish(struct apply *ap, struct gv_error *err)
+{
+	struct journal_record rec;
+	int r = 0;
+
+	ap->failed_at = ap->p->n;
+	switch (ap->finish) {
+	case FINISH_RECORD:
+		r = journal_txn_commit(ap->txn, true, NULL, err);
+		if (r == 0)
+			gv_log(GV_LOG_INFO, "applied change set %d: %s", journal_txn_id(ap->txn), buf_str(&ap->summary));
+		break;
+	case FINISH_UNDONE:
+		journal_txn_record(ap->undoing, &rec);
+		r = journal_txn_mark_undone(ap->undoing, err);
+		if (r == 0)
+			gv_log(GV_LOG_INFO, "undid change set %d (%s)", rec.id, rec.summary);
+		break;
+	case FINISH_FORGET:
+		journal_txn_record(ap->undoing, &rec);
+		gv_log(GV_LOG_INFO, "rolled back change set %d, interrupted on %s", rec.id, rec.when);
+		journal_txn_discard(ap->undoing);
+		break;
+	}
+	return r;
+}
+
+/* ---- rollback ---- */
+
+/* Put back everything done before the failure R (ERR says what failed)
+ * and make ERR say what was rolled back. */
+static void rollback(struct apply *ap, int r, struct gv_error *err)
+{
+	struct plan *p = ap->p;
+	struct buf what = BUF_INIT;
+	char reason[sizeof(err->msg)];
+	size_t earlier = 0;
+	bool ran = false, by_command = ap->failed_at < p->n && p->a[ap->failed_at].kind == PLAN_RUN;
+
+	snprintf(reason, sizeof(reason), "%s", err ? err->msg : strerror(-r));
+	if (ap->failed_at < p->n)
+		action_desc(&p->a[ap->failed_at], &what);
+	else
+		buf_puts(&what, "recording the journal");
+	for (size_t i = p->n; i-- > 0;) {
+		if (!ap->steps[i].done || ap->steps[i].a->kind == PLAN_RUN)
+			continue;
+		if (i != ap->failed_at)
+			earlier++;
+		step_rollback(&ap->steps[i], ap->timeout);
+	}
+	/* Commands that already ran regenerated from the new files: run
+	 * them again so that what they generate matches the old ones. */
+	for (size_t i = 0; i < p->n; i++) {
+		struct gv_error e = { 0 };
+		if (ap->steps[i].a->kind != PLAN_RUN || !ap->steps[i].done)
+			continue;
+		ran = true;
+		if (exec_run(p->root, (const char *const *)ap->steps[i].a->argv, &e) < 0)
+			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
+	}
+	if (by_command)
+		gv_error_set(err, r, "%s; the files were rolled back%s", reason,
+			     ran ? " and the commands before it run again" : "");
+	else
+		gv_error_set(err, r, "apply stopped at %s: %s; %zu earlier change%s rolled back", what.data, reason,
+			     earlier, earlier == 1 ? "" : "s");
+	buf_free(&what);
+}
+
+/* ---- the phases together ---- */
+
+static bool only_runs(const struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->a[i].kind != PLAN_RUN)
+			return false;
+	return true;
+}
+
+/* Apply AP's plan; the caller holds the lock. Returns 1 when the journal
+ * changed (a set recorded, marked undone or forgotten), 0 when there was
+ * nothing to change, or -errno with everything rolled back. */
+static int apply_locked(struct apply *ap, struct gv_error *err)
+{
+	struct plan *p = ap->p;
+	int r;
+
+	ap->steps = xcalloc(p->n + 1, sizeof(*ap->steps));
+	ap->timeout = ap->opts->sysfs_timeout_ms > 0 ? ap->opts->sysfs_timeout_ms : PLAN_SYSFS_TIMEOUT_MS;
+	r = look(ap, err);
+	if (r < 0)
+		goto out;
+	/* Commands regenerate what the files configure: with nothing else to
+	 * change they do not run, unless the plan is nothing but commands. An
+	 * undo goes on regardless: its set is still to be marked. */
+	if (ap->finish == FINISH_RECORD && ap->n_changes == 0 && (!only_runs(p) || p->n == 0)) {
+		gv_log(GV_LOG_INFO, "nothing to change: every file and attribute is already as planned");
+		r = 0;
+		goto out;
+	}
+	r = record(ap, err);
+	if (r < 0)
+		goto out;
+	r = run_actions(ap, err);
+	if (r == 0)
+		r = run_commands(ap, err);
+	if (r == 0)
+		r = finish(ap, err);
+	if (r < 0) {
+		rollback(ap, r, err);
+		goto out;
+	}
+	r = 1;
+out:
+	if (r < 0 && ap->txn)
+		journal_txn_discard(ap->txn);
+	for (size_t i = 0; i < p->n; i++) {
+		plan_fileview_clear(&ap->steps[i].v);
+		free(ap->steps[i].sysfs_before);
+		free(ap->steps[i].mkdir_abs);
+	}
+	free(ap->steps);
+	ap->steps = NULL;
+	return r;
+}
+
+/* Roll back the last change set if a crash interrupted it (state
+ * "applying"), through its reversal without the commands, which it never
+ * got to. The caller holds the lock. */
+static int recover(const char *root, const struct plan_apply_opts *opts, struct gv_error *err)
+{
+	struct apply ap = { .opts = opts, .finish = FINISH_FORGET, .summary = BUF_INIT };
+	struct journal_record rec;
+	int r;
+
+	r = journal_txn_last(root, &ap.undoing, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	journal_txn_record(ap.undoing, &rec);
+	if (!rec.interrupted) {
+		r = 0;
+		goto out;
+	}
+	r = reverse_plan(root, ap.undoing, false, &ap.p, err);
+	if (r < 0)
+		goto out;
+	r = apply_locked(&ap, err);
+out:
+	plan_free(ap.p);
+	buf_free(&ap.summary);
+	journal_txn_free(ap.undoing);
+	return r < 0 ? r : 0;
+}
+
+/* Remove GVDIR (ROOT/var/lib/gpuvirt, just made with N new components)
+ * when it holds nothing but the lock and the empty directories the journal
+ * made: a journal set left there (none should be) keeps it all. */
+static void remove_journal_dir(const char *gvdir, size_t n)
+{
+	static const char *const subdirs[] = { "journal", "backup", "written" };
+	DIR *d;
+	struct dirent *de;
+	char *lock;
+
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		char *sub = fsutil_join(gvdir, subdirs[i]);
+		rmdir(sub);   /* only when empty */
+		free(sub);
+	}
+	d = opendir(gvdir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "lock")) {
+			closedir(d);
+			return;
+		}
+	}
+	closedir(d);
+	lock = fsutil_join(gvdir, "lock");
+	unlink(lock);
+	free(lock);
+	fsutil_rmdir_parents(gvdir, n);
+}
+
+int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err)
+{
+	static const struct plan_apply_opts defaults;
+	struct apply ap = { .p = p, .opts = opts ? opts : &defaults, .summary = BUF_INIT };
+	char *gvdir = fsutil_join(p->root, JOURNAL_DIR);
+	size_t gvdir_made = 0;
+	int lock_fd = -1, r;
+
+	r = fsutil_mkdir_p(gvdir, 0755, &gvdir_made);
+	if (r < 0) {
+		gv_error_set(err, r, "cannot create %s: %s", gvdir, strerror(-r));
+		goto out;
+	}
+	r = journal_lock(p->root, &lock_fd, err);
+	if (r < 0)
+		goto out;
+	if (p->undoes) {
+		/* The journal may have moved on since the undo was previewed. */
+		ap.finish = FINISH_UNDONE;
+		r = journal_txn_last(p->root, &ap.undoing, err);
+		if (r == -ENOENT || (r == 0 && journal_txn_id(ap.undoing) != p->undoes))
+			r = gv_error_set(err, -ESTALE, "change set %d is no longer the last one applied; "
+					 "make the undo again", p->undoes);
+	} else {
+		r = recover(p->root, ap.opts, err);
+	}
+	if (r < 0)
+		goto out;
+	r = apply_locked(&ap, err);
+out:
+	/* An apply that recorded nothing leaves no trace either: what it made
+	 * of var/lib/gpuvirt goes, the lock file first, while it is still
+	 * held (fsutil_lock() copes with a lock file unlinked under it). */
+	if (gvdir_made && r <= 0)
+		remove_journal_dir(gvdir, gvdir_made);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	journal_txn_free(ap.txn);
+	journal_txn_free(ap.undoing);
+	buf_free(&ap.summary);
+	free(gvdir);
+	return r < 0 ? r : 0;
+}

@@ -56,7 +56,9 @@ TUI_SRC := $(sort $(wildcard tui/*.c tui/*/*.c))
 # line-mode commands' exit codes and options), unit-tested on their own.
 UI_SRC := tui/theme.c tui/layout.c tui/cli/cli.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
-TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+# Every tests/tools/*.c is a program, except the kernel double (kmock.c), a
+# preload library.
+TOOL_SRC := $(sort $(filter-out tests/tools/kmock.c,$(wildcard tests/tools/*.c)))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
@@ -65,6 +67,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 CORE_LIB := $(BUILD)/libgpuvirt-core.a
 UI_OBJ := $(UI_SRC:%.c=$(BUILD)/%.o)
 UI_LIB := $(BUILD)/libgpuvirt-ui.a
+KMOCK_LIB := $(BUILD)/libgvkmock.so
 
 MAN_SRC := $(sort $(wildcard man/*.man))
 
@@ -103,7 +106,14 @@ $(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(CORE_LIB) $(PKG_LIBS)
 
-tests: $(BUILD)/gpuvirt $(UNIT_BIN) $(TOOL_BIN)
+# The kernel double for sysfs writes in test beds, preloaded before umockdev's
+# library (tests/lib.sh: kmock_run). Never linked into gpuvirt; built without
+# the sanitizers, so that it loads into any program under test (dash, python3).
+$(KMOCK_LIB): tests/tools/kmock.c $(FLAGS_FILE)
+	$(CC) $(ALL_CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(BASE_CFLAGS) $(CFLAGS)) \
+		-fPIC -shared -o $@ $< -ldl
+
+tests: $(BUILD)/gpuvirt $(UNIT_BIN) $(TOOL_BIN) $(KMOCK_LIB)
 
 check: tests
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) ./tests/run.sh

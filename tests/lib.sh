@@ -30,3 +30,32 @@ host() {
 
 # gv ARGS...: run gpuvirt inside the current test bed.
 gv() { umockdev-wrapper "$GPUVIRT" "$@"; }
+
+# The kernel double (tests/tools/kmock.c, built as $GV_BUILD/libgvkmock.so):
+# writes to sysfs attributes in the test bed answered as the kernel answers
+# them (tests/fixtures/README.md, "The kernel double"). It must be loaded
+# before umockdev's preload library, and umockdev-wrapper puts its own first,
+# so these helpers set LD_PRELOAD themselves.
+GV_KMOCK=$GV_BUILD/libgvkmock.so
+
+# kmock_host NAME: like host NAME, on a private copy of the test bed (the
+# double changes it) in $TMPROOT; $UMOCKDEV_DIR points at the copy, whose
+# kmock.log records every store the double answered.
+kmock_host() {
+	host "$1"
+	local bed=$TMPROOT/bed-$1
+	rm -rf "$bed"; mkdir -p "$bed"
+	cp -a "$UMOCKDEV_DIR/." "$bed/" || { fail "kmock_host $1: cannot copy the test bed"; exit 1; }
+	export UMOCKDEV_DIR=$bed
+}
+
+# kmock_run CMD ARGS...: run CMD in the current test bed with the double
+# loaded first; refuses outside a gpuvirt test bed.
+kmock_run() {
+	[ -f "${UMOCKDEV_DIR:-/nonexistent}/sys/.gpuvirt-testbed" ] || { fail "kmock_run: not inside a test bed"; exit 1; }
+	[ -f "$GV_KMOCK" ] || { fail "kmock_run: $GV_KMOCK not built (make tests)"; exit 1; }
+	env LD_PRELOAD="$GV_KMOCK:libumockdev-preload.so.0${LD_PRELOAD:+:$LD_PRELOAD}" "$@"
+}
+
+# gv_kmock ARGS...: run gpuvirt in the current test bed with the double.
+gv_kmock() { kmock_run "$GPUVIRT" "$@"; }

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "core/verify/checks.h"
-#include "core/scan/firmware.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
 #include "tui/dialog.h"
@@ -185,7 +184,6 @@ static void verify_summarize(void)
  * enter(), rescan and start-up. */
 static void verify_refresh(struct tui *t)
 {
-	struct firmware *fw = NULL;
 	struct gv_error err = { 0 };
 	int r;
 
@@ -202,14 +200,12 @@ static void verify_refresh(struct tui *t)
 	}
 	/* an unreadable journal: checks_verify() says so as a finding */
 	err.msg[0] = '\0';
-	if (firmware_scan(&fw, &err) < 0 || checks_new(&st.found) < 0 ||
-	    checks_verify(st.found, t->host, fw, t->root, &err) < 0) {
+	if (checks_new(&st.found) < 0 || checks_verify(st.found, t->host, t->root, &err) < 0) {
 		gv_log(GV_LOG_ERR, "verification: %s", err.msg[0] ? err.msg : "out of memory");
 		checks_free(st.found);
 		st.found = NULL;
 		st.verify_broken = true;
 	}
-	firmware_free(fw);
 	verify_summarize();
 }
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "core/verify/checks.h"
-#include "core/scan/firmware.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
 
@@ -17,29 +16,20 @@ static bool failed;
 
 static void run_checks(struct tui *t)
 {
-	struct firmware *fw = NULL;
-	struct gv_error err = { 0 };
-
-	if (found || failed || t->demo)
+	if (found || failed)
 		return;
-	if (firmware_scan(&fw, &err) < 0 || checks_new(&found) < 0 ||
-	    checks_firmware(found, t->host, fw) < 0) {
-		gv_log(GV_LOG_ERR, "firmware checks: %s", err.msg[0] ? err.msg : "out of memory");
+	if (checks_new(&found) < 0 || checks_firmware(found, t->host) < 0) {
+		gv_log(GV_LOG_ERR, "firmware checks: out of memory");
 		checks_free(found);
 		found = NULL;
 		failed = true;
 	}
-	firmware_free(fw);
 }
 
 static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
 {
 	size_t n[4] = { 0 };
 
-	if (t->demo) {
-		snprintf(text, size, "sample host: nothing to read");
-		return WIZARD_INFO;
-	}
 	run_checks(t);
 	if (!found) {
 		snprintf(text, size, "could not run (see the log)");
@@ -57,16 +47,6 @@ static void fw_draw(struct tui *t, const struct layout_rect *r)
 	int y, skip = t->right_scroll, total = 0;
 
 	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
-	if (t->demo) {
-		y = r->y;
-		wizard_text(t, r, &y, UI_NORMAL, "The built-in sample host has no firmware to read.");
-		y++;
-		wizard_text(t, r, &y, UI_DIM, "On a real host this step lists VT-x/AMD-V, the IOMMU in the "
-			    "firmware and the kernel, interrupt remapping, KVM, UEFI and Secure Boot, each "
-			    "with its evidence and its fix (the same as 'gpuvirt check').");
-		t->right_lines = y - r->y;
-		return;
-	}
 	run_checks(t);
 	if (!found) {
 		y = r->y;

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
@@ -41,38 +39,6 @@ static bool is_member(const struct vfio_target *t, const struct host_device *d)
 		if (t->members[i] == d)
 			return true;
 	return false;
-}
-
-static long read_sysfs_hex(const char *address, const char *attr)
-{
-	char path[PATH_MAX], line[64];
-	FILE *f;
-	long v = -1;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", address, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fgets(line, sizeof(line), f))
-		v = strtol(line, NULL, 16);
-	fclose(f);
-	return v;
-}
-
-/* Devices get unplugged and renumbered between a scan and a plan (REFERENCE.md
- * §8): look again at what sits at the address now, as Proxmox's PCI mappings do. */
-static int recheck(const struct host_device *d, struct gv_error *err)
-{
-	long ven = read_sysfs_hex(d->address, "vendor"), dev = read_sysfs_hex(d->address, "device");
-
-	if (ven < 0 || dev < 0)
-		return gv_error_set(err, -ENODEV, "%s: the device is gone (it was %04x:%04x %s %s when scanned)",
-				    d->address, d->vendor_id & 0xffff, d->device_id & 0xffff, d->vendor_name,
-				    d->device_name);
-	if (ven != d->vendor_id || dev != d->device_id)
-		return gv_error_set(err, -ENODEV, "%s: now %04lx:%04lx, but %04x:%04x when scanned; renumbered? rescan",
-				    d->address, ven, dev, d->vendor_id & 0xffff, d->device_id & 0xffff);
-	return 0;
 }
 
 static int canonical(const char *address, char out[PCIADDR_STRLEN], struct gv_error *err)
@@ -200,24 +166,11 @@ int propose_vfio_guard(const struct host *h, const char *address, char **ret_rea
 	return 1;
 }
 
-/* The module behind a bound driver: the basename of the link
- * /sys/bus/pci/drivers/D/module (xhci_hcd -> xhci_pci). Without the link the
- * driver's own name, and *ret_linked false: then the driver is probably built
- * into the kernel, and no softdep can order it. */
-static char *driver_module(const char *driver, bool *ret_linked)
+/* The module a softdep names for D's driver: its module (xhci_hcd ->
+ * xhci_pci), or for a driver built into the kernel its own name. */
+static const char *softdep_module(const struct host_device *d)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	const char *base;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/module", driver);
-	n = readlink(path, target, sizeof(target) - 1);
-	*ret_linked = n > 0;
-	if (n <= 0)
-		return xstrdup(driver);
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return xstrdup(base ? base + 1 : target);
+	return d->driver_module ? d->driver_module : d->driver;
 }
 
 static bool is_vfio_driver(const char *driver)
@@ -266,10 +219,8 @@ int propose_vfio_explain(const struct host *h, const char *address, char **ret_t
 	for (size_t i = 0; i < t.n; i++) {
 		const struct host_device *m = t.members[i];
 		if (m->driver && !is_vfio_driver(m->driver)) {
-			bool linked;
-			char *module = driver_module(m->driver, &linked);
-			buf_printf(&b, " vfio-pci loads before %s (softdep) and claims %s first.", module, m->address);
-			free(module);
+			buf_printf(&b, " vfio-pci loads before %s (softdep) and claims %s first.", softdep_module(m),
+				   m->address);
 			break;
 		}
 	}
@@ -447,12 +398,11 @@ static int add_blacklist(struct ctx *c, const char *module)
 static int add_softdep(struct ctx *c, const struct host_device *d)
 {
 	const char *where = NULL;
-	bool linked;
-	char *module = driver_module(d->driver, &linked);
+	const char *module = softdep_module(d);
 	int r = 0;
 
-	if (!linked)
-		gv_log(GV_LOG_WARN, "%s: /sys/bus/pci/drivers/%s has no module link, so %s looks built into the kernel: "
+	if (!d->driver_module)
+		gv_log(GV_LOG_WARN, "%s: driver %s has no module link, so %s looks built into the kernel: "
 		       "softdep %s pre: vfio-pci cannot order it, and it may claim the device before vfio-pci does",
 		       d->address, d->driver, d->driver, module);
 	if (!modconf_file_has_softdep_pre(c->mine, module, "vfio-pci")) {
@@ -465,7 +415,6 @@ static int add_softdep(struct ctx *c, const struct host_device *d)
 				why_add(&c->why_modprobe, "vfio-pci loads before %s", module);
 		}
 	}
-	free(module);
 	return r < 0 ? r : 0;
 }
 
@@ -784,7 +733,7 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 			goto out;
 		n_targets++;
 		for (size_t j = 0; j < t->n; j++) {
-			r = recheck(t->members[j], err);
+			r = host_device_recheck(h, t->members[j], err);
 			if (r < 0)
 				goto out;
 		}

@@ -115,10 +115,7 @@ static void push(struct cmdline *c, char *sep, char *text)
 {
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct tok *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			abort();
-		c->v = v;
+		c->v = xreallocarray(c->v, cap, sizeof(*c->v));
 		c->cap = cap;
 	}
 	c->v[c->n].sep = sep;
@@ -128,11 +125,9 @@ static void push(struct cmdline *c, char *sep, char *text)
 
 int cmdline_parse(const char *line, struct cmdline **ret)
 {
-	struct cmdline *c = calloc(1, sizeof(*c));
+	struct cmdline *c = xcalloc(1, sizeof(*c));
 	const char *p = line ? line : "";
 
-	if (!c)
-		return -ENOMEM;
 	for (;;) {
 		const char *ws = p;
 		while (*p && is_space(*p))
@@ -143,9 +138,7 @@ int cmdline_parse(const char *line, struct cmdline **ret)
 		}
 		size_t n = arg_len(p, NULL);
 		if (n == 2 && p[0] == '-' && p[1] == '-') {
-			c->tail = strdup(ws);
-			if (!c->tail)
-				abort();
+			c->tail = xstrdup(ws);
 			c->trail = xstrndup("", 0);
 			break;
 		}
@@ -222,6 +215,18 @@ bool cmdline_has_key(const struct cmdline *c, const char *key)
 		r = key_eq(c->v[i].text, nk);
 	free(nk);
 	return r;
+}
+
+const char *cmdline_find(const struct cmdline *c, const char *key)
+{
+	char *nk = key_of(key, strlen(key));
+	const char *found = NULL;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (key_eq(c->v[i].text, nk))
+			found = c->v[i].text;
+	free(nk);
+	return found;
 }
 
 bool cmdline_contains(const struct cmdline *c, const char *arg)

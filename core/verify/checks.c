@@ -10,6 +10,8 @@
 
 #include "core/propose/boot.h"
 #include "core/util/buf.h"
+#include "core/util/cmdline.h"
+#include "core/scan/firmware.h"
 #include "core/scan/grub.h"
 #include "core/verify/checks.h"
 #include "core/plan/journal.h"
@@ -284,13 +286,31 @@ static int check_iommu_firmware(struct checks *c, const struct firmware *fw)
 		       xasprintf("%s", bios_iommu_fix(v)));
 }
 
+/* The running command line's last argument with KEY, as written; NULL when
+ * none or the line is unknown. */
+static const char *running_find(const struct firmware *fw, const char *key)
+{
+	const struct cmdline *c = firmware_cmdline_args(fw);
+
+	return c ? cmdline_find(c, key) : NULL;
+}
+
+/* ARG ("iommu=pt", or a bare "quiet") is on the running command line; a bare
+ * KEY also matches "KEY=anything". */
+static bool running_has(const struct firmware *fw, const char *arg)
+{
+	const struct cmdline *c = firmware_cmdline_args(fw);
+
+	return c && (cmdline_contains(c, arg) || (!strchr(arg, '=') && cmdline_has_key(c, arg)));
+}
+
 /* The command-line argument that turns the IOMMU off, NULL when none. */
 static const char *iommu_off_arg(const struct firmware *fw)
 {
 	static const char *const keys[] = { "intel_iommu", "amd_iommu", "iommu" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *a = firmware_cmdline_find(fw, keys[i]);
+		const char *a = running_find(fw, keys[i]);
 		const char *val = a ? strchr(a, '=') : NULL;
 		if (!val)
 			continue;
@@ -338,7 +358,7 @@ static int check_iommu_kernel(struct checks *c, const struct firmware *fw)
 				       : xasprintf("gpuvirt apply --cmdline-remove %s, then reboot", key));
 	}
 	if (table) {
-		const char *on = firmware_cmdline_find(fw, intel ? "intel_iommu" : "amd_iommu");
+		const char *on = running_find(fw, intel ? "intel_iommu" : "amd_iommu");
 		const char *tname = firmware_has_dmar(fw) ? "DMAR" : "IVRS";
 
 		if (intel && on && strstr(on, "=on"))
@@ -478,7 +498,7 @@ static int check_kernel(struct checks *c, const struct firmware *fw)
 static int check_passthrough_mode(struct checks *c, const struct firmware *fw)
 {
 	size_t ng = firmware_n_iommu_groups(fw);
-	const char *pt = firmware_cmdline_find(fw, "iommu");
+	const char *pt = running_find(fw, "iommu");
 	int dma_id = -1, id_id = -1;
 	const char *dma_type = NULL;
 
@@ -519,8 +539,9 @@ static int check_passthrough_mode(struct checks *c, const struct firmware *fw)
 			  "/sys/kernel/iommu_groups/N/type: cannot read", NULL);
 }
 
-int checks_firmware(struct checks *c, const struct host *h, const struct firmware *fw)
+int checks_firmware(struct checks *c, const struct host *h)
 {
+	const struct firmware *fw = host_firmware(h);
 	int (*const fns[])(struct checks *, const struct firmware *) = {
 		check_cpu, check_kvm, check_iommu_firmware, check_iommu_kernel, check_interrupt_remapping,
 	};
@@ -592,7 +613,7 @@ static char *cmdline_files_with(const char *root, const char *arg)
 static int verify_cmdline(struct checks *c, const struct firmware *fw, const char *root,
 			  const struct journal_set *s, const char *arg, bool pending, const char *ref)
 {
-	if (firmware_cmdline_has(fw, arg))
+	if (running_has(fw, arg))
 		return add_own(c, VF, "verify-cmdline", CHECKS_PASS, xasprintf("%s is on the running command line", arg),
 			       xasprintf("/proc/cmdline: %s", arg), NULL);
 	if (!firmware_cmdline(fw))
@@ -779,9 +800,9 @@ static int verify_set(struct checks *c, const struct host *h, const struct firmw
 	return r;
 }
 
-int checks_verify(struct checks *c, const struct host *h, const struct firmware *fw,
-		  const char *root, struct gv_error *err)
+int checks_verify(struct checks *c, const struct host *h, const char *root, struct gv_error *err)
 {
+	const struct firmware *fw = host_firmware(h);
 	struct journal_set *sets = NULL;
 	size_t n = 0;
 	struct gv_error jerr = { 0 };
@@ -805,8 +826,7 @@ int checks_verify(struct checks *c, const struct host *h, const struct firmware 
 	return r < 0 ? gv_error_set(err, r, "out of memory") : 0;
 }
 
-int checks_run_with(const struct host *h, const struct firmware *fw, const char *root,
-		    struct checks **ret, struct gv_error *err)
+int checks_run(const struct host *h, const char *root, struct checks **ret, struct gv_error *err)
 {
 	struct checks *c = NULL;
 	int r;
@@ -814,15 +834,15 @@ int checks_run_with(const struct host *h, const struct firmware *fw, const char 
 	r = checks_new(&c);
 	if (r < 0)
 		return gv_error_set(err, r, "out of memory");
-	r = checks_firmware(c, h, fw);
+	r = checks_firmware(c, h);
 	if (r < 0) {
 		gv_error_set(err, r, "out of memory");
 		goto out;
 	}
-	r = lint_run(c, h, fw, root, err);
+	r = lint_run(c, h, root, err);
 	if (r < 0)
 		goto out;
-	r = checks_verify(c, h, fw, root, err);
+	r = checks_verify(c, h, root, err);
 	if (r < 0)
 		goto out;
 	*ret = c;
@@ -830,17 +850,4 @@ int checks_run_with(const struct host *h, const struct firmware *fw, const char 
 out:
 	checks_free(c);
 	return r < 0 ? r : 0;
-}
-
-int checks_run(const struct host *h, const char *root, struct checks **ret, struct gv_error *err)
-{
-	struct firmware *fw = NULL;
-	int r;
-
-	r = firmware_scan(&fw, err);
-	if (r < 0)
-		return r;
-	r = checks_run_with(h, fw, root, ret, err);
-	firmware_free(fw);
-	return r;
 }

@@ -23,7 +23,6 @@
 #include <stddef.h>
 
 #include "core/util/error.h"
-#include "core/scan/firmware.h"
 #include "core/scan/host.h"
 
 enum checks_status { CHECKS_PASS, CHECKS_WARN, CHECKS_FAIL, CHECKS_INFO };
@@ -42,17 +41,12 @@ struct checks_finding {
 struct checks;
 
 /*
- * Run everything: scan the firmware facts, then the checklist, the lint of
- * the configuration under ROOT and the verification of the journal under
- * ROOT. H may be NULL when the host could not be scanned (the findings that
- * need devices then say so). Returns 0 and an owned list, or -errno (out of
- * memory) with err set; an unreadable file is a finding, never an error.
+ * Run everything on host snapshot H (its devices and firmware facts): the
+ * checklist, the lint of the configuration under ROOT and the verification
+ * of the journal under ROOT. Returns 0 and an owned list, or -errno with err
+ * set; an unreadable file is a finding, never an error.
  */
 int checks_run(const struct host *h, const char *root, struct checks **ret, struct gv_error *err);
-
-/* The same with firmware facts the caller already scanned. */
-int checks_run_with(const struct host *h, const struct firmware *fw, const char *root,
-		    struct checks **ret, struct gv_error *err);
 
 /* An empty list, for running the parts on their own. */
 int checks_new(struct checks **ret);
@@ -60,9 +54,8 @@ void checks_free(struct checks *c);
 
 /* The parts: the firmware checklist alone (the wizard's first step), and
  * the post-reboot verification of the journal under ROOT alone. */
-int checks_firmware(struct checks *c, const struct host *h, const struct firmware *fw);
-int checks_verify(struct checks *c, const struct host *h, const struct firmware *fw,
-		  const char *root, struct gv_error *err);
+int checks_firmware(struct checks *c, const struct host *h);
+int checks_verify(struct checks *c, const struct host *h, const char *root, struct gv_error *err);
 
 /* Append a finding (strings are copied; FIX may be NULL). For the modules
  * that produce findings, such as core/lint. Returns 0 or -ENOMEM. */

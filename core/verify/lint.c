@@ -12,6 +12,7 @@
 #include "core/propose/boot.h"
 #include "core/util/buf.h"
 #include "core/util/cmdline.h"
+#include "core/scan/firmware.h"
 #include "core/scan/grub.h"
 #include "core/scan/kparam.h"
 #include "core/verify/lint.h"
@@ -967,12 +968,12 @@ static void lint_groups(struct lint *l)
 	}
 }
 
-int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
+int lint_run(struct checks *c, const struct host *h, const char *root,
 	     struct gv_error *err)
 {
-	struct lint l = { .c = c, .h = h, .fw = fw, .root = root };
+	struct lint l = { .c = c, .h = h, .fw = host_firmware(h), .root = root };
 
-	if (kparam_db_new(root, firmware_kernel_release(fw), &l.kp) < 0)
+	if (kparam_db_new(root, firmware_kernel_release(l.fw), &l.kp) < 0)
 		return gv_error_set(err, -ENOMEM, "out of memory");
 	lint_modprobe(&l);
 	lint_module_lists(&l);

@@ -43,12 +43,10 @@
  */
 #include "core/verify/checks.h"
 #include "core/util/error.h"
-#include "core/scan/firmware.h"
 #include "core/scan/host.h"
 
-/* Lint the configuration under ROOT against host H (may be NULL: the device
- * checks are skipped) and facts FW, appending findings to C. Unreadable
- * files are skipped with a debug log line. Returns 0 or -ENOMEM. */
-int lint_run(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
-	     struct gv_error *err);
+/* Lint the configuration under ROOT against host H (its devices and firmware
+ * facts), appending findings to C. Unreadable files are skipped with a debug
+ * log line. Returns 0 or -ENOMEM. */
+int lint_run(struct checks *c, const struct host *h, const char *root, struct gv_error *err);
 

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "core/verify/checks.h"
-#include "core/scan/firmware.h"
 #include "core/scan/host.h"
 #include "core/verify/lint.h"
 #include "tests/unit/testbed.h"
@@ -23,15 +22,12 @@ static void lint(const char *name, const char *root)
 {
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
-	struct firmware *fw = NULL;
 
 	testbed_use(name);
 	ck_assert_msg(host_scan(&h, &err) == 0, "host_scan: %s", err.msg);
-	ck_assert_int_eq(firmware_scan(&fw, &err), 0);
 	checks_free(checks);
 	ck_assert_int_eq(checks_new(&checks), 0);
-	ck_assert_msg(lint_run(checks, h, fw, root, &err) == 0, "lint_run: %s", err.msg);
-	firmware_free(fw);
+	ck_assert_msg(lint_run(checks, h, root, &err) == 0, "lint_run: %s", err.msg);
 	host_free(h);
 }
 

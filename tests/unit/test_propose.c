@@ -33,6 +33,9 @@ struct fx {
 	struct gv_error err;
 };
 
+/* Called with a copied test bed's directory before the scan, once. */
+static void (*before_scan)(const char *bed);
+
 /* Host NAME, a fresh root, and CHANGES parsed from a NULL-terminated list. */
 static void fx_open(struct fx *f, const char *name, bool copy_testbed, char *const *changes)
 {
@@ -42,10 +45,14 @@ static void fx_open(struct fx *f, const char *name, bool copy_testbed, char *con
 	logged[0] = '\0';
 	gv_log_set(capture, NULL);
 	f->root = testbed_root(name);
-	if (copy_testbed)
-		testbed_use_copy(name);
-	else
+	if (copy_testbed) {
+		const char *bed = testbed_use_copy(name);
+		if (before_scan)
+			before_scan(bed);
+		before_scan = NULL;
+	} else {
 		testbed_use(name);
+	}
 	ck_assert_msg(host_scan(&f->h, &f->err) == 0, "host_scan: %s", f->err.msg);
 	ck_assert_int_eq(plan_new(f->root, &f->p), 0);
 	while (changes[argc])
@@ -301,15 +308,22 @@ END_TEST
  * /sys/bus/pci/drivers/xhci_hcd/module -> .../module/xhci_pci. Without the
  * link (a driver built into the kernel) the driver's name, with a warning
  * that a softdep cannot order it. */
+static void add_xhci_module_link(const char *bed)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/xhci_hcd/module", bed);
+	ck_assert_int_eq(symlink("../../../../module/xhci_pci", path), 0);
+}
+
 START_TEST(softdep_names_the_module)
 {
 	struct fx f;
-	char path[4096];
 	char *s;
 
+	/* the scan reads the link: it is there before */
+	before_scan = add_xhci_module_link;
 	fx_open(&f, "drv-single", true, (char *[]){ "--vfio", "0000:0b:00.0", NULL });
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/xhci_hcd/module", getenv("UMOCKDEV_DIR"));
-	ck_assert_int_eq(symlink("../../../../module/xhci_pci", path), 0);
 	ck_assert_msg(fx_build(&f, false) == 0, "%s", f.err.msg);
 	s = content(&f, "etc/modprobe.d/gpuvirt.conf");
 	HAS(s, "softdep xhci_pci pre: vfio-pci\n");
@@ -324,7 +338,7 @@ START_TEST(softdep_names_the_module)
 	s = content(&f, "etc/modprobe.d/gpuvirt.conf");
 	HAS(s, "softdep xhci_hcd pre: vfio-pci\n");
 	free(s);
-	HAS(logged, "1:0000:0b:00.0: /sys/bus/pci/drivers/xhci_hcd has no module link, so xhci_hcd looks built into the kernel: "
+	HAS(logged, "1:0000:0b:00.0: driver xhci_hcd has no module link, so xhci_hcd looks built into the kernel: "
 	    "softdep xhci_hcd pre: vfio-pci cannot order it");
 	fx_close(&f);
 }

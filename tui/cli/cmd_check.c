@@ -171,13 +171,8 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 	}
 
 	r = host_scan(&h, &err);
-	if (r < 0) {
-		/* Still worth running: the firmware checklist needs no PCI bus. */
-		gv_log(GV_LOG_WARN, "%s", err.msg[0] ? err.msg : "cannot scan PCI devices");
-		h = NULL;
-		gv_error_clear(&err);
-	}
-	r = checks_run(h, g->root, &c, &err);
+	if (r >= 0)
+		r = checks_run(h, g->root, &c, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt: check: %s\n", err.msg[0] ? err.msg : strerror(-r));
 		goto out;

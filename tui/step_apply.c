@@ -200,7 +200,7 @@ static void verify_refresh(struct tui *t)
 	}
 	/* an unreadable journal: checks_verify() says so as a finding */
 	err.msg[0] = '\0';
-	if (checks_new(&st.found) < 0 || checks_verify(st.found, t->host, t->root, &err) < 0) {
+	if (checks_new(&st.found) < 0 || checks_verify(st.found, t->host, t->conf, t->root, &err) < 0) {
 		gv_log(GV_LOG_ERR, "verification: %s", err.msg[0] ? err.msg : "out of memory");
 		checks_free(st.found);
 		st.found = NULL;

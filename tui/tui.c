@@ -63,6 +63,7 @@ const struct host_device *tui_selected_device(const struct tui *t)
 void tui_rescan(struct tui *t, const char *why)
 {
 	struct host *h = NULL;
+	struct sysconf *sc = NULL;
 	struct gv_error err = { 0 };
 
 	/* the sample host lives in memory: a fresh copy of it is the rescan
@@ -71,10 +72,17 @@ void tui_rescan(struct tui *t, const char *why)
 		gv_log(GV_LOG_ERR, "rescan (%s): %s", why, err.msg);
 		return;
 	}
+	if (sysconf_load(t->root, h, &sc, &err) < 0) {
+		gv_log(GV_LOG_ERR, "rescan (%s): %s", why, err.msg);
+		host_free(h);
+		return;
+	}
 	/* the tree and the steps point into the old snapshot: rebuild first */
 	tree_build(t->tree, h);
 	host_free(t->host);
 	t->host = h;
+	sysconf_free(t->conf);
+	t->conf = sc;
 	wizard_rescan(t);
 	gv_log(GV_LOG_INFO, "rescan (%s): %zu devices, %zu IOMMU groups", why, host_n_devices(h),
 	       host_n_groups(h));
@@ -558,6 +566,12 @@ int tui_run(const struct gv_globals *g)
 		if (!t.is_root)
 			gv_log(GV_LOG_INFO, "not root: reading only; applying changes needs root");
 	}
+	r = sysconf_load(t.root, t.host, &t.conf, &err);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt: %s\n", err.msg[0] ? err.msg : strerror(-r));
+		r = 1;
+		goto out;
+	}
 	gv_log(GV_LOG_INFO, "%zu devices, %zu IOMMU groups; ? shows the keys", host_n_devices(t.host),
 	       host_n_groups(t.host));
 	tree_build(t.tree, t.host);
@@ -653,6 +667,7 @@ out:
 	udev_unref(udev);
 	tree_free(t.tree);
 	logpane_free(t.log);
+	sysconf_free(t.conf);
 	host_free(t.host);
 	if (t.scratch_root) {
 		nftw(t.scratch_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -74,27 +74,16 @@ static int analyze(const struct host *h, const char *address, struct vfio_target
 	/* Every endpoint function of the group goes, or vfio refuses the group. */
 	for (size_t i = 0, n = g ? g->n_devices : host_n_devices(h); i < n; i++) {
 		const struct host_device *d = g ? g->devices[i] : host_device(h, i);
-		const struct host_device **m;
 
 		if (host_device_is_bridge(d))
 			continue;
 		if (!g && !pciaddr_same_slot(&d->addr, &t.dev->addr))
 			continue;
-		m = realloc(t.members, (t.n + 1) * sizeof(*m));
-		if (!m) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		t.members = m;
+		t.members = xreallocarray(t.members, t.n + 1, sizeof(*t.members));
 		t.members[t.n++] = d;
 	}
 	if (!is_member(&t, t.dev)) {  /* a group list that missed it: trust the device */
-		const struct host_device **m = realloc(t.members, (t.n + 1) * sizeof(*m));
-		if (!m) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		t.members = m;
+		t.members = xreallocarray(t.members, t.n + 1, sizeof(*t.members));
 		t.members[t.n++] = t.dev;
 	}
 
@@ -118,34 +107,25 @@ static int analyze(const struct host *h, const char *address, struct vfio_target
 	}
 	*ret = t;
 	return 0;
-fail:
-	target_clear(&t);
-	return r;
 }
 
 static char *guard_text(const struct host *h, const struct vfio_target *t)
 {
-	char *s = NULL;
-
 	for (size_t i = 0; i < t->n; i++) {
 		const struct host_device *m = t->members[i];
 
-		if (m->boot_vga == 1) {
-			if (asprintf(&s, "%s is the boot GPU (boot_vga=1): binding it to vfio-pci blanks the host's console "
-				     "on that GPU; use a serial console or ssh and pass --force-boot-gpu", m->address) < 0)
-				s = NULL;
-			return s;
-		}
+		if (m->boot_vga == 1)
+			return xasprintf("%s is the boot GPU (boot_vga=1): binding it to vfio-pci blanks the host's "
+					 "console on that GPU; use a serial console or ssh and pass --force-boot-gpu",
+					 m->address);
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct host_device *m = t->members[i];
 
-		if (host_device_is_display(m) && !m->physfn && host_n_gpus(h) == 1) {
-			if (asprintf(&s, "%s is the host's only GPU: binding it to vfio-pci leaves the host without a "
-				     "display console; use a serial console or ssh and pass --force-boot-gpu", m->address) < 0)
-				s = NULL;
-			return s;
-		}
+		if (host_device_is_display(m) && !m->physfn && host_n_gpus(h) == 1)
+			return xasprintf("%s is the host's only GPU: binding it to vfio-pci leaves the host without a "
+					 "display console; use a serial console or ssh and pass --force-boot-gpu",
+					 m->address);
 	}
 	return NULL;
 }
@@ -252,10 +232,11 @@ int propose_exit_status(int r)
 
 struct ctx {
 	const struct host *h;
+	const struct sysconf *sc;
 	const char *root;
 	struct plan *p;
 	struct gv_error *err;
-	struct modconf *mc;
+	const struct modconf *mc;
 	struct modconf_file *mine;
 	struct buf why_modprobe;          /* "; "-joined reasons */
 	struct buf udev_lines;            /* rules to add */
@@ -320,23 +301,16 @@ static int queue_file(struct ctx *c, const char *path, const char *content, cons
 
 static int expect_once(struct ctx *c, const char *kind, const char *key, const char *value)
 {
-	char *id, **v;
+	char *id = xasprintf("%s %s %s", kind, key, value ? value : "");
 	int r;
 
-	if (asprintf(&id, "%s %s %s", kind, key, value ? value : "") < 0)
-		return -ENOMEM;
 	for (size_t i = 0; i < c->n_expected; i++) {
 		if (!strcmp(c->expected[i], id)) {
 			free(id);
 			return 0;
 		}
 	}
-	v = realloc(c->expected, (c->n_expected + 1) * sizeof(*v));
-	if (!v) {
-		free(id);
-		return -ENOMEM;
-	}
-	c->expected = v;
+	c->expected = xreallocarray(c->expected, c->n_expected + 1, sizeof(*c->expected));
 	c->expected[c->n_expected++] = id;
 	r = plan_expect(c->p, kind, key, value);
 	if (r < 0)
@@ -543,11 +517,7 @@ static int udev_rules(const char *content, const char *new_lines, char **ret)
 	for (p = new_lines; p && *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl + 1 - p) : strlen(p);
-		char *line = strndup(p, len);
-		if (!line) {
-			buf_free(&b);
-			return -ENOMEM;
-		}
+		char *line = xstrndup(p, len);
 		if (!strstr(buf_str(&b), line))
 			buf_puts(&b, line);
 		free(line);
@@ -619,9 +589,7 @@ static int write_files(struct ctx *c, const char *kernel_release)
 		cur = NULL;
 	}
 
-	r = initramfs_detect(c->root, &tool, &evidence);
-	if (r < 0)
-		goto out;
+	tool = sysconf_initramfs(c->sc, &evidence);
 	if (tool == INITRAMFS_NONE) {
 		if (c->initramfs_dirty || c->vfio)
 			gv_log(GV_LOG_WARN, "no initramfs tool found under %s (no etc/initramfs-tools, etc/dracut.conf.d "
@@ -640,11 +608,8 @@ static int write_files(struct ctx *c, const char *kernel_release)
 		if (r < 0)
 			goto out;
 		if (r > 0 || cur) {
-			if (asprintf(&why, "vfio modules in the initramfs (%s, found %s) so vfio-pci is there before "
-				     "the GPU driver", initramfs_tool_name(tool), evidence) < 0) {
-				r = -ENOMEM;
-				goto out;
-			}
+			why = xasprintf("vfio modules in the initramfs (%s, found %s) so vfio-pci is there before "
+					"the GPU driver", sysconf_initramfs_name(tool), evidence);
 			r = queue_file(c, file, next, why, &c->initramfs_dirty);
 			if (r < 0)
 				goto out;
@@ -652,11 +617,8 @@ static int write_files(struct ctx *c, const char *kernel_release)
 	}
 	if (c->initramfs_dirty) {
 		free(why);
-		if (asprintf(&why, "rebuild the initramfs (%s) so it carries the new module configuration",
-			     initramfs_tool_name(tool)) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
+		why = xasprintf("rebuild the initramfs (%s) so it carries the new module configuration",
+				sysconf_initramfs_name(tool));
 		r = plan_run(c->p, initramfs_regen_argv(tool), why);
 		if (r < 0) {
 			gv_error_set(c->err, r, "cannot add the initramfs rebuild to the plan: %s", strerror(-r));
@@ -671,11 +633,12 @@ out:
 	return r;
 }
 
-int propose_build(const struct host *h, const char *root, const struct change *changes, size_t n,
-		  const struct propose_opts *opts, struct plan *p, struct gv_error *err)
+int propose_build(const struct host *h, const struct sysconf *sc, const char *root,
+		  const struct change *changes, size_t n, const struct propose_opts *opts, struct plan *p,
+		  struct gv_error *err)
 {
 	struct propose_opts o = opts ? *opts : (struct propose_opts){ 0 };
-	struct ctx c = { .h = h, .root = root, .p = p, .err = err };
+	struct ctx c = { .h = h, .sc = sc, .root = root, .p = p, .err = err, .mc = sysconf_modconf(sc) };
 	struct vfio_target *targets = NULL;
 	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0;
 	const char *const *iommu = NULL;
@@ -716,11 +679,7 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 	}
 
 	/* Devices and the guard, before any configuration is read. */
-	targets = calloc(n ? n : 1, sizeof(*targets));
-	if (!targets) {
-		r = -ENOMEM;
-		goto out;
-	}
+	targets = xcalloc(n ? n : 1, sizeof(*targets));
 	for (size_t i = 0; i < n; i++) {
 		struct vfio_target *t;
 		char *guard;
@@ -754,16 +713,10 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 	/* The kernel command line: one call for every argument, so the file is
 	 * edited once and the boot loader's command queued once. */
 	if (iommu || n_add || n_remove) {
-		const char **add = calloc(n_iommu + n_add + 1, sizeof(*add));
-		const char **remove = calloc(n_remove + 1, sizeof(*remove));
+		const char **add = xcalloc(n_iommu + n_add + 1, sizeof(*add));
+		const char **remove = xcalloc(n_remove + 1, sizeof(*remove));
 		size_t na = 0, nr = 0;
 
-		if (!add || !remove) {
-			free(add);
-			free(remove);
-			r = -ENOMEM;
-			goto out;
-		}
 		for (size_t i = 0; i < n_iommu; i++)
 			add[na++] = iommu[i];
 		for (size_t i = 0; i < n; i++) {
@@ -772,16 +725,13 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 			else if (changes[i].kind == CHANGE_CMDLINE_REMOVE)
 				remove[nr++] = changes[i].arg;
 		}
-		r = boot_propose_cmdline_for(p, root, o.boot_loader, add, na, remove, nr, err);
+		r = boot_propose_cmdline_for(p, h, sc, o.boot_loader, add, na, remove, nr, err);
 		free(add);
 		free(remove);
 		if (r < 0)
 			goto out;
 	}
 
-	r = modconf_load(root, &c.mc, err);
-	if (r < 0)
-		goto out;
 	r = start_content(&c, MODCONF_FILE, &content);
 	if (r < 0)
 		goto out;
@@ -809,7 +759,6 @@ out:
 		target_clear(&targets[i]);
 	free(targets);
 	free(content);
-	modconf_free(c.mc);
 	modconf_file_free(c.mine);
 	buf_free(&c.why_modprobe);
 	buf_free(&c.udev_lines);

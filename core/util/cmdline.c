@@ -336,10 +336,8 @@ int cmdline_add(struct cmdline *c, const char *arg)
 		/* Before `--`: the new argument takes the separator the tail had,
 		 * and the tail gets one space. */
 		const char *t = cmdline_tail(c);
-		char *newtail = NULL;
+		char *newtail = xasprintf(" %s", t);
 		char *sep = xstrndup(c->tail, (size_t)(t - c->tail));
-		if (asprintf(&newtail, " %s", t) < 0)
-			abort();
 		push(c, sep, xstrndup(arg, strlen(arg)));
 		free(c->tail);
 		c->tail = newtail;
@@ -378,11 +376,9 @@ static bool ignored_in_compare(const char *canon)
 
 static void canon_list(const struct cmdline *c, char ***ret, size_t *ret_n)
 {
-	char **v = calloc(c->n + 2, sizeof(*v));
+	char **v = xcalloc(c->n + 2, sizeof(*v));
 	size_t n = 0;
 
-	if (!v)
-		abort();
 	for (size_t i = 0; i < c->n; i++) {
 		char *k = canon_of(c->v[i].text);
 		if (ignored_in_compare(k)) {
@@ -405,13 +401,8 @@ static void canon_list(const struct cmdline *c, char ***ret, size_t *ret_n)
 
 static void push_str(char ***v, size_t *n, const char *s)
 {
-	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-
-	if (!nv)
-		abort();
-	nv[*n] = xstrndup(s, strlen(s));
-	*v = nv;
-	(*n)++;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
 }
 
 int cmdline_compare(const char *want, const char *have, struct cmdline_diff **ret)
@@ -421,22 +412,13 @@ int cmdline_compare(const char *want, const char *have, struct cmdline_diff **re
 	size_t nw = 0, nh = 0;
 	bool *used = NULL;
 	struct cmdline_diff *d = NULL;
-	int r;
 
-	r = cmdline_parse(want, &cw);
-	if (r < 0)
-		goto out;
-	r = cmdline_parse(have, &ch);
-	if (r < 0)
-		goto out;
+	cmdline_parse(want, &cw);
+	cmdline_parse(have, &ch);
 	canon_list(cw, &lw, &nw);
 	canon_list(ch, &lh, &nh);
-	d = calloc(1, sizeof(*d));
-	used = calloc(nh + 1, sizeof(*used));
-	if (!d || !used) {
-		r = -ENOMEM;
-		goto out;
-	}
+	d = xcalloc(1, sizeof(*d));
+	used = xcalloc(nh + 1, sizeof(*used));
 	for (size_t i = 0; i < nw; i++) {
 		size_t j;
 		for (j = 0; j < nh; j++)
@@ -451,9 +433,6 @@ int cmdline_compare(const char *want, const char *have, struct cmdline_diff **re
 		if (!used[j])
 			push_str(&d->extra, &d->n_extra, lh[j]);
 	*ret = d;
-	d = NULL;
-	r = 0;
-out:
 	for (size_t i = 0; i < nw; i++)
 		free(lw[i]);
 	for (size_t i = 0; i < nh; i++)
@@ -461,10 +440,9 @@ out:
 	free(lw);
 	free(lh);
 	free(used);
-	cmdline_diff_free(d);
 	cmdline_free(cw);
 	cmdline_free(ch);
-	return r;
+	return 0;
 }
 
 void cmdline_diff_free(struct cmdline_diff *d)
@@ -607,8 +585,8 @@ static void lint_values(struct findings *f, const char *arg, const char *key, co
 	free(bad);
 }
 
-static void lint_module_param(struct findings *f, struct kparam_db *db, const char *arg,
-			      const char *key, const char *root, const char *rel)
+static void lint_module_param(struct findings *f, const struct kparam_db *db, const char *arg,
+			      const char *key)
 {
 	const char *dot = strchr(key, '.');
 	char *module = xstrndup(key, (size_t)(dot - key));
@@ -621,8 +599,8 @@ static void lint_module_param(struct findings *f, struct kparam_db *db, const ch
 	case KPARAM_MODULE_ABSENT:
 		sug = kparam_suggest_module(module);
 		add_finding(f, "cmdline-unknown-module", CMDLINE_LINT_FAIL, arg,
-			    "%s: no module \"%s\" is installed under %s/lib/modules/%s or built in%s%s%s",
-			    arg, module, strcmp(root, "/") == 0 ? "" : root, rel,
+			    "%s: no module \"%s\" is installed under %s or built in%s%s%s",
+			    arg, module, kparam_db_modules_dir(db),
 			    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 		break;
 	case KPARAM_MODULE_UNKNOWN:
@@ -652,23 +630,14 @@ static void lint_module_param(struct findings *f, struct kparam_db *db, const ch
 	free(module);
 }
 
-int cmdline_lint(const char *line, const char *root, const char *kernel_release,
-		 struct cmdline_finding **ret_findings, size_t *ret_n, struct gv_error *err)
+int cmdline_lint(const char *line, const struct kparam_db *db, struct cmdline_finding **ret_findings,
+		 size_t *ret_n, struct gv_error *err)
 {
 	struct cmdline *c = NULL;
-	struct kparam_db *db = NULL;
 	struct findings f = { NULL, 0 };
 	char **keys = NULL;
-	int r;
 
-	r = cmdline_parse(line, &c);
-	if (r < 0)
-		return gv_error_set(err, r, "kernel command line: %s", strerror(-r));
-	r = kparam_db_new(root, kernel_release, &db);
-	if (r < 0) {
-		gv_error_set(err, r, "kernel parameters: %s", strerror(-r));
-		goto out;
-	}
+	cmdline_parse(line, &c);
 	size_t len = cmdline_length(c);
 	while (len > 0 && is_space(line[len - 1]))
 		len--;
@@ -677,9 +646,7 @@ int cmdline_lint(const char *line, const char *root, const char *kernel_release,
 			    "the command line is %zu bytes; the kernel keeps %d and silently drops the rest",
 			    len, CMDLINE_SIZE - 1);
 
-	keys = calloc(c->n + 1, sizeof(*keys));
-	if (!keys)
-		abort();
+	keys = xcalloc(c->n + 1, sizeof(*keys));
 	for (size_t i = 0; i < c->n; i++) {
 		const char *arg = c->v[i].text;
 		char *canon = canon_of(arg);
@@ -698,7 +665,7 @@ int cmdline_lint(const char *line, const char *root, const char *kernel_release,
 		if (kparam_is_core(canon) || !*canon)
 			continue;
 		if (strchr(canon, '.') && canon[0] != '.')
-			lint_module_param(&f, db, arg, canon, root ? root : "/", kernel_release ? kernel_release : "?");
+			lint_module_param(&f, db, arg, canon);
 		else {
 			const char *sug = kparam_suggest_core(canon);
 			if (sug)
@@ -732,18 +699,11 @@ int cmdline_lint(const char *line, const char *root, const char *kernel_release,
 	}
 	*ret_findings = f.v;
 	*ret_n = f.n;
-	f.v = NULL;
-	f.n = 0;
-	r = 0;
-out:
-	if (keys)
-		for (size_t i = 0; i < c->n; i++)
-			free(keys[i]);
+	for (size_t i = 0; i < c->n; i++)
+		free(keys[i]);
 	free(keys);
-	cmdline_findings_free(f.v, f.n);
-	kparam_db_free(db);
 	cmdline_free(c);
-	return r;
+	return 0;
 }
 
 void cmdline_findings_free(struct cmdline_finding *f, size_t n)

@@ -90,11 +90,11 @@ bool cmdline_diff_empty(const struct cmdline_diff *d);
 
 /*
  * Lint a command line: findings an administrator should act on. Module
- * parameters (`mod.param=value`) are checked against the modules installed
- * under ROOT/lib/modules/KERNEL_RELEASE (libkmod, "parm" info) and against
- * gpuvirt's own table (core/kparam.h); core parameters against the table.
- * ROOT and KERNEL_RELEASE may be NULL (table only). An unknown bare word
- * without a dot is not a finding: the kernel passes it to init.
+ * parameters (`mod.param=value`) are checked against DB, the modules
+ * installed for the host's kernel (libkmod, "parm" info; sysconf_kparam())
+ * and gpuvirt's own table (core/scan/kparam.h); core parameters against the
+ * table. DB may be NULL (table only). An unknown bare word without a dot is
+ * not a finding: the kernel passes it to init.
  *
  * Finding ids (stable, for `gpuvirt check --json`):
  *   cmdline-too-long        fail  the line does not fit in CMDLINE_SIZE
@@ -119,10 +119,12 @@ struct cmdline_finding {
 	char *message;                     /* one line */
 };
 
+struct kparam_db;
+
 /* Returns 0 with an owned array (possibly empty, *ret_findings may be NULL
- * then), or -errno. */
-int cmdline_lint(const char *line, const char *root, const char *kernel_release,
-		 struct cmdline_finding **ret_findings, size_t *ret_n, struct gv_error *err);
+ * then). */
+int cmdline_lint(const char *line, const struct kparam_db *db, struct cmdline_finding **ret_findings,
+		 size_t *ret_n, struct gv_error *err);
 void cmdline_findings_free(struct cmdline_finding *f, size_t n);
 /* "warn" or "fail". */
 const char *cmdline_lint_status_name(enum cmdline_lint_status s);

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/propose/boot.h"
+#include "core/scan/bootdetect.h"
 #include "core/util/buf.h"
 #include "core/util/cmdline.h"
 #include "core/scan/firmware.h"
@@ -610,8 +610,9 @@ static char *cmdline_files_with(const char *root, const char *arg)
 	return buf_steal(&b);
 }
 
-static int verify_cmdline(struct checks *c, const struct firmware *fw, const char *root,
-			  const struct journal_set *s, const char *arg, bool pending, const char *ref)
+static int verify_cmdline(struct checks *c, const struct firmware *fw, const struct sysconf *sc,
+			  const char *root, const struct journal_set *s, const char *arg, bool pending,
+			  const char *ref)
 {
 	if (running_has(fw, arg))
 		return add_own(c, VF, "verify-cmdline", CHECKS_PASS, xasprintf("%s is on the running command line", arg),
@@ -622,11 +623,11 @@ static int verify_cmdline(struct checks *c, const struct firmware *fw, const cha
 
 	char *files = cmdline_files_with(root, arg);
 	char *fix = NULL;
-	struct boot_detection *bd = NULL;
+	const struct boot_detection *bd = sysconf_boot(sc);
 
 	if (pending) {
 		fix = xasprintf("reboot: change set %d was applied after this boot", s->id);
-	} else if (boot_detect(root, &bd, NULL) == 0 && boot_detection_loader(bd) != BOOT_AUTO) {
+	} else if (boot_detection_loader(bd) != BOOT_AUTO) {
 		/* Name the boot loader this root really uses: editing GRUB on a
 		 * systemd-boot Proxmox host is the mistake people report most. */
 		enum boot_loader bl = boot_detection_loader(bd);
@@ -644,7 +645,6 @@ static int verify_cmdline(struct checks *c, const struct firmware *fw, const cha
 	if (!fix)
 		fix = xasprintf("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
 			  *files ? files : "no command-line file under the root holds it");
-	boot_detection_free(bd);
 	free(files);
 	return add_own(c, VF, "verify-cmdline", pending ? CHECKS_WARN : CHECKS_FAIL,
 		       xasprintf("%s is not on the running command line", arg),
@@ -759,8 +759,8 @@ static int verify_mdev(struct checks *c, const struct host *h, const char *uuid,
 			   uuid));
 }
 
-static int verify_set(struct checks *c, const struct host *h, const struct firmware *fw, const char *root,
-		      const struct journal_set *s)
+static int verify_set(struct checks *c, const struct host *h, const struct firmware *fw,
+		      const struct sysconf *sc, const char *root, const struct journal_set *s)
 {
 	long long when = parse_when(s->when), boot = firmware_boot_time(fw);
 	/* Applied after this boot began: nothing of it can be in effect yet. */
@@ -774,7 +774,7 @@ static int verify_set(struct checks *c, const struct host *h, const struct firmw
 		if (!e->kind || !e->key)
 			continue;
 		if (!strcmp(e->kind, "cmdline"))
-			r = verify_cmdline(c, fw, root, s, e->key, pending, ref);
+			r = verify_cmdline(c, fw, sc, root, s, e->key, pending, ref);
 		else if (!strcmp(e->kind, "module"))
 			r = verify_module(c, fw, e->key, true, pending, ref);
 		else if (!strcmp(e->kind, "no-module"))
@@ -800,7 +800,8 @@ static int verify_set(struct checks *c, const struct host *h, const struct firmw
 	return r;
 }
 
-int checks_verify(struct checks *c, const struct host *h, const char *root, struct gv_error *err)
+int checks_verify(struct checks *c, const struct host *h, const struct sysconf *sc, const char *root,
+		  struct gv_error *err)
 {
 	const struct firmware *fw = host_firmware(h);
 	struct journal_set *sets = NULL;
@@ -821,12 +822,13 @@ int checks_verify(struct checks *c, const struct host *h, const char *root, stru
 				root[strlen(root) - 1] == '/' ? "" : "/"),
 			    NULL);
 	for (size_t i = 0; i < n && r >= 0; i++)
-		r = verify_set(c, h, fw, root, &sets[i]);
+		r = verify_set(c, h, fw, sc, root, &sets[i]);
 	journal_sets_free(sets, n);
 	return r < 0 ? gv_error_set(err, r, "out of memory") : 0;
 }
 
-int checks_run(const struct host *h, const char *root, struct checks **ret, struct gv_error *err)
+int checks_run(const struct host *h, const struct sysconf *sc, const char *root, struct checks **ret,
+	       struct gv_error *err)
 {
 	struct checks *c = NULL;
 	int r;
@@ -839,10 +841,10 @@ int checks_run(const struct host *h, const char *root, struct checks **ret, stru
 		gv_error_set(err, r, "out of memory");
 		goto out;
 	}
-	r = lint_run(c, h, root, err);
+	r = lint_run(c, h, sc, root, err);
 	if (r < 0)
 		goto out;
-	r = checks_verify(c, h, root, err);
+	r = checks_verify(c, h, sc, root, err);
 	if (r < 0)
 		goto out;
 	*ret = c;

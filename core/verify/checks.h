@@ -24,6 +24,7 @@
 
 #include "core/util/error.h"
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 
 enum checks_status { CHECKS_PASS, CHECKS_WARN, CHECKS_FAIL, CHECKS_INFO };
 
@@ -41,12 +42,14 @@ struct checks_finding {
 struct checks;
 
 /*
- * Run everything on host snapshot H (its devices and firmware facts): the
- * checklist, the lint of the configuration under ROOT and the verification
- * of the journal under ROOT. Returns 0 and an owned list, or -errno with err
- * set; an unreadable file is a finding, never an error.
+ * Run everything on host snapshot H (its devices and firmware facts) and the
+ * configuration snapshot SC of ROOT: the checklist, the lint of the
+ * configuration under ROOT and the verification of the journal under ROOT.
+ * Returns 0 and an owned list, or -errno with err set; an unreadable file is
+ * a finding, never an error.
  */
-int checks_run(const struct host *h, const char *root, struct checks **ret, struct gv_error *err);
+int checks_run(const struct host *h, const struct sysconf *sc, const char *root, struct checks **ret,
+	       struct gv_error *err);
 
 /* An empty list, for running the parts on their own. */
 int checks_new(struct checks **ret);
@@ -55,7 +58,8 @@ void checks_free(struct checks *c);
 /* The parts: the firmware checklist alone (the wizard's first step), and
  * the post-reboot verification of the journal under ROOT alone. */
 int checks_firmware(struct checks *c, const struct host *h);
-int checks_verify(struct checks *c, const struct host *h, const char *root, struct gv_error *err);
+int checks_verify(struct checks *c, const struct host *h, const struct sysconf *sc, const char *root,
+		  struct gv_error *err);
 
 /* Append a finding (strings are copied; FIX may be NULL). For the modules
  * that produce findings, such as core/lint. Returns 0 or -ENOMEM. */

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/propose/boot.h"
+#include "core/scan/bootdetect.h"
 #include "core/util/buf.h"
 #include "core/util/cmdline.h"
 #include "core/scan/firmware.h"
@@ -25,10 +25,11 @@ struct lint {
 	struct checks *c;
 	const struct host *h;
 	const struct firmware *fw;
+	const struct sysconf *sc;
 	const char *root;
 	size_t found;       /* problems reported */
 	size_t files;       /* files read */
-	struct kparam_db *kp;  /* module parameters; NULL: not checked */
+	const struct kparam_db *kp;  /* module parameters */
 	char **seen;        /* "id\targ" reported from the next boot's configured lines */
 	size_t n_seen;
 	int r;              /* first -ENOMEM */
@@ -637,7 +638,7 @@ static void lint_cmdline_from(struct lint *l, const char *where, const char *lin
 	size_t n = 0;
 	int r;
 
-	r = cmdline_lint(line, l->root, firmware_kernel_release(l->fw), &f, &n, NULL);
+	r = cmdline_lint(line, l->kp, &f, &n, NULL);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		const char *arg = f[i].arg ? f[i].arg : "";
 		const char *w = origin_of(o, n_o, arg, where);
@@ -904,18 +905,15 @@ static void bls_line(struct lint *l, const char *rel, unsigned lineno, char *lin
  * candidate where the evidence is ambiguous. */
 static enum boot_loader grub_loader(const struct lint *l)
 {
-	struct boot_detection *d = NULL;
+	const struct boot_detection *d = sysconf_boot(l->sc);
 	enum boot_loader r = BOOT_AUTO;
 
-	if (boot_detect(l->root, &d, NULL) < 0)
-		return BOOT_AUTO;
 	if (boot_detection_loader(d) == BOOT_GRUB || boot_detection_loader(d) == BOOT_GRUB_BLS)
 		r = boot_detection_loader(d);
 	else if (boot_detection_ambiguous(d))
 		for (size_t i = 0; r == BOOT_AUTO && i < boot_detection_n_candidates(d); i++)
 			if (boot_detection_candidate(d, i) == BOOT_GRUB || boot_detection_candidate(d, i) == BOOT_GRUB_BLS)
 				r = boot_detection_candidate(d, i);
-	boot_detection_free(d);
 	return r;
 }
 
@@ -926,7 +924,7 @@ static void lint_boot_files(struct lint *l)
 	char **files;
 
 	if (gl != BOOT_AUTO)
-		lint_grub(l, gl == BOOT_GRUB && grub_reads_dropins(l->root));
+		lint_grub(l, gl == BOOT_GRUB && boot_detection_facts(sysconf_boot(l->sc))->grub_dropins);
 	files = list_files(l, "boot/loader/entries", &n);
 	for (size_t i = 0; i < n; i++)
 		if (has_suffix(files[i], ".conf"))
@@ -968,20 +966,18 @@ static void lint_groups(struct lint *l)
 	}
 }
 
-int lint_run(struct checks *c, const struct host *h, const char *root,
+int lint_run(struct checks *c, const struct host *h, const struct sysconf *sc, const char *root,
 	     struct gv_error *err)
 {
-	struct lint l = { .c = c, .h = h, .fw = host_firmware(h), .root = root };
+	struct lint l = { .c = c, .h = h, .fw = host_firmware(h), .sc = sc, .root = root,
+			  .kp = sysconf_kparam(sc) };
 
-	if (kparam_db_new(root, firmware_kernel_release(l.fw), &l.kp) < 0)
-		return gv_error_set(err, -ENOMEM, "out of memory");
 	lint_modprobe(&l);
 	lint_module_lists(&l);
 	lint_sysfs(&l);
 	lint_boot_files(&l);
 	lint_running_cmdline(&l);
 	lint_groups(&l);
-	kparam_db_free(l.kp);
 	free_list(l.seen, l.n_seen);
 	if (l.r < 0)
 		return gv_error_set(err, l.r, "out of memory");

@@ -44,9 +44,12 @@
 #include "core/verify/checks.h"
 #include "core/util/error.h"
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 
-/* Lint the configuration under ROOT against host H (its devices and firmware
- * facts), appending findings to C. Unreadable files are skipped with a debug
- * log line. Returns 0 or -ENOMEM. */
-int lint_run(struct checks *c, const struct host *h, const char *root, struct gv_error *err);
+/* Lint the configuration under ROOT (its snapshot SC: the boot loader, the
+ * module parameters) against host H (its devices and firmware facts),
+ * appending findings to C. Unreadable files are skipped with a debug log
+ * line. Returns 0 or -ENOMEM. */
+int lint_run(struct checks *c, const struct host *h, const struct sysconf *sc, const char *root,
+	     struct gv_error *err);
 

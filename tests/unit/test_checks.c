@@ -21,6 +21,18 @@
 static struct host *host;
 static struct checks *checks;
 
+/* checks_run() with the configuration snapshot of ROOT, taken now. */
+static int checks_run_root(const char *root, struct gv_error *err)
+{
+	struct sysconf *sc = NULL;
+	int r = sysconf_load(root, host, &sc, err);
+
+	if (r >= 0)
+		r = checks_run(host, sc, root, &checks, err);
+	sysconf_free(sc);
+	return r;
+}
+
 /* Scan fixture NAME and run every check with a fresh copy of its root. */
 static const char *run(const char *name)
 {
@@ -30,7 +42,7 @@ static const char *run(const char *name)
 	testbed_use(name);
 	root = testbed_root(name);
 	ck_assert_msg(host_scan(&host, &err) == 0, "host_scan: %s", err.msg);
-	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
+	ck_assert_msg(checks_run_root(root, &err) == 0, "checks_run: %s", err.msg);
 	return root;
 }
 
@@ -304,7 +316,7 @@ static void run_with_root(const char *root)
 
 	checks_free(checks);
 	checks = NULL;
-	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
+	ck_assert_msg(checks_run_root(root, &err) == 0, "checks_run: %s", err.msg);
 }
 
 START_TEST(verify_after_apply)

@@ -22,12 +22,15 @@ static void lint(const char *name, const char *root)
 {
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
+	struct sysconf *sc = NULL;
 
 	testbed_use(name);
 	ck_assert_msg(host_scan(&h, &err) == 0, "host_scan: %s", err.msg);
+	ck_assert_msg(sysconf_load(root, h, &sc, &err) == 0, "sysconf_load: %s", err.msg);
 	checks_free(checks);
 	ck_assert_int_eq(checks_new(&checks), 0);
-	ck_assert_msg(lint_run(checks, h, root, &err) == 0, "lint_run: %s", err.msg);
+	ck_assert_msg(lint_run(checks, h, sc, root, &err) == 0, "lint_run: %s", err.msg);
+	sysconf_free(sc);
 	host_free(h);
 }
 

@@ -26,6 +26,7 @@ static void capture(void *ud, enum gv_log_level level, const char *msg)
 
 struct fx {
 	struct host *h;
+	struct sysconf *sc;
 	struct plan *p;
 	const char *root;
 	struct change *c;
@@ -60,10 +61,15 @@ static void fx_open(struct fx *f, const char *name, bool copy_testbed, char *con
 	ck_assert_msg(change_parse_argv(argc, changes, &f->c, &f->n, &f->err) == 0, "%s", f->err.msg);
 }
 
+/* propose_build() with the configuration snapshot of the root as it is now. */
 static int fx_build(struct fx *f, bool force)
 {
 	struct propose_opts o = { .force_boot_gpu = force };
-	return propose_build(f->h, f->root, f->c, f->n, &o, f->p, &f->err);
+
+	sysconf_free(f->sc);
+	f->sc = NULL;
+	ck_assert_msg(sysconf_load(f->root, f->h, &f->sc, &f->err) == 0, "sysconf_load: %s", f->err.msg);
+	return propose_build(f->h, f->sc, f->root, f->c, f->n, &o, f->p, &f->err);
 }
 
 static char *content(struct fx *f, const char *path)
@@ -104,6 +110,7 @@ static void fx_close(struct fx *f)
 {
 	change_array_free(f->c, f->n);
 	plan_free(f->p);
+	sysconf_free(f->sc);
 	host_free(f->h);
 }
 

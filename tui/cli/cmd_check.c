@@ -148,6 +148,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
 	struct checks *c = NULL;
+	struct sysconf *sc = NULL;
 	bool json = false;
 	int opt, r, status = 2;
 
@@ -172,7 +173,9 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 
 	r = host_scan(&h, &err);
 	if (r >= 0)
-		r = checks_run(h, g->root, &c, &err);
+		r = sysconf_load(g->root, h, &sc, &err);
+	if (r >= 0)
+		r = checks_run(h, sc, g->root, &c, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt: check: %s\n", err.msg[0] ? err.msg : strerror(-r));
 		goto out;
@@ -193,6 +196,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g)
 	status = checks_any_fail(c) ? 1 : 0;
 out:
 	checks_free(c);
+	sysconf_free(sc);
 	host_free(h);
 	return status;
 }

@@ -218,10 +218,13 @@ static int build(const char *cmd, const struct cli *c, const struct gv_globals *
 	struct propose_opts po = { .force_boot_gpu = c->force_boot_gpu, .boot_loader = c->boot_loader };
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
+	struct sysconf *sc = NULL;
 	struct plan *p = NULL;
 	int r, status = 0;
 
 	r = host_scan(&h, &err);
+	if (r >= 0)
+		r = sysconf_load(g->root, h, &sc, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
 		status = 1;
@@ -233,7 +236,7 @@ static int build(const char *cmd, const struct cli *c, const struct gv_globals *
 		status = 1;
 		goto out;
 	}
-	r = propose_build(h, g->root, c->changes, c->n_changes, &po, p, &err);
+	r = propose_build(h, sc, g->root, c->changes, c->n_changes, &po, p, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
 		status = propose_exit_status(r);
@@ -243,6 +246,7 @@ static int build(const char *cmd, const struct cli *c, const struct gv_globals *
 	p = NULL;
 out:
 	plan_free(p);
+	sysconf_free(sc);
 	host_free(h);
 	return status;
 }

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/propose/change.h"
+#include "core/scan/demo.h"
 #include "core/scan/host.h"
 #include "core/util/log.h"
 #include "core/plan/plan.h"
@@ -439,6 +441,74 @@ START_TEST(explain_for_the_tui)
 }
 END_TEST
 
+/* The README's demo flow: the sample host's V100 to vfio-pci with the IOMMU
+ * arguments, inside a test bed without any /sys. The proposal reads only the
+ * two snapshots, so the sample host answers everything from memory (it used
+ * to fail with "the device is gone"). */
+START_TEST(demo_v100_without_sys)
+{
+	char bed[1024], root[1024], path[1200];
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct sysconf *sc = NULL;
+	struct plan *p = NULL;
+	struct change *c = NULL;
+	size_t n = 0;
+	char *s = NULL, *text = NULL;
+	size_t len;
+	FILE *fp;
+
+	logged[0] = '\0';
+	gv_log_set(capture, NULL);
+	snprintf(bed, sizeof(bed), "%s/gv-empty-bed.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert(mkdtemp(bed) != NULL);
+	snprintf(path, sizeof(path), "%s/sys", bed);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sys/.gpuvirt-testbed", bed);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	setenv("UMOCKDEV_DIR", bed, 1);
+	testbed_assert_inside();
+	ck_assert_int_ne(access("/sys/bus/pci/devices/0000:41:00.0/vendor", F_OK), 0);
+
+	snprintf(root, sizeof(root), "%s/gv-demo-root.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert(mkdtemp(root) != NULL);
+	ck_assert_msg(demo_root_populate(root, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(host_demo(&h), 0);
+	ck_assert_msg(sysconf_load(root, h, &sc, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(plan_new(root, &p), 0);
+	ck_assert_int_eq(change_parse_argv(3, (char *[]){ "--vfio", "0000:41:00.0", "--iommu", NULL }, &c, &n, &err), 0);
+	ck_assert_msg(propose_build(h, sc, root, c, n, NULL, p, &err) == 0, "%s", err.msg);
+
+	ck_assert_int_eq(plan_file_content(p, "etc/modprobe.d/gpuvirt.conf", &s, &len, NULL), 0);
+	HAS(s, "\noptions vfio-pci ids=10de:1db4\n");
+	HAS(s, "\nsoftdep nouveau pre: vfio-pci\n");
+	free(s);
+	HASNT(logged, "built into the kernel");   /* the sample host knows nouveau's module */
+	ck_assert_int_eq(plan_file_content(p, "etc/initramfs-tools/modules", &s, &len, NULL), 0);
+	HAS(s, "\nvfio_pci\n");
+	free(s);
+	/* an AMD host: iommu=pt alone, in GRUB's drop-in */
+	ck_assert_int_eq(plan_file_content(p, "etc/default/grub.d/zz-gpuvirt.cfg", &s, &len, NULL), 0);
+	HAS(s, "iommu=pt");
+	HASNT(s, "amd_iommu");
+	free(s);
+	ck_assert_int_eq(plan_preview(p, &text, NULL), 0);
+	HAS(text, "$ update-grub");
+	HAS(text, "$ update-initramfs -u -k all");
+	free(text);
+	ck_assert_int_eq(propose_vfio_explain(h, "41:00.0", &text, &err), 0);
+	HAS(text, "vfio-pci loads before nouveau");
+	free(text);
+
+	change_array_free(c, n);
+	plan_free(p);
+	sysconf_free(sc);
+	host_free(h);
+}
+END_TEST
+
 static Suite *propose_suite(void)
 {
 	Suite *s = suite_create("propose");
@@ -454,6 +524,7 @@ static Suite *propose_suite(void)
 	tcase_add_test(tc, kinds_not_here);
 	tcase_add_test(tc, apply_then_nothing_to_do);
 	tcase_add_test(tc, explain_for_the_tui);
+	tcase_add_test(tc, demo_v100_without_sys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -735,9 +735,7 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	r = start_content(&c, MODCONF_FILE, &content);
 	if (r < 0)
 		goto out;
-	r = modconf_file_parse(content, &c.mine);
-	if (r < 0)
-		goto out;
+	c.mine = modconf_file_parse(content);
 
 	for (size_t i = 0; i < n; i++) {
 		if (changes[i].kind != CHANGE_BLACKLIST)

@@ -69,10 +69,12 @@ void boot_detection_free(struct boot_detection *d);
 /* The root it looked at. */
 const char *boot_detection_root(const struct boot_detection *d);
 /* The boot loader to use; BOOT_AUTO when none was found or the evidence is
- * ambiguous (then boot_detection_n_candidates() > 1). */
+ * ambiguous (then boot_detection_n_candidates() > 1, and _ambiguous()). */
 enum boot_loader boot_detection_loader(const struct boot_detection *d);
 bool boot_detection_ambiguous(const struct boot_detection *d);
+/* The UEFI fact it was given. */
 bool boot_detection_uefi(const struct boot_detection *d);
+/* What else the root said (borrowed). */
 const struct boot_facts *boot_detection_facts(const struct boot_detection *d);
 /* Every boot loader the evidence fits, most specific first. */
 size_t boot_detection_n_candidates(const struct boot_detection *d);

@@ -27,8 +27,9 @@ static int read_text(const char *path, char **ret, size_t *ret_len)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
+		/* most files here are one line; /proc/cpuinfo grows to what it needs */
+		if (len == cap) {
+			cap = cap ? cap * 2 : 256;
 			data = xrealloc(data, cap + 1);
 		}
 		ssize_t n = read(fd, data + len, cap - len);

@@ -309,7 +309,35 @@ static void scan_mdevs(struct host *h)
 	closedir(dir);
 }
 
-static void scan_device(struct host *h, int busfd, const char *name, const char *vanish)
+/* Each driver's module, read once per driver rather than once per device:
+ * a host with a thousand VFs has a handful of drivers. */
+struct driver_modules {
+	struct { char *driver, *module; } *v;
+	size_t n;
+};
+
+static char *driver_module(struct driver_modules *dm, int devfd, const char *driver)
+{
+	for (size_t i = 0; i < dm->n; i++)
+		if (!strcmp(dm->v[i].driver, driver))
+			return xstrdup(dm->v[i].module);
+	dm->v = xreallocarray(dm->v, dm->n + 1, sizeof(*dm->v));
+	dm->v[dm->n].driver = xstrdup(driver);
+	dm->v[dm->n].module = read_link_base(devfd, "driver/module");
+	return xstrdup(dm->v[dm->n++].module);
+}
+
+static void driver_modules_free(struct driver_modules *dm)
+{
+	for (size_t i = 0; i < dm->n; i++) {
+		free(dm->v[i].driver);
+		free(dm->v[i].module);
+	}
+	free(dm->v);
+}
+
+static void scan_device(struct host *h, int busfd, const char *name, const char *vanish,
+			struct driver_modules *dm)
 {
 	struct pciaddr a;
 
@@ -343,7 +371,7 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 	/* The module behind the driver (xhci_hcd -> xhci_pci) is what a softdep
 	 * names; a driver without the link is built into the kernel. */
 	if (d->driver)
-		d->driver_module = read_link_base(fd, "driver/module");
+		d->driver_module = driver_module(dm, fd, d->driver);
 	char *group = read_live_link(fd, d->address, "iommu_group");
 	if (group) {
 		char *end;
@@ -384,13 +412,13 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
  */
 int host_scan(struct host **ret, struct gv_error *err)
 {
-	struct host *h = NULL;
-	struct names *names = NULL;
-	DIR *bus = NULL;
+	struct host *h = host_alloc();
+	struct driver_modules dm = { 0 };
+	struct names *names;
+	DIR *bus;
 	struct dirent *de;
-	int r;
 
-	h = host_alloc();
+	(void)err;
 	firmware_read(&h->fw);
 	bus = opendir("/sys/bus/pci/devices");
 	if (!bus) {
@@ -402,23 +430,18 @@ int host_scan(struct host **ret, struct gv_error *err)
 		const char *vanish = access("/sys/.gpuvirt-testbed", F_OK) == 0 ? getenv("GPUVIRT_TEST_VANISH") : NULL;
 		while ((de = readdir(bus)))
 			if (de->d_name[0] != '.')
-				scan_device(h, busfd, de->d_name, vanish);
+				scan_device(h, busfd, de->d_name, vanish, &dm);
+		if (h->n_devices == 0)
+			gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: no PCI devices found");
+		closedir(bus);
 	}
-	if (bus && h->n_devices == 0)
-		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: no PCI devices found");
-
+	driver_modules_free(&dm);
 	names = names_new();
 	host_finish(h, names);
+	names_free(names);
 	scan_mdevs(h);
 	*ret = h;
-	h = NULL;
-	r = 0;
-	(void)err;
-	if (bus)
-		closedir(bus);
-	names_free(names);
-	host_free(h);
-	return r;
+	return 0;
 }
 
 void host_free(struct host *h)

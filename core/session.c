@@ -17,13 +17,7 @@ struct session {
 	bool demo;
 	bool remove_root;       /* a fresh scratch root: session_close() removes it */
 	struct host *host;
-	/*
-	 * SYSCONF: the configuration snapshot of ROOT (core/scan/sysconf.h)
-	 * goes here as `struct sysconf *sysconf`: sysconf_load(root) in
-	 * session_open() after the root is settled, again in session_rescan()
-	 * (an apply changes the configuration), sysconf_free() in
-	 * session_close(), and session_sysconf() to read it.
-	 */
+	struct sysconf *sysconf;        /* of ROOT, read with HOST's facts */
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -199,6 +193,8 @@ int session_open(const struct session_opts *o, struct session **ret, struct gv_e
 		r = resolve_root(o->root ? o->root : "/", &s->root, err);
 	if (r >= 0)
 		r = scan(s->demo, &s->host, err);
+	if (r >= 0)
+		r = sysconf_load(s->root, s->host, &s->sysconf, err);
 	if (r < 0) {
 		session_close(s);
 		return r;
@@ -211,6 +207,7 @@ void session_close(struct session *s)
 {
 	if (!s)
 		return;
+	sysconf_free(s->sysconf);
 	host_free(s->host);
 	if (s->remove_root && s->root)
 		remove_tree(s->root);
@@ -233,14 +230,27 @@ const struct host *session_host(const struct session *s)
 	return s->host;
 }
 
+const struct sysconf *session_sysconf(const struct session *s)
+{
+	return s->sysconf;
+}
+
 int session_rescan(struct session *s, struct gv_error *err)
 {
 	struct host *h = NULL;
+	struct sysconf *sc = NULL;
 	int r = scan(s->demo, &h, err);
 
 	if (r < 0)
 		return r;
+	r = sysconf_load(s->root, h, &sc, err);
+	if (r < 0) {
+		host_free(h);
+		return r;
+	}
+	sysconf_free(s->sysconf);
 	host_free(s->host);
 	s->host = h;
+	s->sysconf = sc;
 	return 0;
 }

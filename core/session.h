@@ -7,6 +7,8 @@
  *
  *   the configuration root   --root DIR made absolute, or the demo's scratch root
  *   the host snapshot        host_scan(), or host_demo() under --demo
+ *   the configuration        sysconf_load() of the root: boot loader, initramfs
+ *     snapshot               tool, modprobe configuration, GRUB, module parameters
  *
  * Under --demo no configuration of the machine is read or written: the root
  * is a scratch directory that starts as the sample host's own configuration
@@ -23,6 +25,7 @@
 #include <stdbool.h>
 
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 #include "core/util/error.h"
 
 struct session;
@@ -37,7 +40,7 @@ struct session_opts {
  * Open a session: resolve the root (realpath; what is missing or not a
  * directory is -EINVAL, the message naming --root as given), or make or
  * reuse the demo's scratch root (a refused one is -EPERM), then take the
- * first host snapshot. Returns 0 and an owned session, or -errno with ERR
+ * first host and configuration snapshots. Returns 0 and an owned session, or -errno with ERR
  * set.
  */
 int session_open(const struct session_opts *o, struct session **ret, struct gv_error *err);
@@ -54,9 +57,12 @@ bool session_demo(const struct session *s);
 /* The current host snapshot, owned by S; a rescan frees it. */
 const struct host *session_host(const struct session *s);
 
+/* The configuration snapshot of the root, owned by S; a rescan frees it. */
+const struct sysconf *session_sysconf(const struct session *s);
 /*
- * Take a fresh host snapshot (after an apply, on a udev event; under --demo a
- * fresh copy of the sample host). On success the previous snapshot is freed,
+ * Take fresh snapshots of the host and of the configuration (after an apply,
+ * on a udev event; under --demo a fresh copy of the sample host). On success
+ * the previous snapshots are freed,
  * so every pointer into it must be dropped; on failure it stays. Returns 0 or
  * -errno with ERR set.
  */

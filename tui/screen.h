@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 #include "tui/layout.h"
 #include "core/util/log.h"
 #include "tui/theme.h"
@@ -52,6 +53,7 @@ struct tui {
 	bool demo;
 	bool is_root;                /* euid 0: write actions allowed */
 	const struct host *host;     /* session_host(): the current snapshot */
+	const struct sysconf *conf;  /* session_sysconf(): the configuration snapshot of root */
 	struct tree *tree;
 	struct logpane *log;
 	struct wizard *wiz;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/scan/firmware.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
 #include "core/verify/verify.h"
@@ -185,7 +184,6 @@ static void verify_summarize(void)
  * enter(), rescan and start-up. */
 static void verify_refresh(struct tui *t)
 {
-	struct firmware *fw = NULL;
 	struct gv_error err = { 0 };
 	int r;
 
@@ -202,14 +200,8 @@ static void verify_refresh(struct tui *t)
 	}
 	/* an unreadable journal: verify_run() says so as a finding */
 	err.msg[0] = '\0';
-	if (firmware_scan(&fw, &err) < 0) {
-		gv_log(GV_LOG_ERR, "verification: %s", err.msg);
-		st.verify_broken = true;
-	} else {
-		st.found = findings_new();
-		verify_run(st.found, t->host, fw, t->root);
-	}
-	firmware_free(fw);
+	st.found = findings_new();
+	verify_run(st.found, t->host, t->conf, t->root);
 	verify_summarize();
 }
 

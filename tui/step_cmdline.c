@@ -35,8 +35,7 @@ static const struct {
 
 static struct {
 	bool loaded;
-	struct boot_detection *det;         /* NULL when ROOT could not be read */
-	char det_error[sizeof(((struct gv_error *)0)->msg)];
+	const struct boot_detection *det;   /* the configuration snapshot's */
 	enum boot_loader chosen;            /* the person's choice when ambiguous; survives rescans */
 	char *configured;                   /* the next boot's line, NULL when unknown */
 	char cfg_error[sizeof(((struct gv_error *)0)->msg)];
@@ -50,7 +49,6 @@ static struct {
 
 static void unload(void)
 {
-	boot_detection_free(st.det);
 	st.det = NULL;
 	free(st.configured);
 	st.configured = NULL;
@@ -59,7 +57,7 @@ static void unload(void)
 	findings_free(st.lint_cfg);
 	findings_free(st.lint_run);
 	st.lint_cfg = st.lint_run = NULL;
-	st.det_error[0] = st.cfg_error[0] = '\0';
+	st.cfg_error[0] = '\0';
 	st.loaded = false;
 }
 
@@ -72,30 +70,25 @@ static void load(struct tui *t)
 	if (st.loaded)
 		return;
 	st.loaded = true;
-	if (boot_detect(t->root, &st.det, &err) < 0) {
-		snprintf(st.det_error, sizeof(st.det_error), "%s", err.msg);
-		gv_log(GV_LOG_ERR, "boot loader: %s", err.msg);
-		st.det = NULL;
-	}
-	err = (struct gv_error){ 0 };
-	r = boot_configured_cmdline_for(t->root, st.chosen, &st.configured, &err);
+	/* every fact below comes from the two snapshots: no detection here */
+	st.det = sysconf_boot(t->conf);
+	r = boot_configured_cmdline_for(t->conf, st.chosen, &st.configured, &err);
 	if (r < 0) {
 		st.configured = NULL;
 		snprintf(st.cfg_error, sizeof(st.cfg_error), "%s", err.msg[0] ? err.msg : strerror(-r));
 	}
-	/* never NULL: that would make core/boot read the real /proc/cmdline */
 	if (st.configured && running) {
 		err = (struct gv_error){ 0 };
-		if (boot_cmdline_pending_for(t->root, st.chosen, running, &st.pending, &err) < 0)
+		if (boot_cmdline_pending_for(t->conf, st.chosen, running, &st.pending, &err) < 0)
 			st.pending = NULL;
 	}
 	if (st.configured) {
 		st.lint_cfg = findings_new();
-		cmdline_lint(st.lint_cfg, st.configured, t->root, host_kernel_release(t->host));
+		cmdline_lint(st.lint_cfg, st.configured, sysconf_kparam(t->conf));
 	}
 	if (running) {
 		st.lint_run = findings_new();
-		cmdline_lint(st.lint_run, running, t->root, host_kernel_release(t->host));
+		cmdline_lint(st.lint_run, running, sysconf_kparam(t->conf));
 	}
 	st.intel_gpu = false;
 	for (size_t i = 0; i < host_n_devices(t->host); i++) {
@@ -180,7 +173,7 @@ static int cl_build(struct tui *t, struct plan *p, struct gv_error *err)
 	if (needs_choice())
 		return gv_error_set(err, -ENOTUNIQ, "kernel command line: the boot loader is ambiguous; "
 				    "choose one in the step (b)");
-	return boot_propose_cmdline_for(p, t->root, st.chosen, add, n, NULL, 0, err);
+	return boot_propose_cmdline_for(p, t->host, t->conf, st.chosen, add, n, NULL, 0, err);
 }
 
 void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending)
@@ -298,7 +291,7 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
 #define TEXT(e, s) put(t, r, &y, (e), (s))
 	if (!st.det) {
-		snprintf(line, sizeof(line), "Cannot look for the boot loader: %s", st.det_error);
+		snprintf(line, sizeof(line), "Cannot look for the boot loader under %s", t->root);
 		TEXT(UI_ERROR, line);
 	} else {
 		l = loader();

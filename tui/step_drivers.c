@@ -203,7 +203,7 @@ static int dr_build(struct tui *t, struct plan *p, struct gv_error *err)
 	r = draft_changes(&changes, &n, &opts.force_boot_gpu, err);
 	if (r < 0 || n == 0)
 		return r;
-	r = propose_build(t->host, t->root, changes, n, &opts, p, err);
+	r = propose_build(t->host, t->conf, t->root, changes, n, &opts, p, err);
 	change_array_free(changes, n);
 	return r;
 }

@@ -7,39 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/scan/firmware.h"
 #include "core/verify/fwcheck.h"
 #include "tui/screen.h"
 #include "tui/wizard.h"
 
 static struct findings *found;   /* NULL until the step is first looked at */
-static bool failed;
 
 static void run_checks(struct tui *t)
 {
-	struct firmware *fw = NULL;
-	struct gv_error err = { 0 };
-
-	if (found || failed || t->demo)
+	if (found)
 		return;
-	if (firmware_scan(&fw, &err) < 0) {
-		gv_log(GV_LOG_ERR, "firmware checks: %s", err.msg);
-		failed = true;
-		return;
-	}
 	found = findings_new();
-	fwcheck_run(found, t->host, fw);
-	firmware_free(fw);
+	fwcheck_run(found, t->host);
 }
 
 static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
 {
 	size_t n[4] = { 0 };
 
-	if (t->demo) {
-		snprintf(text, size, "sample host: nothing to read");
-		return WIZARD_INFO;
-	}
 	run_checks(t);
 	if (!found) {
 		snprintf(text, size, "could not run (see the log)");
@@ -57,16 +42,6 @@ static void fw_draw(struct tui *t, const struct layout_rect *r)
 	int y, skip = t->right_scroll, total = 0;
 
 	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
-	if (t->demo) {
-		y = r->y;
-		wizard_text(t, r, &y, UI_NORMAL, "The built-in sample host has no firmware to read.");
-		y++;
-		wizard_text(t, r, &y, UI_DIM, "On a real host this step lists VT-x/AMD-V, the IOMMU in the "
-			    "firmware and the kernel, interrupt remapping, KVM, UEFI and Secure Boot, each "
-			    "with its evidence and its fix (the same as 'gpuvirt check').");
-		t->right_lines = y - r->y;
-		return;
-	}
 	run_checks(t);
 	if (!found) {
 		y = r->y;
@@ -106,7 +81,6 @@ static void fw_rescan(struct tui *t)
 	(void)t;
 	findings_free(found);
 	found = NULL;
-	failed = false;
 }
 
 const struct wizard_step_ops wizard_step_firmware = {

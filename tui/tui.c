@@ -68,9 +68,10 @@ void tui_rescan(struct tui *t, const char *why)
 		gv_log(GV_LOG_ERR, "rescan (%s): %s", why, err.msg);
 		return;
 	}
-	/* the old snapshot is gone: the tree (which keeps only its cursor's
-	 * key) and the steps let go of it before anything draws */
+	/* the old snapshots are gone: the tree (which keeps only its cursor's
+	 * key) and the steps let go of them before anything draws */
 	h = t->host = session_host(t->session);
+	t->conf = session_sysconf(t->session);
 	tree_build(t->tree, h);
 	wizard_rescan(t);
 	gv_log(GV_LOG_INFO, "rescan (%s): %zu devices, %zu IOMMU groups", why, host_n_devices(h),
@@ -510,6 +511,7 @@ int tui_run(const struct gv_globals *g, struct session *s)
 	/* the session (tui/main.c) chose the host and the root: the sample
 	 * host and a scratch root of this run's own under --demo */
 	t.host = session_host(s);
+	t.conf = session_sysconf(s);
 	if (t.demo) {
 		gv_log(GV_LOG_INFO, "demo: the built-in sample host; changes go to the scratch root %s", t.root);
 		t.view = TUI_VIEW_WIZARD;

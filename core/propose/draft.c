@@ -181,7 +181,7 @@ void draft_argv_free(char **argv)
 }
 
 static int build(const struct change *changes, size_t n, const struct propose_opts *opts,
-		 const struct host *h, const char *root, struct plan **ret, struct gv_error *err)
+		 const struct host *h, const struct sysconf *sc, const char *root, struct plan **ret, struct gv_error *err)
 {
 	struct plan *p = NULL;
 	int r = plan_new(root, &p);
@@ -189,7 +189,7 @@ static int build(const struct change *changes, size_t n, const struct propose_op
 	if (r < 0)
 		return gv_error_set(err, r, "%s: %s", root, strerror(-r));
 	if (n > 0) {
-		r = propose_build(h, root, changes, n, opts, p, err);
+		r = propose_build(h, sc, root, changes, n, opts, p, err);
 		if (r < 0) {
 			plan_free(p);
 			return r;
@@ -199,13 +199,13 @@ static int build(const struct change *changes, size_t n, const struct propose_op
 	return 0;
 }
 
-int draft_build_plan(const struct draft *d, const struct host *h, const char *root,
+int draft_build_plan(const struct draft *d, const struct host *h, const struct sysconf *sc, const char *root,
 		     struct plan **ret, struct gv_error *err)
 {
-	return build(d->changes, d->n, &d->opts, h, root, ret, err);
+	return build(d->changes, d->n, &d->opts, h, sc, root, ret, err);
 }
 
-int draft_change_pending(const struct draft *d, size_t i, const struct host *h, const char *root,
+int draft_change_pending(const struct draft *d, size_t i, const struct host *h, const struct sysconf *sc, const char *root,
 			 bool *ret_pending, struct gv_error *err)
 {
 	struct plan *p = NULL;
@@ -213,7 +213,7 @@ int draft_change_pending(const struct draft *d, size_t i, const struct host *h, 
 
 	if (i >= d->n)
 		return -EINVAL;
-	r = build(&d->changes[i], 1, &d->opts, h, root, &p, err);
+	r = build(&d->changes[i], 1, &d->opts, h, sc, root, &p, err);
 	if (r < 0)
 		return r;
 	*ret_pending = !plan_is_empty(p);

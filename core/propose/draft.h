@@ -66,10 +66,10 @@ void draft_argv_free(char **argv);
 /*
  * Build the plan for the draft: a new plan for ROOT and exactly the
  * proposal `gpuvirt plan` makes (propose_build() with the draft's changes and
- * options). Returns 0 and an owned plan, or propose_build()'s -errno with ERR
+ * options, on host snapshot H and configuration snapshot SC of ROOT). Returns 0 and an owned plan, or propose_build()'s -errno with ERR
  * saying why (an empty draft gives an empty plan, not an error).
  */
-int draft_build_plan(const struct draft *d, const struct host *h, const char *root,
+int draft_build_plan(const struct draft *d, const struct host *h, const struct sysconf *sc, const char *root,
 		     struct plan **ret, struct gv_error *err);
 
 /*
@@ -78,5 +78,5 @@ int draft_build_plan(const struct draft *d, const struct host *h, const char *ro
  * true) or the configuration already says it (false). Returns 0, or the
  * proposal's -errno with ERR (the change no longer fits the host).
  */
-int draft_change_pending(const struct draft *d, size_t i, const struct host *h, const char *root,
+int draft_change_pending(const struct draft *d, size_t i, const struct host *h, const struct sysconf *sc, const char *root,
 			 bool *ret_pending, struct gv_error *err);

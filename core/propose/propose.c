@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
@@ -43,38 +41,6 @@ static bool is_member(const struct vfio_target *t, const struct host_device *d)
 	return false;
 }
 
-static long read_sysfs_hex(const char *address, const char *attr)
-{
-	char path[PATH_MAX], line[64];
-	FILE *f;
-	long v = -1;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", address, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fgets(line, sizeof(line), f))
-		v = strtol(line, NULL, 16);
-	fclose(f);
-	return v;
-}
-
-/* Devices get unplugged and renumbered between a scan and a plan (REFERENCE.md
- * §8): look again at what sits at the address now, as Proxmox's PCI mappings do. */
-static int recheck(const struct host_device *d, struct gv_error *err)
-{
-	long ven = read_sysfs_hex(d->address, "vendor"), dev = read_sysfs_hex(d->address, "device");
-
-	if (ven < 0 || dev < 0)
-		return gv_error_set(err, -ENODEV, "%s: the device is gone (it was %04x:%04x %s %s when scanned)",
-				    d->address, d->vendor_id & 0xffff, d->device_id & 0xffff, d->vendor_name,
-				    d->device_name);
-	if (ven != d->vendor_id || dev != d->device_id)
-		return gv_error_set(err, -ENODEV, "%s: now %04lx:%04lx, but %04x:%04x when scanned; renumbered? rescan",
-				    d->address, ven, dev, d->vendor_id & 0xffff, d->device_id & 0xffff);
-	return 0;
-}
-
 static int canonical(const char *address, char out[PCIADDR_STRLEN], struct gv_error *err)
 {
 	struct pciaddr a;
@@ -108,27 +74,16 @@ static int analyze(const struct host *h, const char *address, struct vfio_target
 	/* Every endpoint function of the group goes, or vfio refuses the group. */
 	for (size_t i = 0, n = g ? g->n_devices : host_n_devices(h); i < n; i++) {
 		const struct host_device *d = g ? g->devices[i] : host_device(h, i);
-		const struct host_device **m;
 
 		if (host_device_is_bridge(d))
 			continue;
 		if (!g && !pciaddr_same_slot(&d->addr, &t.dev->addr))
 			continue;
-		m = realloc(t.members, (t.n + 1) * sizeof(*m));
-		if (!m) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		t.members = m;
+		t.members = xreallocarray(t.members, t.n + 1, sizeof(*t.members));
 		t.members[t.n++] = d;
 	}
 	if (!is_member(&t, t.dev)) {  /* a group list that missed it: trust the device */
-		const struct host_device **m = realloc(t.members, (t.n + 1) * sizeof(*m));
-		if (!m) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		t.members = m;
+		t.members = xreallocarray(t.members, t.n + 1, sizeof(*t.members));
 		t.members[t.n++] = t.dev;
 	}
 
@@ -152,34 +107,25 @@ static int analyze(const struct host *h, const char *address, struct vfio_target
 	}
 	*ret = t;
 	return 0;
-fail:
-	target_clear(&t);
-	return r;
 }
 
 static char *guard_text(const struct host *h, const struct vfio_target *t)
 {
-	char *s = NULL;
-
 	for (size_t i = 0; i < t->n; i++) {
 		const struct host_device *m = t->members[i];
 
-		if (m->boot_vga == 1) {
-			if (asprintf(&s, "%s is the boot GPU (boot_vga=1): binding it to vfio-pci blanks the host's console "
-				     "on that GPU; use a serial console or ssh and pass --force-boot-gpu", m->address) < 0)
-				s = NULL;
-			return s;
-		}
+		if (m->boot_vga == 1)
+			return xasprintf("%s is the boot GPU (boot_vga=1): binding it to vfio-pci blanks the host's "
+					 "console on that GPU; use a serial console or ssh and pass --force-boot-gpu",
+					 m->address);
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct host_device *m = t->members[i];
 
-		if (host_device_is_display(m) && !m->physfn && host_n_gpus(h) == 1) {
-			if (asprintf(&s, "%s is the host's only GPU: binding it to vfio-pci leaves the host without a "
-				     "display console; use a serial console or ssh and pass --force-boot-gpu", m->address) < 0)
-				s = NULL;
-			return s;
-		}
+		if (host_device_is_display(m) && !m->physfn && host_n_gpus(h) == 1)
+			return xasprintf("%s is the host's only GPU: binding it to vfio-pci leaves the host without a "
+					 "display console; use a serial console or ssh and pass --force-boot-gpu",
+					 m->address);
 	}
 	return NULL;
 }
@@ -200,24 +146,11 @@ int propose_vfio_guard(const struct host *h, const char *address, char **ret_rea
 	return 1;
 }
 
-/* The module behind a bound driver: the basename of the link
- * /sys/bus/pci/drivers/D/module (xhci_hcd -> xhci_pci). Without the link the
- * driver's own name, and *ret_linked false: then the driver is probably built
- * into the kernel, and no softdep can order it. */
-static char *driver_module(const char *driver, bool *ret_linked)
+/* The module a softdep names for D's driver: its module (xhci_hcd ->
+ * xhci_pci), or for a driver built into the kernel its own name. */
+static const char *softdep_module(const struct host_device *d)
 {
-	char path[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	const char *base;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/module", driver);
-	n = readlink(path, target, sizeof(target) - 1);
-	*ret_linked = n > 0;
-	if (n <= 0)
-		return xstrdup(driver);
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return xstrdup(base ? base + 1 : target);
+	return d->driver_module ? d->driver_module : d->driver;
 }
 
 static bool is_vfio_driver(const char *driver)
@@ -266,10 +199,8 @@ int propose_vfio_explain(const struct host *h, const char *address, char **ret_t
 	for (size_t i = 0; i < t.n; i++) {
 		const struct host_device *m = t.members[i];
 		if (m->driver && !is_vfio_driver(m->driver)) {
-			bool linked;
-			char *module = driver_module(m->driver, &linked);
-			buf_printf(&b, " vfio-pci loads before %s (softdep) and claims %s first.", module, m->address);
-			free(module);
+			buf_printf(&b, " vfio-pci loads before %s (softdep) and claims %s first.", softdep_module(m),
+				   m->address);
 			break;
 		}
 	}
@@ -288,10 +219,11 @@ int propose_vfio_explain(const struct host *h, const char *address, char **ret_t
 
 struct ctx {
 	const struct host *h;
+	const struct sysconf *sc;
 	const char *root;
 	struct plan *p;
 	struct gv_error *err;
-	struct modconf *mc;
+	const struct modconf *mc;
 	struct modconf_file *mine;
 	struct buf why_modprobe;          /* "; "-joined reasons */
 	struct buf udev_lines;            /* rules to add */
@@ -356,23 +288,16 @@ static int queue_file(struct ctx *c, const char *path, const char *content, cons
 
 static int expect_once(struct ctx *c, const char *kind, const char *key, const char *value)
 {
-	char *id, **v;
+	char *id = xasprintf("%s %s %s", kind, key, value ? value : "");
 	int r;
 
-	if (asprintf(&id, "%s %s %s", kind, key, value ? value : "") < 0)
-		return -ENOMEM;
 	for (size_t i = 0; i < c->n_expected; i++) {
 		if (!strcmp(c->expected[i], id)) {
 			free(id);
 			return 0;
 		}
 	}
-	v = realloc(c->expected, (c->n_expected + 1) * sizeof(*v));
-	if (!v) {
-		free(id);
-		return -ENOMEM;
-	}
-	c->expected = v;
+	c->expected = xreallocarray(c->expected, c->n_expected + 1, sizeof(*c->expected));
 	c->expected[c->n_expected++] = id;
 	r = plan_expect(c->p, kind, key, value);
 	if (r < 0)
@@ -434,12 +359,11 @@ static int add_blacklist(struct ctx *c, const char *module)
 static int add_softdep(struct ctx *c, const struct host_device *d)
 {
 	const char *where = NULL;
-	bool linked;
-	char *module = driver_module(d->driver, &linked);
+	const char *module = softdep_module(d);
 	int r = 0;
 
-	if (!linked)
-		gv_log(GV_LOG_WARN, "%s: /sys/bus/pci/drivers/%s has no module link, so %s looks built into the kernel: "
+	if (!d->driver_module)
+		gv_log(GV_LOG_WARN, "%s: driver %s has no module link, so %s looks built into the kernel: "
 		       "softdep %s pre: vfio-pci cannot order it, and it may claim the device before vfio-pci does",
 		       d->address, d->driver, d->driver, module);
 	if (!modconf_file_has_softdep_pre(c->mine, module, "vfio-pci")) {
@@ -452,7 +376,6 @@ static int add_softdep(struct ctx *c, const struct host_device *d)
 				why_add(&c->why_modprobe, "vfio-pci loads before %s", module);
 		}
 	}
-	free(module);
 	return r < 0 ? r : 0;
 }
 
@@ -581,11 +504,7 @@ static int udev_rules(const char *content, const char *new_lines, char **ret)
 	for (p = new_lines; p && *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl + 1 - p) : strlen(p);
-		char *line = strndup(p, len);
-		if (!line) {
-			buf_free(&b);
-			return -ENOMEM;
-		}
+		char *line = xstrndup(p, len);
 		if (!strstr(buf_str(&b), line))
 			buf_puts(&b, line);
 		free(line);
@@ -657,9 +576,7 @@ static int write_files(struct ctx *c, const char *kernel_release)
 		cur = NULL;
 	}
 
-	r = initramfs_detect(c->root, &tool, &evidence);
-	if (r < 0)
-		goto out;
+	tool = sysconf_initramfs(c->sc, &evidence);
 	if (tool == INITRAMFS_NONE) {
 		if (c->initramfs_dirty || c->vfio)
 			gv_log(GV_LOG_WARN, "no initramfs tool found under %s (no etc/initramfs-tools, etc/dracut.conf.d "
@@ -678,11 +595,8 @@ static int write_files(struct ctx *c, const char *kernel_release)
 		if (r < 0)
 			goto out;
 		if (r > 0 || cur) {
-			if (asprintf(&why, "vfio modules in the initramfs (%s, found %s) so vfio-pci is there before "
-				     "the GPU driver", initramfs_tool_name(tool), evidence) < 0) {
-				r = -ENOMEM;
-				goto out;
-			}
+			why = xasprintf("vfio modules in the initramfs (%s, found %s) so vfio-pci is there before "
+					"the GPU driver", sysconf_initramfs_name(tool), evidence);
 			r = queue_file(c, file, next, why, &c->initramfs_dirty);
 			if (r < 0)
 				goto out;
@@ -690,11 +604,8 @@ static int write_files(struct ctx *c, const char *kernel_release)
 	}
 	if (c->initramfs_dirty) {
 		free(why);
-		if (asprintf(&why, "rebuild the initramfs (%s) so it carries the new module configuration",
-			     initramfs_tool_name(tool)) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
+		why = xasprintf("rebuild the initramfs (%s) so it carries the new module configuration",
+				sysconf_initramfs_name(tool));
 		r = plan_run(c->p, initramfs_regen_argv(tool), why);
 		if (r < 0) {
 			gv_error_set(c->err, r, "cannot add the initramfs rebuild to the plan: %s", strerror(-r));
@@ -709,11 +620,12 @@ out:
 	return r;
 }
 
-int propose_build(const struct host *h, const char *root, const struct change *changes, size_t n,
-		  const struct propose_opts *opts, struct plan *p, struct gv_error *err)
+int propose_build(const struct host *h, const struct sysconf *sc, const char *root,
+		  const struct change *changes, size_t n, const struct propose_opts *opts, struct plan *p,
+		  struct gv_error *err)
 {
 	struct propose_opts o = opts ? *opts : (struct propose_opts){ 0 };
-	struct ctx c = { .h = h, .root = root, .p = p, .err = err };
+	struct ctx c = { .h = h, .sc = sc, .root = root, .p = p, .err = err, .mc = sysconf_modconf(sc) };
 	struct vfio_target *targets = NULL;
 	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0;
 	const char *const *iommu = NULL;
@@ -754,11 +666,7 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 	}
 
 	/* Devices and the guard, before any configuration is read. */
-	targets = calloc(n ? n : 1, sizeof(*targets));
-	if (!targets) {
-		r = -ENOMEM;
-		goto out;
-	}
+	targets = xcalloc(n ? n : 1, sizeof(*targets));
 	for (size_t i = 0; i < n; i++) {
 		struct vfio_target *t;
 		char *guard;
@@ -771,7 +679,7 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 			goto out;
 		n_targets++;
 		for (size_t j = 0; j < t->n; j++) {
-			r = recheck(t->members[j], err);
+			r = host_device_recheck(h, t->members[j], err);
 			if (r < 0)
 				goto out;
 		}
@@ -792,16 +700,10 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 	/* The kernel command line: one call for every argument, so the file is
 	 * edited once and the boot loader's command queued once. */
 	if (iommu || n_add || n_remove) {
-		const char **add = calloc(n_iommu + n_add + 1, sizeof(*add));
-		const char **remove = calloc(n_remove + 1, sizeof(*remove));
+		const char **add = xcalloc(n_iommu + n_add + 1, sizeof(*add));
+		const char **remove = xcalloc(n_remove + 1, sizeof(*remove));
 		size_t na = 0, nr = 0;
 
-		if (!add || !remove) {
-			free(add);
-			free(remove);
-			r = -ENOMEM;
-			goto out;
-		}
 		for (size_t i = 0; i < n_iommu; i++)
 			add[na++] = iommu[i];
 		for (size_t i = 0; i < n; i++) {
@@ -810,22 +712,17 @@ int propose_build(const struct host *h, const char *root, const struct change *c
 			else if (changes[i].kind == CHANGE_CMDLINE_REMOVE)
 				remove[nr++] = changes[i].arg;
 		}
-		r = boot_propose_cmdline_for(p, root, o.boot_loader, add, na, remove, nr, err);
+		r = boot_propose_cmdline_for(p, h, sc, o.boot_loader, add, na, remove, nr, err);
 		free(add);
 		free(remove);
 		if (r < 0)
 			goto out;
 	}
 
-	r = modconf_load(root, &c.mc, err);
-	if (r < 0)
-		goto out;
 	r = start_content(&c, MODCONF_FILE, &content);
 	if (r < 0)
 		goto out;
-	r = modconf_file_parse(content, &c.mine);
-	if (r < 0)
-		goto out;
+	c.mine = modconf_file_parse(content);
 
 	for (size_t i = 0; i < n; i++) {
 		if (changes[i].kind != CHANGE_BLACKLIST)
@@ -847,7 +744,6 @@ out:
 		target_clear(&targets[i]);
 	free(targets);
 	free(content);
-	modconf_free(c.mc);
 	modconf_file_free(c.mine);
 	buf_free(&c.why_modprobe);
 	buf_free(&c.udev_lines);

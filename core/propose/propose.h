@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 /*
- * The proposal engine: intents (struct change) + one host snapshot + the
- * configuration root -> actions in a plan. `gpuvirt plan`, `gpuvirt apply`
+ * The proposal engine: intents (struct change) + the two snapshots, the
+ * host's (core/scan/host.h) and its configuration root's
+ * (core/scan/sysconf.h) -> actions in a plan. Nothing else is read but the
+ * files the plan changes (through plan_file_content()), so a plan for the
+ * sample host is built exactly like one for a scanned host. `gpuvirt plan`, `gpuvirt apply`
  * and every wizard step call propose_build() the same way, so the TUI's
  * preview is byte for byte what the command line prints.
  *
@@ -22,7 +25,7 @@
  *                   initramfs of the detected tool, which is rebuilt.
  *   --iommu, --cmdline-add, --cmdline-remove   the next boot's kernel
  *                   command line, in the file the detected boot loader reads
- *                   (boot_propose_cmdline_for(), core/boot.h); --iommu is
+ *                   (boot_propose_cmdline_for(), core/propose/boot.h); --iommu is
  *                   boot_iommu_args() for the host's CPU vendor.
  *   --vfs, --mdev   not available in this version.
  *
@@ -36,6 +39,7 @@
 #include "core/propose/change.h"
 #include "core/util/error.h"
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 #include "core/plan/plan.h"
 
 struct propose_opts {
@@ -50,8 +54,8 @@ struct propose_opts {
 
 /*
  * Add the actions for CHANGES (N of them) on host H with configuration root
- * ROOT to P (a plan for the same root; other proposals may have added to it
- * already). OPTS may be NULL (all false). Returns 0, or:
+ * ROOT (its snapshot SC) to P (a plan for the same root; other proposals may
+ * have added to it already). OPTS may be NULL (all false). Returns 0, or:
  *   -EPERM       refused: binding the boot GPU or the only GPU without
  *                force_boot_gpu (ERR says which console goes dark);
  *   -ENODEV      a device is not on the host, or no longer what the scan saw;
@@ -65,8 +69,9 @@ struct propose_opts {
  * Every kind is checked before anything is added, but a failure later on
  * may leave some actions in P: throw the plan away on error.
  */
-int propose_build(const struct host *h, const char *root, const struct change *changes, size_t n,
-		  const struct propose_opts *opts, struct plan *p, struct gv_error *err);
+int propose_build(const struct host *h, const struct sysconf *sc, const char *root,
+		  const struct change *changes, size_t n, const struct propose_opts *opts, struct plan *p,
+		  struct gv_error *err);
 
 /*
  * The guard on its own, for the TUI: returns 1 and an owned one-line reason

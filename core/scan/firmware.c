@@ -9,37 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/scan/firmware.h"
+#include "core/scan/host-private.h"
+#include "core/util/cmdline.h"
 #include "core/util/log.h"
+#include "core/util/xalloc.h"
 
 #define SECUREBOOT_VAR "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
-
-struct fw_group {
-	int id;
-	char *type;
-};
-
-struct firmware {
-	enum host_cpu_vendor cpu_vendor;
-	char *cpu_flags;            /* the flags line's value, NULL when unknown */
-	bool kvm_module;
-	int kvm_dev;
-	bool acpi_readable, dmar, ivrs;
-	char **iommus; size_t n_iommus;
-	struct fw_group *groups; size_t n_groups;
-	bool interrupts_readable;
-	char *ir_chip;
-	bool efi;
-	int secure_boot;
-	char *release;
-	int major, minor;           /* -1 when unknown */
-	char *cmdline;
-	char **args; size_t n_args;
-	bool modules_readable;
-	char **modules; size_t n_modules;          /* /proc/modules, '-' → '_' */
-	char **sys_modules; size_t n_sys_modules;  /* /sys/module entries */
-	long long boot_time;
-};
 
 /* Read a whole (small) file; -errno when it cannot be opened or read. */
 static int read_text(const char *path, char **ret, size_t *ret_len)
@@ -52,14 +27,10 @@ static int read_text(const char *path, char **ret, size_t *ret_len)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			char *p = realloc(data, cap + 1);
-			if (!p) {
-				r = -ENOMEM;
-				goto out;
-			}
-			data = p;
+		/* most files here are one line; /proc/cpuinfo grows to what it needs */
+		if (len == cap) {
+			cap = cap ? cap * 2 : 256;
+			data = xrealloc(data, cap + 1);
 		}
 		ssize_t n = read(fd, data + len, cap - len);
 		if (n < 0) {
@@ -98,19 +69,11 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0 || lstat(path, &st) == 0;
 }
 
-static int push(char ***v, size_t *n, const char *s)
+static void push(char ***v, size_t *n, const char *s)
 {
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return -ENOMEM;
-	(*n)++;
-	nv[*n] = NULL;
-	return 0;
+	*v = xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
 }
 
 static void free_strv(char **v, size_t n)
@@ -125,43 +88,47 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in DIR, without dot entries, sorted; the directory missing or
- * unreadable gives -errno. */
+/* The names in DIR, without dot entries, sorted; -errno when the directory
+ * is missing or unreadable. */
 static int list_dir(const char *dir, char ***ret, size_t *ret_n)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char **v = NULL;
 	size_t n = 0;
-	int r = 0;
 
 	if (!d)
 		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		r = push(&v, &n, de->d_name);
-		if (r < 0)
-			goto out;
-	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			push(&v, &n, de->d_name);
+	closedir(d);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_str);
 	*ret = v;
 	*ret_n = n;
-	v = NULL;
-	n = 0;
-out:
-	free_strv(v, n);
-	closedir(d);
-	return r;
+	return 0;
+}
+
+/* The first line of PATH without its newline; NULL when unreadable. */
+static char *first_line(const char *path)
+{
+	char *s = NULL;
+
+	if (read_text(path, &s, NULL) < 0)
+		return NULL;
+	s[strcspn(s, "\n")] = '\0';
+	strip(s);
+	return s;
 }
 
 static void scan_cpu(struct firmware *fw)
 {
 	char *text = NULL, *line, *save = NULL;
+	int r = read_text("/proc/cpuinfo", &text, NULL);
 
-	if (read_text("/proc/cpuinfo", &text, NULL) < 0) {
-		gv_log(GV_LOG_DEBUG, "/proc/cpuinfo: cannot read");
+	if (r < 0) {
+		gv_log(GV_LOG_WARN, "/proc/cpuinfo: %s", strerror(-r));
 		return;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -182,8 +149,10 @@ static void scan_cpu(struct firmware *fw)
 				fw->cpu_vendor = HOST_CPU_OTHER;
 		} else if (!strcmp(key, "flags") && !fw->cpu_flags) {
 			strip(val);
-			fw->cpu_flags = strdup(val);
+			fw->cpu_flags = xstrdup(val);
 		}
+		if (fw->cpu_vendor != HOST_CPU_UNKNOWN && fw->cpu_flags)
+			break;
 	}
 	free(text);
 }
@@ -201,49 +170,36 @@ static void scan_kvm(struct firmware *fw)
 
 static int cmp_group(const void *a, const void *b)
 {
-	const struct fw_group *x = a, *y = b;
+	const struct firmware_group *x = a, *y = b;
 
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-static int scan_iommu(struct firmware *fw)
+static void scan_iommu(struct firmware *fw)
 {
 	char **names = NULL;
 	size_t n = 0;
-	int r;
 
 	fw->acpi_readable = access("/sys/firmware/acpi/tables", R_OK | X_OK) == 0;
 	fw->dmar = exists("/sys/firmware/acpi/tables/DMAR");
 	fw->ivrs = exists("/sys/firmware/acpi/tables/IVRS");
-	r = list_dir("/sys/class/iommu", &fw->iommus, &fw->n_iommus);
-	if (r == -ENOMEM)
-		return r;
-	r = list_dir("/sys/kernel/iommu_groups", &names, &n);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return 0;
-	fw->groups = calloc(n ? n : 1, sizeof(*fw->groups));
-	if (!fw->groups) {
-		free_strv(names, n);
-		return -ENOMEM;
-	}
+	list_dir("/sys/class/iommu", &fw->iommus, &fw->n_iommus);
+	if (list_dir("/sys/kernel/iommu_groups", &names, &n) < 0)
+		return;
+	fw->groups = xcalloc(n ? n : 1, sizeof(*fw->groups));
 	for (size_t i = 0; i < n; i++) {
-		char *end, path[512], *type = NULL;
+		char *end, path[512];
 		long id = strtol(names[i], &end, 10);
 
 		if (*end || id < 0 || id > 0x7fffffff)
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", names[i]);
-		if (read_text(path, &type, NULL) == 0)
-			strip(type);
 		fw->groups[fw->n_groups].id = (int)id;
-		fw->groups[fw->n_groups].type = type;
+		fw->groups[fw->n_groups].type = first_line(path);
 		fw->n_groups++;
 	}
 	qsort(fw->groups, fw->n_groups, sizeof(*fw->groups), cmp_group);
 	free_strv(names, n);
-	return 0;
 }
 
 static void scan_interrupts(struct firmware *fw)
@@ -257,7 +213,7 @@ static void scan_interrupts(struct firmware *fw)
 		char *tok, *s2 = NULL;
 		for (tok = strtok_r(line, " \t", &s2); tok; tok = strtok_r(NULL, " \t", &s2)) {
 			if (!strncmp(tok, "IR-", 3)) {
-				fw->ir_chip = strdup(tok);
+				fw->ir_chip = xstrdup(tok);
 				break;
 			}
 		}
@@ -293,63 +249,22 @@ int firmware_parse_release(const char *release, int *ret_major, int *ret_minor)
 	return 0;
 }
 
-static void scan_kernel(struct firmware *fw)
+void firmware_set_release(struct firmware *fw, const char *release)
 {
-	fw->major = fw->minor = -1;
-	if (read_text("/proc/sys/kernel/osrelease", &fw->release, NULL) < 0)
-		return;
-	strip(fw->release);
+	free(fw->release);
+	fw->release = xstrdup(release);
 	if (firmware_parse_release(fw->release, &fw->major, &fw->minor) < 0)
 		fw->major = fw->minor = -1;
 }
 
-int firmware_split_cmdline(const char *line, char ***ret_argv, size_t *ret_n)
+void firmware_set_cmdline(struct firmware *fw, const char *line)
 {
-	char **v = NULL, *cur = NULL;
-	size_t n = 0;
-	int r = 0;
-	const char *p = line;
-
-	cur = malloc(strlen(line) + 1);
-	if (!cur)
-		return -ENOMEM;
-	for (;;) {
-		size_t len = 0;
-		bool quoted = false;
-
-		while (*p && isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		while (*p && (quoted || !isspace((unsigned char)*p))) {
-			if (*p == '"')
-				quoted = !quoted;
-			else
-				cur[len++] = *p;
-			p++;
-		}
-		cur[len] = '\0';
-		if (!strcmp(cur, "--"))
-			break;
-		r = push(&v, &n, cur);
-		if (r < 0)
-			goto out;
-	}
-	if (!v) {
-		v = calloc(1, sizeof(*v));
-		if (!v) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	*ret_argv = v;
-	*ret_n = n;
-	v = NULL;
-	n = 0;
-out:
-	free(cur);
-	free_strv(v, n);
-	return r;
+	free(fw->cmdline);
+	cmdline_free(fw->args);
+	fw->cmdline = xstrdup(line);
+	fw->args = NULL;
+	if (line)
+		cmdline_parse(line, &fw->args);
 }
 
 static void normalize_module(char *s)
@@ -359,10 +274,9 @@ static void normalize_module(char *s)
 			*s = '_';
 }
 
-static int scan_modules(struct firmware *fw)
+static void scan_modules(struct firmware *fw)
 {
 	char *text = NULL, *line, *save = NULL;
-	int r = 0;
 
 	if (read_text("/proc/modules", &text, NULL) == 0) {
 		fw->modules_readable = true;
@@ -371,17 +285,11 @@ static int scan_modules(struct firmware *fw)
 			if (!*line)
 				continue;
 			normalize_module(line);
-			r = push(&fw->modules, &fw->n_modules, line);
-			if (r < 0)
-				goto out;
+			push(&fw->modules, &fw->n_modules, line);
 		}
 	}
-	r = list_dir("/sys/module", &fw->sys_modules, &fw->n_sys_modules);
-	if (r != -ENOMEM)
-		r = 0;
-out:
 	free(text);
-	return r;
+	list_dir("/sys/module", &fw->sys_modules, &fw->n_sys_modules);
 }
 
 static void scan_boot_time(struct firmware *fw)
@@ -398,44 +306,29 @@ static void scan_boot_time(struct firmware *fw)
 	free(text);
 }
 
-int firmware_scan(struct firmware **ret, struct gv_error *err)
+void firmware_read(struct firmware *fw)
 {
-	struct firmware *fw = calloc(1, sizeof(*fw));
-	int r;
+	char *s;
 
-	if (!fw)
-		return gv_error_set(err, -ENOMEM, "out of memory");
 	scan_cpu(fw);
 	scan_kvm(fw);
-	r = scan_iommu(fw);
-	if (r < 0)
-		goto out;
+	scan_iommu(fw);
 	scan_interrupts(fw);
 	scan_efi(fw);
-	scan_kernel(fw);
-	if (read_text("/proc/cmdline", &fw->cmdline, NULL) == 0) {
-		strip(fw->cmdline);
-		r = firmware_split_cmdline(fw->cmdline, &fw->args, &fw->n_args);
-		if (r < 0)
-			goto out;
-	}
-	r = scan_modules(fw);
-	if (r < 0)
-		goto out;
+	fw->major = fw->minor = -1;
+	s = first_line("/proc/sys/kernel/osrelease");
+	if (s)
+		firmware_set_release(fw, s);
+	free(s);
+	s = first_line("/proc/cmdline");
+	firmware_set_cmdline(fw, s);
+	free(s);
+	scan_modules(fw);
 	scan_boot_time(fw);
-	*ret = fw;
-	fw = NULL;
-out:
-	firmware_free(fw);
-	if (r < 0)
-		return gv_error_set(err, r, "reading firmware facts: %s", strerror(-r));
-	return 0;
 }
 
-void firmware_free(struct firmware *fw)
+void firmware_clear(struct firmware *fw)
 {
-	if (!fw)
-		return;
 	free(fw->cpu_flags);
 	free_strv(fw->iommus, fw->n_iommus);
 	for (size_t i = 0; i < fw->n_groups; i++)
@@ -444,10 +337,10 @@ void firmware_free(struct firmware *fw)
 	free(fw->ir_chip);
 	free(fw->release);
 	free(fw->cmdline);
-	free_strv(fw->args, fw->n_args);
+	cmdline_free(fw->args);
 	free_strv(fw->modules, fw->n_modules);
 	free_strv(fw->sys_modules, fw->n_sys_modules);
-	free(fw);
+	memset(fw, 0, sizeof(*fw));
 }
 
 enum host_cpu_vendor firmware_cpu_vendor(const struct firmware *fw)
@@ -561,41 +454,9 @@ const char *firmware_cmdline(const struct firmware *fw)
 	return fw->cmdline;
 }
 
-size_t firmware_n_cmdline_args(const struct firmware *fw)
+const struct cmdline *firmware_cmdline_args(const struct firmware *fw)
 {
-	return fw->n_args;
-}
-
-const char *firmware_cmdline_arg(const struct firmware *fw, size_t i)
-{
-	return i < fw->n_args ? fw->args[i] : NULL;
-}
-
-const char *firmware_cmdline_find(const struct firmware *fw, const char *key)
-{
-	size_t n = strlen(key);
-	const char *found = NULL;
-
-	for (size_t i = 0; i < fw->n_args; i++) {
-		const char *a = fw->args[i];
-		if (!strncmp(a, key, n) && (a[n] == '=' || a[n] == '\0'))
-			found = a;
-	}
-	return found;
-}
-
-bool firmware_cmdline_has(const struct firmware *fw, const char *arg)
-{
-	bool bare = !strchr(arg, '=');
-
-	for (size_t i = 0; i < fw->n_args; i++) {
-		const char *a = fw->args[i];
-		if (!strcmp(a, arg))
-			return true;
-		if (bare && !strncmp(a, arg, strlen(arg)) && a[strlen(arg)] == '=')
-			return true;
-	}
-	return false;
+	return fw->args;
 }
 
 bool firmware_modules_readable(const struct firmware *fw)
@@ -605,11 +466,9 @@ bool firmware_modules_readable(const struct firmware *fw)
 
 bool firmware_module_loaded(const struct firmware *fw, const char *name)
 {
-	char *m = strdup(name);
+	char *m = xstrdup(name);
 	bool found = false;
 
-	if (!m)
-		return false;
 	normalize_module(m);
 	for (size_t i = 0; i < fw->n_modules && !found; i++)
 		found = !strcmp(fw->modules[i], m);

@@ -4,8 +4,9 @@
  * Firmware and kernel facts: what the BIOS turned on (VT-x/SVM, the ACPI
  * DMAR/IVRS tables, UEFI, Secure Boot) and what the running kernel made of it
  * (/dev/kvm, IOMMU units and groups, interrupt remapping, the running command
- * line, loaded modules, the release). One scan reads them all from /sys,
- * /proc and /dev as the process sees them; nothing changes afterwards.
+ * line, loaded modules, the release). They are part of the host snapshot:
+ * host_scan() reads them once, with the devices, and host_demo() builds the
+ * sample host's in memory; host_firmware() hands them out, owned by the host.
  *
  * Every fact keeps the difference between "absent" and "could not be read":
  * a check must never claim the BIOS has something off because a file was
@@ -14,17 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/util/error.h"
 #include "core/scan/host.h"
 
-struct firmware;
-
-/* Read every fact. Never fails for a missing fact (it is recorded as such);
- * returns 0 and an owned snapshot, or -ENOMEM. */
-int firmware_scan(struct firmware **ret, struct gv_error *err);
-
-/* Free a snapshot; NULL is fine. */
-void firmware_free(struct firmware *fw);
+struct cmdline;
 
 /* /proc/cpuinfo: the vendor_id and the first "flags" line. The line is NULL
  * when /proc/cpuinfo could not be read or has no flags line. */
@@ -73,22 +66,11 @@ bool firmware_kernel_at_least(const struct firmware *fw, int major, int minor);
 /* Parse "6.8.4-2-pve" into 6 and 8. Returns 0 or -EINVAL. */
 int firmware_parse_release(const char *release, int *ret_major, int *ret_minor);
 
-/* The running command line (/proc/cmdline, NULL when unreadable), split into
- * arguments as the kernel does (double quotes group, nothing after "--"). */
+/* The running command line (/proc/cmdline) as read, and its arguments split
+ * by core/util/cmdline.h's tokenizer (the kernel's rules); both NULL when
+ * /proc/cmdline could not be read. */
 const char *firmware_cmdline(const struct firmware *fw);
-size_t firmware_n_cmdline_args(const struct firmware *fw);
-const char *firmware_cmdline_arg(const struct firmware *fw, size_t i);
-/* The last argument whose key (the part before '=') is KEY, as written
- * ("intel_iommu=off"); NULL when none. */
-const char *firmware_cmdline_find(const struct firmware *fw, const char *key);
-/* True when ARG ("iommu=pt", or a bare "quiet") is on the running command
- * line exactly; a bare KEY also matches "KEY=anything". */
-bool firmware_cmdline_has(const struct firmware *fw, const char *arg);
-
-/* Split a command line the way the kernel does. Returns 0 with an owned
- * NULL-terminated vector (free each string, then the vector) and its
- * length. */
-int firmware_split_cmdline(const char *line, char ***ret_argv, size_t *ret_n);
+const struct cmdline *firmware_cmdline_args(const struct firmware *fw);
 
 /* Loaded modules: whether /proc/modules could be read, and whether NAME
  * ('-' and '_' are the same) is in it or present in /sys/module (built in). */

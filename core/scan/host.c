@@ -183,8 +183,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sort devices, index the groups. Group types come from TYPES (parallel to
- * the sorted ids) when the caller read them; may be NULL. */
 void host_finish(struct host *h, struct names *names)
 {
 	if (h->n_devices > 1)
@@ -232,6 +230,13 @@ void host_finish(struct host *h, struct names *names)
 			continue;
 		g->devices = xreallocarray(g->devices, g->n_devices + 1, sizeof(*g->devices));
 		g->devices[g->n_devices++] = d;
+	}
+	/* /sys/kernel/iommu_groups was read once, with the firmware facts. */
+	for (size_t i = 0, k = 0; i < h->n_groups; i++) {
+		while (k < h->fw.n_groups && h->fw.groups[k].id < h->groups[i].id)
+			k++;
+		if (k < h->fw.n_groups && h->fw.groups[k].id == h->groups[i].id)
+			h->groups[i].type = xstrdup(h->fw.groups[k].type);
 	}
 }
 
@@ -304,7 +309,35 @@ static void scan_mdevs(struct host *h)
 	closedir(dir);
 }
 
-static void scan_device(struct host *h, int busfd, const char *name, const char *vanish)
+/* Each driver's module, read once per driver rather than once per device:
+ * a host with a thousand VFs has a handful of drivers. */
+struct driver_modules {
+	struct { char *driver, *module; } *v;
+	size_t n;
+};
+
+static char *driver_module(struct driver_modules *dm, int devfd, const char *driver)
+{
+	for (size_t i = 0; i < dm->n; i++)
+		if (!strcmp(dm->v[i].driver, driver))
+			return xstrdup(dm->v[i].module);
+	dm->v = xreallocarray(dm->v, dm->n + 1, sizeof(*dm->v));
+	dm->v[dm->n].driver = xstrdup(driver);
+	dm->v[dm->n].module = read_link_base(devfd, "driver/module");
+	return xstrdup(dm->v[dm->n++].module);
+}
+
+static void driver_modules_free(struct driver_modules *dm)
+{
+	for (size_t i = 0; i < dm->n; i++) {
+		free(dm->v[i].driver);
+		free(dm->v[i].module);
+	}
+	free(dm->v);
+}
+
+static void scan_device(struct host *h, int busfd, const char *name, const char *vanish,
+			struct driver_modules *dm)
 {
 	struct pciaddr a;
 
@@ -335,6 +368,10 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 	d->subsys_device_id = read_id(fd, d->address, "subsystem_device", true);
 	d->class_code = (int32_t)read_num(fd, d->address, "class", 16, 0xffffff, false);
 	d->driver = read_live_link(fd, d->address, "driver");
+	/* The module behind the driver (xhci_hcd -> xhci_pci) is what a softdep
+	 * names; a driver without the link is built into the kernel. */
+	if (d->driver)
+		d->driver_module = driver_module(dm, fd, d->driver);
 	char *group = read_live_link(fd, d->address, "iommu_group");
 	if (group) {
 		char *end;
@@ -365,78 +402,6 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 	close(fd);
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	struct buf_tmp { char *p; size_t n; } out = { NULL, 0 };
-	ssize_t n;
-
-	if (!f)
-		return NULL;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		out.p = xreallocarray(out.p, out.n + (size_t)n + 1, 1);
-		memcpy(out.p + out.n, line, (size_t)n);
-		out.n += (size_t)n;
-		out.p[out.n] = '\0';
-	}
-	free(line);
-	fclose(f);
-	return out.p ? out.p : xstrdup("");
-}
-
-static char *first_line(const char *path)
-{
-	char *s = read_file(path);
-	if (s)
-		s[strcspn(s, "\n")] = '\0';
-	return s;
-}
-
-static void scan_cpu(struct host *h)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char *line = NULL;
-	size_t cap = 0;
-
-	if (!f) {
-		gv_log(GV_LOG_WARN, "/proc/cpuinfo: %s", strerror(errno));
-		return;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		char *colon = strchr(line, ':');
-		if (!colon)
-			continue;
-		char *val = colon + 1;
-		val += strspn(val, " \t");
-		val[strcspn(val, "\n")] = '\0';
-		if (!strncmp(line, "vendor_id", 9) && h->cpu_vendor == HOST_CPU_UNKNOWN) {
-			if (!strcmp(val, "GenuineIntel"))
-				h->cpu_vendor = HOST_CPU_INTEL;
-			else if (!strcmp(val, "AuthenticAMD") || !strcmp(val, "HygonGenuine"))
-				h->cpu_vendor = HOST_CPU_AMD;
-			else
-				h->cpu_vendor = HOST_CPU_OTHER;
-		} else if (!strncmp(line, "flags", 5) && !h->cpu_flags) {
-			h->cpu_flags = xstrdup(val);
-		}
-		if (h->cpu_vendor != HOST_CPU_UNKNOWN && h->cpu_flags)
-			break;
-	}
-	free(line);
-	fclose(f);
-}
-
-static void scan_group_types(struct host *h)
-{
-	for (size_t i = 0; i < h->n_groups; i++) {
-		char path[128];
-		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", h->groups[i].id);
-		h->groups[i].type = first_line(path);
-	}
-}
-
 /*
  * Enumeration reads /sys/bus/pci/devices, the directory libudev itself reads
  * for subsystem "pci", and everything else relative to one directory fd per
@@ -447,13 +412,14 @@ static void scan_group_types(struct host *h)
  */
 int host_scan(struct host **ret, struct gv_error *err)
 {
-	struct host *h = NULL;
-	struct names *names = NULL;
-	DIR *bus = NULL;
+	struct host *h = host_alloc();
+	struct driver_modules dm = { 0 };
+	struct names *names;
+	DIR *bus;
 	struct dirent *de;
-	int r;
 
-	h = host_alloc();
+	(void)err;
+	firmware_read(&h->fw);
 	bus = opendir("/sys/bus/pci/devices");
 	if (!bus) {
 		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: %s: no PCI devices found", strerror(errno));
@@ -464,27 +430,18 @@ int host_scan(struct host **ret, struct gv_error *err)
 		const char *vanish = access("/sys/.gpuvirt-testbed", F_OK) == 0 ? getenv("GPUVIRT_TEST_VANISH") : NULL;
 		while ((de = readdir(bus)))
 			if (de->d_name[0] != '.')
-				scan_device(h, busfd, de->d_name, vanish);
+				scan_device(h, busfd, de->d_name, vanish, &dm);
+		if (h->n_devices == 0)
+			gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: no PCI devices found");
+		closedir(bus);
 	}
-	if (bus && h->n_devices == 0)
-		gv_log(GV_LOG_WARN, "/sys/bus/pci/devices: no PCI devices found");
-
+	driver_modules_free(&dm);
 	names = names_new();
 	host_finish(h, names);
-	scan_group_types(h);
-	scan_mdevs(h);
-	scan_cpu(h);
-	h->cmdline = first_line("/proc/cmdline");
-	h->kernel_release = first_line("/proc/sys/kernel/osrelease");
-	*ret = h;
-	h = NULL;
-	r = 0;
-	(void)err;
-	if (bus)
-		closedir(bus);
 	names_free(names);
-	host_free(h);
-	return r;
+	scan_mdevs(h);
+	*ret = h;
+	return 0;
 }
 
 void host_free(struct host *h)
@@ -498,6 +455,7 @@ void host_free(struct host *h)
 		free(d->device_name);
 		free(d->class_name);
 		free(d->driver);
+		free(d->driver_module);
 		free(d->physfn);
 		for (size_t j = 0; j < d->n_vfs; j++)
 			free(d->vfs[j]);
@@ -521,9 +479,7 @@ void host_free(struct host *h)
 		free(h->groups[i].devices);
 	}
 	free(h->groups);
-	free(h->cpu_flags);
-	free(h->cmdline);
-	free(h->kernel_release);
+	firmware_clear(&h->fw);
 	free(h);
 }
 
@@ -587,36 +543,57 @@ const struct host_iommu_group *host_find_group(const struct host *h, int id)
 	return NULL;
 }
 
+const struct firmware *host_firmware(const struct host *h)
+{
+	return &h->fw;
+}
+
 enum host_cpu_vendor host_cpu_vendor(const struct host *h)
 {
-	return h->cpu_vendor;
+	return h->fw.cpu_vendor;
 }
 
 bool host_cpu_has_flag(const struct host *h, const char *flag)
 {
-	size_t n = strlen(flag);
-	const char *p = h->cpu_flags;
-
-	if (!p || !n)
-		return false;
-	while ((p = strstr(p, flag))) {
-		bool start = p == h->cpu_flags || p[-1] == ' ' || p[-1] == '\t';
-		bool end = p[n] == '\0' || p[n] == ' ' || p[n] == '\t';
-		if (start && end)
-			return true;
-		p += n;
-	}
-	return false;
+	return firmware_cpu_has_flag(&h->fw, flag);
 }
 
 const char *host_cmdline(const struct host *h)
 {
-	return h->cmdline;
+	return h->fw.cmdline;
 }
 
 const char *host_kernel_release(const struct host *h)
 {
-	return h->kernel_release;
+	return h->fw.release;
+}
+
+/* Devices get unplugged and renumbered between a scan and a plan (REFERENCE.md
+ * §8): look again at what sits at the address now, as Proxmox's PCI mappings do. */
+int host_device_recheck(const struct host *h, const struct host_device *d, struct gv_error *err)
+{
+	int fd, ven = -1, dev = -1;
+
+	if (h->in_memory)
+		return host_find(h, d->address) == d ? 0
+			: gv_error_set(err, -ENODEV, "%s: not a device of this host", d->address);
+	fd = d->syspath ? open(d->syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		char buf[64];
+		if (read_attr(fd, "vendor", buf, sizeof(buf)) > 0)
+			ven = (int)strtol(buf, NULL, 16);
+		if (read_attr(fd, "device", buf, sizeof(buf)) > 0)
+			dev = (int)strtol(buf, NULL, 16);
+		close(fd);
+	}
+	if (ven < 0 || dev < 0)
+		return gv_error_set(err, -ENODEV, "%s: the device is gone (it was %04x:%04x %s %s when scanned)",
+				    d->address, d->vendor_id & 0xffff, d->device_id & 0xffff, d->vendor_name,
+				    d->device_name);
+	if (ven != d->vendor_id || dev != d->device_id)
+		return gv_error_set(err, -ENODEV, "%s: now %04x:%04x, but %04x:%04x when scanned; renumbered? rescan",
+				    d->address, ven, dev, d->vendor_id & 0xffff, d->device_id & 0xffff);
+	return 0;
 }
 
 bool host_device_is_display(const struct host_device *d)

@@ -3,7 +3,7 @@
 /*
  * The host model: one scan of /sys and /proc gives one immutable snapshot of
  * the host's PCI functions, IOMMU groups, SR-IOV links, mediated devices and
- * a few kernel facts. A rescan makes a new snapshot; nothing in it changes
+ * the firmware and kernel facts (core/scan/firmware.h). A rescan makes a new snapshot; nothing in it changes
  * after host_scan() returns. Every getter returns memory owned by the
  * snapshot, valid until host_free().
  *
@@ -17,6 +17,7 @@
 #include "core/util/error.h"
 #include "core/util/pciaddr.h"
 
+struct firmware;
 struct host;
 
 struct host_mdev_type {
@@ -42,6 +43,9 @@ struct host_device {
 	char *vendor_name, *device_name;/* from pci.ids; never NULL */
 	char *class_name;               /* "3D controller"; never NULL */
 	char *driver;                   /* bound driver, NULL when none */
+	char *driver_module;            /* the driver's module (its "module" link:
+					 * xhci_hcd -> xhci_pci); NULL when none
+					 * is bound or it is built into the kernel */
 	int iommu_group;                /* -1 when none */
 	int boot_vga;                   /* 1, 0, or -1 when the file is absent */
 	/* SR-IOV: sriov_total < 0 when the function is not a PF */
@@ -66,12 +70,6 @@ enum host_cpu_vendor { HOST_CPU_UNKNOWN, HOST_CPU_INTEL, HOST_CPU_AMD, HOST_CPU_
  * resources. */
 int host_scan(struct host **ret, struct gv_error *err);
 
-/* The built-in sample host of `gpuvirt --demo`: the Ubuntu guide's AMD server
- * with a Tesla V100 at 0000:41:00.0 alone in IOMMU group 66, nouveau bound,
- * vGPU types nvidia-300/nvidia-299, an ASPEED boot GPU and an Intel NIC.
- * Built in memory: no /sys is read. */
-int host_demo(struct host **ret);
-
 /* Free a snapshot; NULL is fine. */
 void host_free(struct host *h);
 
@@ -86,13 +84,23 @@ size_t host_n_groups(const struct host *h);
 const struct host_iommu_group *host_group(const struct host *h, size_t i);
 const struct host_iommu_group *host_find_group(const struct host *h, int id);
 
-/* Facts: CPU vendor and flags from /proc/cpuinfo, the running command line
- * (/proc/cmdline, NULL if unreadable), kernel release
+/* The firmware and kernel facts, read with the devices (core/scan/firmware.h
+ * has their getters); owned by the snapshot. */
+const struct firmware *host_firmware(const struct host *h);
+
+/* The facts most callers want: CPU vendor and flags from /proc/cpuinfo, the
+ * running command line (/proc/cmdline, NULL if unreadable), kernel release
  * (/proc/sys/kernel/osrelease, NULL if unreadable). */
 enum host_cpu_vendor host_cpu_vendor(const struct host *h);
 bool host_cpu_has_flag(const struct host *h, const char *flag);
 const char *host_cmdline(const struct host *h);
 const char *host_kernel_release(const struct host *h);
+
+/* Whether the device D of snapshot H is still what the scan saw at its
+ * address: its vendor and device ids are read again (the sample host answers
+ * from memory). 0, or -ENODEV with ERR "ADDRESS: the device is gone (...)" or
+ * "ADDRESS: now VVVV:DDDD, but ... when scanned". */
+int host_device_recheck(const struct host *h, const struct host_device *d, struct gv_error *err);
 
 /* Device classification. */
 bool host_device_is_display(const struct host_device *d);   /* class 03xxxx */

@@ -8,10 +8,12 @@
 
 #include "core/scan/kparam.h"
 #include "core/util/log.h"
+#include "core/util/xalloc.h"
 
 struct kparam_db {
 	struct kmod_ctx *ctx;   /* NULL: table only */
 	char *dir;
+	char *shown;            /* dir for messages: without the root "/" */
 };
 
 struct table_module {
@@ -158,10 +160,8 @@ static const char *const core_params[] = {
 
 static char *normalize(const char *s)
 {
-	char *n = strdup(s ? s : "");
+	char *n = xstrdup(s ? s : "");
 
-	if (!n)
-		abort();
 	for (char *p = n; *p; p++)
 		if (*p == '-')
 			*p = '_';
@@ -188,9 +188,7 @@ static size_t osa_distance(const char *a, const char *b, size_t limit)
 
 	if ((la > lb ? la - lb : lb - la) > limit || la > 64 || lb > 64)
 		return limit + 1;
-	d = calloc((la + 1) * (lb + 1), sizeof(*d));
-	if (!d)
-		abort();
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
 #define D(i, j) d[(i) * (lb + 1) + (j)]
 	for (size_t i = 0; i <= la; i++)
 		D(i, 0) = i;
@@ -232,18 +230,16 @@ static bool is_userspace_prefix(const char *module)
 	return false;
 }
 
-int kparam_db_new(const char *root, const char *kernel_release, struct kparam_db **ret)
+struct kparam_db *kparam_db_new(const char *root, const char *kernel_release)
 {
-	struct kparam_db *db = calloc(1, sizeof(*db));
+	struct kparam_db *db = xcalloc(1, sizeof(*db));
 	static const char *const no_config[] = { NULL };
 	char *index = NULL;
 
-	if (!db)
-		return -ENOMEM;
 	if (root && kernel_release && *kernel_release && !strchr(kernel_release, '/')) {
-		if (asprintf(&db->dir, "%s/lib/modules/%s", root, kernel_release) < 0 ||
-		    asprintf(&index, "%s/modules.dep.bin", db->dir) < 0)
-			abort();
+		db->dir = xasprintf("%s/lib/modules/%s", root, kernel_release);
+		db->shown = xasprintf("%s/lib/modules/%s", strcmp(root, "/") ? root : "", kernel_release);
+		index = xasprintf("%s/modules.dep.bin", db->dir);
 		if (access(index, R_OK) == 0) {
 			/* No modprobe configuration: only the index and modinfo matter
 			 * here, and the host's /etc must never leak into a --root. */
@@ -255,8 +251,7 @@ int kparam_db_new(const char *root, const char *kernel_release, struct kparam_db
 		}
 		free(index);
 	}
-	*ret = db;
-	return 0;
+	return db;
 }
 
 void kparam_db_free(struct kparam_db *db)
@@ -266,6 +261,7 @@ void kparam_db_free(struct kparam_db *db)
 	if (db->ctx)
 		kmod_unref(db->ctx);
 	free(db->dir);
+	free(db->shown);
 	free(db);
 }
 
@@ -274,10 +270,15 @@ bool kparam_db_has_index(const struct kparam_db *db)
 	return db && db->ctx;
 }
 
+const char *kparam_db_modules_dir(const struct kparam_db *db)
+{
+	return db ? db->shown : NULL;
+}
+
 /* Ask libkmod. Returns -ENOENT when the index has no such module, 0 with
  * *has_list and *param_found set when it has (has_list false when its modinfo could
  * not be read, e.g. a built-in module without modules.builtin.modinfo). */
-static int kmod_ask(struct kparam_db *db, const char *module, const char *param,
+static int kmod_ask(const struct kparam_db *db, const char *module, const char *param,
 		    bool *has_list, bool *param_found)
 {
 	struct kmod_list *list = NULL, *info = NULL, *i;
@@ -307,9 +308,7 @@ static int kmod_ask(struct kparam_db *db, const char *module, const char *param,
 			if (!k || !v || strcmp(k, "parm") != 0)
 				continue;
 			size_t n = strcspn(v, ":");
-			char *pn = strndup(v, n);
-			if (!pn)
-				abort();
+			char *pn = xstrndup(v, n);
 			if (param && name_eq(pn, param))
 				*param_found = true;
 			free(pn);
@@ -321,7 +320,7 @@ static int kmod_ask(struct kparam_db *db, const char *module, const char *param,
 	return 0;
 }
 
-void kparam_lookup(struct kparam_db *db, const char *module, const char *param, struct kparam_info *ret)
+void kparam_lookup(const struct kparam_db *db, const char *module, const char *param, struct kparam_info *ret)
 {
 	const struct table_module *t = table_find(module);
 	struct kparam_info r = { KPARAM_MODULE_UNKNOWN, KPARAM_PARAM_NO_LIST, false };

@@ -23,13 +23,16 @@
 struct kparam_db;
 
 /* A database for ROOT/lib/modules/KERNEL_RELEASE. ROOT or KERNEL_RELEASE
- * NULL, or a release that is not installed there: table only. Returns 0 or
- * -ENOMEM. */
-int kparam_db_new(const char *root, const char *kernel_release, struct kparam_db **ret);
+ * NULL, or a release that is not installed there: table only. Owned;
+ * core/scan/sysconf.h builds the one everybody uses. */
+struct kparam_db *kparam_db_new(const char *root, const char *kernel_release);
 void kparam_db_free(struct kparam_db *db);
 
 /* True when the db has a module index (modules.dep.bin) to ask. */
 bool kparam_db_has_index(const struct kparam_db *db);
+/* "/lib/modules/RELEASE" (ROOT/lib/modules/RELEASE under another root) for
+ * messages; NULL without a release. */
+const char *kparam_db_modules_dir(const struct kparam_db *db);
 
 enum kparam_module_state {
 	KPARAM_MODULE_UNKNOWN,    /* no index and not in the table: nothing is known */
@@ -51,8 +54,8 @@ struct kparam_info {
 };
 
 /* Look up MODULE.PARAM (PARAM may be NULL to ask about the module only).
- * Never fails; unknown is an answer. */
-void kparam_lookup(struct kparam_db *db, const char *module, const char *param, struct kparam_info *ret);
+ * Never fails; unknown is an answer. DB may be NULL (the table only). */
+void kparam_lookup(const struct kparam_db *db, const char *module, const char *param, struct kparam_info *ret);
 
 /* The table's module one edit away from MODULE ("915" -> "i915"), or NULL. */
 const char *kparam_suggest_module(const char *module);

@@ -11,6 +11,7 @@
 #include "core/util/fsutil.h"
 #include "core/util/log.h"
 #include "core/scan/modconf.h"
+#include "core/util/xalloc.h"
 
 /* Where kmod reads configuration, in its order: a file name seen in an
  * earlier directory hides the same name in later ones. */
@@ -28,19 +29,10 @@ struct strv {
 	size_t n;
 };
 
-static int strv_push(struct strv *s, const char *str, size_t len)
+static void strv_push(struct strv *s, const char *str, size_t len)
 {
-	char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
-	char *copy;
-
-	if (!v)
-		return -ENOMEM;
-	s->v = v;
-	copy = strndup(str, len);
-	if (!copy)
-		return -ENOMEM;
-	s->v[s->n++] = copy;
-	return 0;
+	s->v = xreallocarray(s->v, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = xstrndup(str, len);
 }
 
 static void strv_free(struct strv *s)
@@ -63,10 +55,9 @@ bool modconf_module_eq(const char *a, const char *b)
 }
 
 /* Split a modprobe line into words; double quotes keep spaces (options x="a b"). */
-static int tokenize(const char *line, struct strv *ret)
+static void tokenize(const char *line, struct strv *ret)
 {
 	const char *p = line;
-	int r;
 
 	for (;;) {
 		const char *start;
@@ -75,16 +66,14 @@ static int tokenize(const char *line, struct strv *ret)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
-			return 0;
+			return;
 		start = p;
 		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
 			if (*p == '"')
 				quoted = !quoted;
 			p++;
 		}
-		r = strv_push(ret, start, (size_t)(p - start));
-		if (r < 0)
-			return r;
+		strv_push(ret, start, (size_t)(p - start));
 	}
 }
 
@@ -93,12 +82,11 @@ static int tokenize(const char *line, struct strv *ret)
  * line; '#' starts a comment only at the start of a line. Calls FN for each
  * non-empty, non-comment line with its first physical line number.
  */
-static int for_each_line(const char *content, int (*fn)(void *ud, const char *line, unsigned lineno), void *ud)
+static void for_each_line(const char *content, void (*fn)(void *ud, const char *line, unsigned lineno), void *ud)
 {
 	struct buf line = BUF_INIT;
 	unsigned lineno = 0, first = 0;
 	const char *p = content;
-	int r = 0;
 
 	while (p && *p) {
 		const char *nl = strchr(p, '\n');
@@ -119,11 +107,8 @@ static int for_each_line(const char *content, int (*fn)(void *ud, const char *li
 			s = buf_str(&line);
 			while (*s == ' ' || *s == '\t')
 				s++;
-			if (*s && *s != '#') {
-				r = fn(ud, s, first);
-				if (r < 0)
-					goto out;
-			}
+			if (*s && *s != '#')
+				fn(ud, s, first);
 			buf_reset(&line);
 		}
 		p = nl ? nl + 1 : NULL;
@@ -133,11 +118,9 @@ static int for_each_line(const char *content, int (*fn)(void *ud, const char *li
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (*s && *s != '#')
-			r = fn(ud, s, first);
+			fn(ud, s, first);
 	}
-out:
 	buf_free(&line);
-	return r;
 }
 
 /* ---- struct modconf: the configuration under a root ---- */
@@ -158,22 +141,12 @@ struct modconf {
 	struct source_line *lines; size_t n_lines; /* our own scan, for "where" */
 };
 
-static int kv_push(struct kv **a, size_t *n, const char *key, const char *value)
+static void kv_push(struct kv **a, size_t *n, const char *key, const char *value)
 {
-	struct kv *v = realloc(*a, (*n + 1) * sizeof(**a));
-
-	if (!v)
-		return -ENOMEM;
-	*a = v;
-	v[*n].key = strdup(key);
-	v[*n].value = strdup(value ? value : "");
-	if (!v[*n].key || !v[*n].value) {
-		free(v[*n].key);
-		free(v[*n].value);
-		return -ENOMEM;
-	}
+	*a = xreallocarray(*a, *n + 1, sizeof(**a));
+	(*a)[*n].key = xstrdup(key);
+	(*a)[*n].value = xstrdup(value ? value : "");
 	(*n)++;
-	return 0;
 }
 
 struct scan_ctx {
@@ -181,25 +154,17 @@ struct scan_ctx {
 	const char *file;
 };
 
-static int scan_line(void *ud, const char *line, unsigned lineno)
+static void scan_line(void *ud, const char *line, unsigned lineno)
 {
 	struct scan_ctx *sc = ud;
 	struct modconf *mc = sc->mc;
 	struct source_line *l;
-	int r;
 
-	l = realloc(mc->lines, (mc->n_lines + 1) * sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	mc->lines = l;
-	l = &mc->lines[mc->n_lines];
-	*l = (struct source_line){ .file = strdup(sc->file) };
-	if (!l->file)
-		return -ENOMEM;
-	mc->n_lines++;
-	r = tokenize(line, &l->words);
 	(void)lineno;
-	return r;
+	mc->lines = xreallocarray(mc->lines, mc->n_lines + 1, sizeof(*mc->lines));
+	l = &mc->lines[mc->n_lines++];
+	*l = (struct source_line){ .file = xstrdup(sc->file) };
+	tokenize(line, &l->words);
 }
 
 static int name_seen(const struct strv *seen, const char *name)
@@ -216,10 +181,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The same files kmod reads: *.conf, no dot-files, first directory wins. */
-static int scan_sources(struct modconf *mc, const char *root)
+static void scan_sources(struct modconf *mc, const char *root)
 {
 	struct strv seen = { 0 };
-	int r = 0;
 
 	for (size_t d = 0; d < N_CONFIG_DIRS; d++) {
 		char *dir = fsutil_join(root, config_dirs[d]);
@@ -236,38 +200,28 @@ static int scan_sources(struct modconf *mc, const char *root)
 				continue;
 			if (name_seen(&seen, de->d_name))
 				continue;
-			r = strv_push(&names, de->d_name, len);
-			if (r >= 0)
-				r = strv_push(&seen, de->d_name, len);
-			if (r < 0)
-				break;
+			strv_push(&names, de->d_name, len);
+			strv_push(&seen, de->d_name, len);
 		}
 		closedir(dh);
 		if (names.n)
 			qsort(names.v, names.n, sizeof(*names.v), cmp_str);
-		for (size_t i = 0; r >= 0 && i < names.n; i++) {
-			char *rel, *path, *data = NULL;
+		for (size_t i = 0; i < names.n; i++) {
+			char *rel = xasprintf("%s/%s", config_dirs[d], names.v[i]), *path, *data = NULL;
 			size_t len;
 
-			if (asprintf(&rel, "%s/%s", config_dirs[d], names.v[i]) < 0) {
-				r = -ENOMEM;
-				break;
-			}
 			path = fsutil_join(root, rel);
 			if (fsutil_read_file(path, &data, &len) == 0) {
 				struct scan_ctx sc = { mc, rel };
-				r = for_each_line(data, scan_line, &sc);
+				for_each_line(data, scan_line, &sc);
 			}
 			free(data);
 			free(path);
 			free(rel);
 		}
 		strv_free(&names);
-		if (r < 0)
-			break;
 	}
 	strv_free(&seen);
-	return r;
 }
 
 /*
@@ -321,14 +275,11 @@ static struct kmod_ctx *kmod_new_quiet(const char *root, const char *const *path
 int modconf_load(const char *root, struct modconf **ret, struct gv_error *err)
 {
 	char *paths[N_CONFIG_DIRS + 1] = { 0 };
-	struct modconf *mc = calloc(1, sizeof(*mc));
+	struct modconf *mc = xcalloc(1, sizeof(*mc));
 	struct kmod_ctx *ctx = NULL;
 	struct kmod_config_iter *it;
-	bool oom = false;
-	int r = -ENOMEM;
+	int r;
 
-	if (!mc)
-		goto out;
 	for (size_t i = 0; i < N_CONFIG_DIRS; i++)
 		paths[i] = fsutil_join(root, config_dirs[i]);
 	ctx = kmod_new_quiet(root, (const char *const *)paths);
@@ -338,29 +289,18 @@ int modconf_load(const char *root, struct modconf **ret, struct gv_error *err)
 	}
 
 	it = kmod_config_get_blacklists(ctx);
-	while (!oom && it && kmod_config_iter_next(it))
-		oom = strv_push(&mc->blacklists, kmod_config_iter_get_key(it),
-				strlen(kmod_config_iter_get_key(it))) < 0;
+	while (it && kmod_config_iter_next(it))
+		strv_push(&mc->blacklists, kmod_config_iter_get_key(it), strlen(kmod_config_iter_get_key(it)));
 	kmod_config_iter_free_iter(it);
 	it = kmod_config_get_options(ctx);
-	while (!oom && it && kmod_config_iter_next(it))
-		oom = kv_push(&mc->options, &mc->n_options, kmod_config_iter_get_key(it),
-			      kmod_config_iter_get_value(it)) < 0;
+	while (it && kmod_config_iter_next(it))
+		kv_push(&mc->options, &mc->n_options, kmod_config_iter_get_key(it), kmod_config_iter_get_value(it));
 	kmod_config_iter_free_iter(it);
 	it = kmod_config_get_softdeps(ctx);
-	while (!oom && it && kmod_config_iter_next(it))
-		oom = kv_push(&mc->softdeps, &mc->n_softdeps, kmod_config_iter_get_key(it),
-			      kmod_config_iter_get_value(it)) < 0;
+	while (it && kmod_config_iter_next(it))
+		kv_push(&mc->softdeps, &mc->n_softdeps, kmod_config_iter_get_key(it), kmod_config_iter_get_value(it));
 	kmod_config_iter_free_iter(it);
-	if (oom) {
-		r = gv_error_set(err, -ENOMEM, "out of memory reading the modprobe configuration");
-		goto out;
-	}
-	r = scan_sources(mc, root);
-	if (r < 0) {
-		gv_error_set(err, r, "%s: cannot scan the modprobe configuration: %s", root, strerror(-r));
-		goto out;
-	}
+	scan_sources(mc, root);
 	*ret = mc;
 	mc = NULL;
 	r = 0;
@@ -415,8 +355,7 @@ static bool softdep_pre_has(const char *value, const char *pre)
 	struct strv w = { 0 };
 	bool in_pre = false, found = false;
 
-	if (tokenize(value, &w) < 0)
-		goto out;
+	tokenize(value, &w);
 	for (size_t i = 0; i < w.n && !found; i++) {
 		char *s = w.v[i];
 		size_t l = strlen(s);
@@ -437,7 +376,6 @@ static bool softdep_pre_has(const char *value, const char *pre)
 		}
 		found = in_pre && modconf_module_eq(s, pre);
 	}
-out:
 	strv_free(&w);
 	return found;
 }
@@ -496,9 +434,9 @@ static bool options_string_has(const char *opts, const char *key, const char *va
 	struct strv w = { 0 };
 	bool found = false;
 
-	if (tokenize(opts, &w) == 0)
-		for (size_t i = 0; i < w.n && !found; i++)
-			found = option_word_matches(w.v[i], key, value);
+	tokenize(opts, &w);
+	for (size_t i = 0; i < w.n && !found; i++)
+		found = option_word_matches(w.v[i], key, value);
 	strv_free(&w);
 	return found;
 }
@@ -546,8 +484,8 @@ char *modconf_option_elsewhere(const struct modconf *mc, const char *module, con
 	}
 	if (!word)
 		return NULL;
-	value = strdup(strchr(word, '=') + 1);
-	if (value && ret_where)
+	value = xstrdup(strchr(word, '=') + 1);
+	if (ret_where)
 		*ret_where = file;
 	return value;
 }
@@ -637,21 +575,16 @@ static int strv_find(const struct strv *s, const char *str)
 	return -1;
 }
 
-static int mf_options_entry(struct modconf_file *f, const char *module)
+/* The options entry of MODULE, made when there is none. */
+static struct mf_options *mf_options_entry(struct modconf_file *f, const char *module)
 {
 	int i = mf_find_options(f, module);
-	struct mf_options *o;
 
 	if (i >= 0)
-		return i;
-	o = realloc(f->options, (f->n_options + 1) * sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	f->options = o;
-	o[f->n_options] = (struct mf_options){ .module = strdup(module) };
-	if (!o[f->n_options].module)
-		return -ENOMEM;
-	return (int)f->n_options++;
+		return &f->options[i];
+	f->options = xreallocarray(f->options, f->n_options + 1, sizeof(*f->options));
+	f->options[f->n_options] = (struct mf_options){ .module = xstrdup(module) };
+	return &f->options[f->n_options++];
 }
 
 /* Set KEY=VALUE in an options entry, replacing the same key. 1 changed, 0 same. */
@@ -664,14 +597,12 @@ static int mf_set_word(struct mf_options *o, const char *word)
 			continue;
 		if (!strcmp(o->words.v[i], word))
 			return 0;
-		char *copy = strdup(word);
-		if (!copy)
-			return -ENOMEM;
 		free(o->words.v[i]);
-		o->words.v[i] = copy;
+		o->words.v[i] = xstrdup(word);
 		return 1;
 	}
-	return strv_push(&o->words, word, strlen(word)) < 0 ? -ENOMEM : 1;
+	strv_push(&o->words, word, strlen(word));
+	return 1;
 }
 
 static int mf_add_softdep(struct modconf_file *f, const char *module, const char *pre)
@@ -679,19 +610,15 @@ static int mf_add_softdep(struct modconf_file *f, const char *module, const char
 	int i = mf_find_softdep(f, module);
 
 	if (i < 0) {
-		struct mf_softdep *s = realloc(f->softdeps, (f->n_softdeps + 1) * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		f->softdeps = s;
-		s[f->n_softdeps] = (struct mf_softdep){ .module = strdup(module) };
-		if (!s[f->n_softdeps].module)
-			return -ENOMEM;
+		f->softdeps = xreallocarray(f->softdeps, f->n_softdeps + 1, sizeof(*f->softdeps));
+		f->softdeps[f->n_softdeps] = (struct mf_softdep){ .module = xstrdup(module) };
 		i = (int)f->n_softdeps++;
 	}
 	for (size_t j = 0; j < f->softdeps[i].pre.n; j++)
 		if (modconf_module_eq(f->softdeps[i].pre.v[j], pre))
 			return 0;
-	return strv_push(&f->softdeps[i].pre, pre, strlen(pre)) < 0 ? -ENOMEM : 1;
+	strv_push(&f->softdeps[i].pre, pre, strlen(pre));
+	return 1;
 }
 
 static int parse_override(struct modconf_file *f, const struct strv *w, const char *line)
@@ -706,60 +633,45 @@ static int parse_override(struct modconf_file *f, const struct strv *w, const ch
 		return 0;
 	for (const char *p = cmd + strlen(prefix); *p && *p != ';';) {
 		size_t l = strcspn(p, " ;");
-		if (l && strv_push(&addrs, p, l) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (l)
+			strv_push(&addrs, p, l);
 		p += l;
 		while (*p == ' ')
 			p++;
 	}
 	again = override_command(&addrs);
 	if (addrs.n && !strcmp(again, cmd)) {
-		for (size_t i = 0; i < addrs.n && r >= 0; i++)
+		for (size_t i = 0; i < addrs.n; i++)
 			if (strv_find(&f->overrides, addrs.v[i]) < 0)
-				r = strv_push(&f->overrides, addrs.v[i], strlen(addrs.v[i]));
-		if (r >= 0)
-			r = 1;
+				strv_push(&f->overrides, addrs.v[i], strlen(addrs.v[i]));
+		r = 1;
 	}
-out:
 	free(again);
 	strv_free(&addrs);
 	return r;
 }
 
-static int parse_file_line(void *ud, const char *line, unsigned lineno)
+static void parse_file_line(void *ud, const char *line, unsigned lineno)
 {
 	struct modconf_file *f = ud;
 	struct strv w = { 0 };
-	int r;
 
 	(void)lineno;
-	r = tokenize(line, &w);
-	if (r < 0)
-		goto out;
+	tokenize(line, &w);
 	if (w.n == 2 && !strcmp(w.v[0], "blacklist")) {
-		r = modconf_file_add_blacklist(f, w.v[1]);
+		modconf_file_add_blacklist(f, w.v[1]);
 		goto out;
 	}
 	if (w.n >= 3 && !strcmp(w.v[0], "options")) {
-		int i = mf_options_entry(f, w.v[1]);
-		if (i < 0) {
-			r = i;
-			goto out;
-		}
-		for (size_t j = 2; j < w.n && r >= 0; j++) {
+		struct mf_options *o = mf_options_entry(f, w.v[1]);
+		for (size_t j = 2; j < w.n; j++) {
 			if (modconf_module_eq(w.v[1], "vfio_pci") && !strncmp(w.v[j], "ids=", 4)) {
-				char *ids = strdup(w.v[j] + 4), *save = NULL;
-				if (!ids) {
-					r = -ENOMEM;
-					break;
-				}
-				for (char *id = strtok_r(ids, ",", &save); id && r >= 0; id = strtok_r(NULL, ",", &save))
-					r = modconf_file_add_vfio_id(f, id);
+				char *ids = xstrdup(w.v[j] + 4), *save = NULL;
+				for (char *id = strtok_r(ids, ",", &save); id; id = strtok_r(NULL, ",", &save))
+					modconf_file_add_vfio_id(f, id);
 				free(ids);
 			} else {
-				r = mf_set_word(&f->options[i], w.v[j]);
+				mf_set_word(o, w.v[j]);
 			}
 		}
 		goto out;
@@ -769,37 +681,25 @@ static int parse_file_line(void *ud, const char *line, unsigned lineno)
 		for (size_t j = 3; j < w.n; j++)
 			plain &= !!strcmp(w.v[j], "post:");
 		if (plain) {
-			for (size_t j = 3; j < w.n && r >= 0; j++)
-				r = mf_add_softdep(f, w.v[1], w.v[j]);
+			for (size_t j = 3; j < w.n; j++)
+				mf_add_softdep(f, w.v[1], w.v[j]);
 			goto out;
 		}
 	}
-	if (w.n >= 3 && !strcmp(w.v[0], "install")) {
-		r = parse_override(f, &w, line);
-		if (r != 0)
-			goto out;
-	}
+	if (w.n >= 3 && !strcmp(w.v[0], "install") && parse_override(f, &w, line))
+		goto out;
 	if (strv_find(&f->others, line) < 0)
-		r = strv_push(&f->others, line, strlen(line));
+		strv_push(&f->others, line, strlen(line));
 out:
 	strv_free(&w);
-	return r < 0 ? r : 0;
 }
 
-int modconf_file_parse(const char *content, struct modconf_file **ret)
+struct modconf_file *modconf_file_parse(const char *content)
 {
-	struct modconf_file *f = calloc(1, sizeof(*f));
-	int r;
+	struct modconf_file *f = xcalloc(1, sizeof(*f));
 
-	if (!f)
-		return -ENOMEM;
-	r = for_each_line(content, parse_file_line, f);
-	if (r < 0) {
-		modconf_file_free(f);
-		return r;
-	}
-	*ret = f;
-	return 0;
+	for_each_line(content, parse_file_line, f);
+	return f;
 }
 
 void modconf_file_free(struct modconf_file *f)
@@ -843,7 +743,8 @@ int modconf_file_add_blacklist(struct modconf_file *f, const char *module)
 {
 	if (modconf_file_has_blacklist(f, module))
 		return 0;
-	return strv_push(&f->blacklists, module, strlen(module)) < 0 ? -ENOMEM : 1;
+	strv_push(&f->blacklists, module, strlen(module));
+	return 1;
 }
 
 bool modconf_file_has_option(const struct modconf_file *f, const char *module, const char *option)
@@ -857,35 +758,25 @@ bool modconf_file_has_option(const struct modconf_file *f, const char *module, c
 
 int modconf_file_add_option(struct modconf_file *f, const char *module, const char *option)
 {
-	int i;
-
 	if (!*option || *option == '=')
 		return -EINVAL;
-	i = mf_options_entry(f, module);
-	if (i < 0)
-		return i;
-	return mf_set_word(&f->options[i], option);
+	return mf_set_word(mf_options_entry(f, module), option);
 }
 
 int modconf_file_add_vfio_id(struct modconf_file *f, const char *id)
 {
-	int i = mf_options_entry(f, "vfio-pci"), r;
-	struct mf_options *o;
-	char *joined = NULL;
+	struct mf_options *o = mf_options_entry(f, "vfio-pci");
+	char *joined;
 	size_t at;
 
-	if (i < 0)
-		return i;
-	o = &f->options[i];
 	for (at = 0; at < o->words.n; at++)
 		if (!strncmp(o->words.v[at], "ids=", 4))
 			break;
 	if (at == o->words.n) {
-		if (asprintf(&joined, "ids=%s", id) < 0)
-			return -ENOMEM;
-		r = strv_push(&o->words, joined, strlen(joined));
+		joined = xasprintf("ids=%s", id);
+		strv_push(&o->words, joined, strlen(joined));
 		free(joined);
-		return r < 0 ? -ENOMEM : 1;
+		return 1;
 	}
 	/* Already listed? */
 	for (const char *p = o->words.v[at] + 4; *p;) {
@@ -896,9 +787,7 @@ int modconf_file_add_vfio_id(struct modconf_file *f, const char *id)
 		if (*p == ',')
 			p++;
 	}
-	r = asprintf(&joined, "%s%s%s", o->words.v[at], o->words.v[at][4] ? "," : "", id);
-	if (r < 0)
-		return -ENOMEM;
+	joined = xasprintf("%s%s%s", o->words.v[at], o->words.v[at][4] ? "," : "", id);
 	free(o->words.v[at]);
 	o->words.v[at] = joined;
 	return 1;
@@ -925,7 +814,8 @@ int modconf_file_add_override(struct modconf_file *f, const char *address)
 {
 	if (strv_find(&f->overrides, address) >= 0)
 		return 0;
-	return strv_push(&f->overrides, address, strlen(address)) < 0 ? -ENOMEM : 1;
+	strv_push(&f->overrides, address, strlen(address));
+	return 1;
 }
 
 char *modconf_file_render(const struct modconf_file *f)
@@ -976,7 +866,7 @@ size_t modconf_vfio_modules(const char *kernel_release, const char *ret[4])
 	return n;
 }
 
-static int autoload_line(void *ud, const char *line, unsigned lineno)
+static void autoload_line(void *ud, const char *line, unsigned lineno)
 {
 	struct strv *s = ud;
 	size_t l = strcspn(line, " \t\r");
@@ -984,8 +874,8 @@ static int autoload_line(void *ud, const char *line, unsigned lineno)
 	(void)lineno;
 	for (size_t i = 0; i < s->n; i++)
 		if (strlen(s->v[i]) == l && !strncmp(s->v[i], line, l))
-			return 0;
-	return strv_push(s, line, l);
+			return;
+	strv_push(s, line, l);
 }
 
 int modconf_autoload_add(const char *content, const char *const *modules, size_t n_modules,
@@ -994,35 +884,27 @@ int modconf_autoload_add(const char *content, const char *const *modules, size_t
 	struct strv names = { 0 };
 	struct buf b = BUF_INIT;
 	bool added = false;
-	int r;
 
-	r = for_each_line(content, autoload_line, &names);
-	if (r < 0)
-		goto out;
+	for_each_line(content, autoload_line, &names);
 	for (size_t i = 0; i < n_modules; i++) {
 		bool have = false;
 		for (size_t j = 0; j < names.n && !have; j++)
 			have = modconf_module_eq(names.v[j], modules[i]);
 		if (!have) {
-			r = strv_push(&names, modules[i], strlen(modules[i]));
-			if (r < 0)
-				goto out;
+			strv_push(&names, modules[i], strlen(modules[i]));
 			added = true;
 		}
 	}
 	if (!added) {
-		*ret_content = strdup(content ? content : "");
-		r = *ret_content ? 0 : -ENOMEM;
-		goto out;
+		*ret_content = xstrdup(content ? content : "");
+		strv_free(&names);
+		return 0;
 	}
 	buf_puts(&b, "# Written by gpuvirt: modules to load at boot for vfio-pci. Undo with\n"
 		     "# `gpuvirt undo`, or delete this file.\n");
 	for (size_t i = 0; i < names.n; i++)
 		buf_printf(&b, "%s\n", names.v[i]);
 	*ret_content = buf_steal(&b);
-	r = 1;
-out:
 	strv_free(&names);
-	buf_free(&b);
-	return r;
+	return 1;
 }

@@ -30,7 +30,8 @@
 struct modconf;
 
 /* Read the modprobe configuration under ROOT. Returns 0 and an owned
- * snapshot, or -errno (-ENOMEM, or libkmod failing outright) with ERR set. */
+ * snapshot, or -ENOMEM with ERR set when libkmod fails outright.
+ * core/scan/sysconf.h is the one caller: everyone else reads its snapshot. */
 int modconf_load(const char *root, struct modconf **ret, struct gv_error *err);
 void modconf_free(struct modconf *mc);
 
@@ -67,17 +68,18 @@ struct modconf_file;
 /*
  * Parse gpuvirt's drop-in. CONTENT NULL (or "") gives an empty model.
  * Comment lines are dropped (render writes its own header); directives the
- * model does not manage are kept as they are. Returns 0 or -ENOMEM.
+ * model does not manage are kept as they are. Owned.
  */
-int modconf_file_parse(const char *content, struct modconf_file **ret);
+struct modconf_file *modconf_file_parse(const char *content);
 void modconf_file_free(struct modconf_file *f);
 
 /* True when the model holds no directive at all. */
 bool modconf_file_is_empty(const struct modconf_file *f);
 
 /*
- * Edits. Each returns 1 when the model changed, 0 when it already said so,
- * or -errno. Lookups (_has_) say whether this file alone has the directive.
+ * Edits. Each returns 1 when the model changed, 0 when it already said so
+ * (modconf_file_add_option(): -EINVAL for an empty key). Lookups (_has_)
+ * say whether this file alone has the directive.
  */
 bool modconf_file_has_blacklist(const struct modconf_file *f, const char *module);
 int modconf_file_add_blacklist(struct modconf_file *f, const char *module);
@@ -118,7 +120,7 @@ size_t modconf_vfio_modules(const char *kernel_release, const char *ret[4]);
  * The content of MODCONF_AUTOLOAD_FILE with MODULES listed: CONTENT is its
  * current content (NULL when absent); names already there are kept, in
  * their order. Returns 1 and the owned new content when something was
- * added, 0 and an owned copy when not, or -ENOMEM.
+ * added, 0 and an owned copy when not.
  */
 int modconf_autoload_add(const char *content, const char *const *modules, size_t n_modules,
 			 char **ret_content);

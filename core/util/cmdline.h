@@ -23,8 +23,8 @@
 
 struct cmdline;
 
-/* Parse LINE (any bytes; NUL ends it). Never fails on content: an unbalanced
- * quote runs to the end, as in the kernel. Returns 0 or -ENOMEM. */
+/* Parse LINE (any bytes; NUL ends it; NULL reads as ""). Never fails: an
+ * unbalanced quote runs to the end, as in the kernel. Returns 0. */
 int cmdline_parse(const char *line, struct cmdline **ret);
 void cmdline_free(struct cmdline *c);
 
@@ -42,6 +42,9 @@ size_t cmdline_length(const struct cmdline *c);
 /* True when an argument with KEY (the part before '=', or a bare word) is
  * present before `--`. */
 bool cmdline_has_key(const struct cmdline *c, const char *key);
+/* The last argument before `--` whose key is KEY, as written
+ * ("intel_iommu=off,sm_on"), or NULL: the one the kernel acts on. */
+const char *cmdline_find(const struct cmdline *c, const char *key);
 /* True when an argument equal to ARG is present (same key, same value once
  * quotes are removed). */
 bool cmdline_contains(const struct cmdline *c, const char *arg);

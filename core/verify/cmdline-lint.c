@@ -140,8 +140,8 @@ static void lint_values(struct findings *fs, const char *arg, const char *key, c
 	free(bad);
 }
 
-static void lint_module_param(struct findings *fs, struct kparam_db *db, const char *arg,
-			      const char *key, const char *root, const char *rel)
+static void lint_module_param(struct findings *fs, const struct kparam_db *db, const char *arg,
+			      const char *key)
 {
 	const char *dot = strchr(key, '.');
 	char *module = xstrndup(key, (size_t)(dot - key));
@@ -154,8 +154,8 @@ static void lint_module_param(struct findings *fs, struct kparam_db *db, const c
 	case KPARAM_MODULE_ABSENT:
 		sug = kparam_suggest_module(module);
 		problem(fs, "cmdline-unknown-module", FINDING_FAIL, arg,
-			"%s: no module \"%s\" is installed under %s/lib/modules/%s or built in%s%s%s",
-			    arg, module, strcmp(root, "/") == 0 ? "" : root, rel,
+			"%s: no module \"%s\" is installed under %s or built in%s%s%s",
+			    arg, module, kparam_db_modules_dir(db),
 			    sug ? " (did you mean " : "", sug ? sug : "", sug ? "?)" : "");
 		break;
 	case KPARAM_MODULE_UNKNOWN:
@@ -185,17 +185,14 @@ static void lint_module_param(struct findings *fs, struct kparam_db *db, const c
 	free(module);
 }
 
-void cmdline_lint(struct findings *fs, const char *line, const char *root, const char *kernel_release)
+void cmdline_lint(struct findings *fs, const char *line, const struct kparam_db *db)
 {
 	struct cmdline *c = NULL;
-	struct kparam_db *db = NULL;
 	char **canon, **keys;
 	size_t n;
 
 	if (cmdline_parse(line, &c) < 0)
 		return;
-	/* fails only for want of memory; db then stays NULL: the table alone */
-	kparam_db_new(root, kernel_release, &db);
 	size_t len = cmdline_length(c);
 	while (len > 0 && isspace((unsigned char)line[len - 1]))
 		len--;
@@ -221,7 +218,7 @@ void cmdline_lint(struct findings *fs, const char *line, const char *root, const
 		if (kparam_is_core(keys[i]) || !*keys[i])
 			continue;
 		if (strchr(keys[i], '.') && keys[i][0] != '.')
-			lint_module_param(fs, db, arg, keys[i], root ? root : "/", kernel_release ? kernel_release : "?");
+			lint_module_param(fs, db, arg, keys[i]);
 		else {
 			const char *sug = kparam_suggest_core(keys[i]);
 			if (sug)
@@ -259,6 +256,5 @@ void cmdline_lint(struct findings *fs, const char *line, const char *root, const
 	}
 	free(canon);
 	free(keys);
-	kparam_db_free(db);
 	cmdline_free(c);
 }

@@ -29,7 +29,9 @@
  * status warn or fail, with the gpuvirt command that fixes it). A finding's
  * evidence is the argument at fault as written, or "" for one about the
  * whole line (cmdline-too-long): only the caller knows where the line came
- * from, so it names the place. ROOT and KERNEL_RELEASE may be NULL (the
- * table only).
+ * from, so it names the place. Module parameters are checked against DB
+ * (the configuration snapshot's, sysconf_kparam(): the modules installed for
+ * the host's kernel and gpuvirt's own table).
  */
-void cmdline_lint(struct findings *fs, const char *line, const char *root, const char *kernel_release);
+struct kparam_db;
+void cmdline_lint(struct findings *fs, const char *line, const struct kparam_db *db);

@@ -6,10 +6,20 @@
 #include <unistd.h>
 
 #include "core/util/buf.h"
+#include "core/util/cmdline.h"
 #include "core/util/xalloc.h"
 #include "core/verify/fwcheck.h"
 
 /* Each check decides on one finding; the strings are owned. */
+/* The running command line's last argument with KEY, as written; NULL when
+ * none or the line is unknown. */
+static const char *running_find(const struct firmware *fw, const char *key)
+{
+	const struct cmdline *c = firmware_cmdline_args(fw);
+
+	return c ? cmdline_find(c, key) : NULL;
+}
+
 static struct finding found(const char *id, enum finding_status st, const char *title,
 			    const char *evidence, const char *fix)
 {
@@ -152,7 +162,7 @@ static const char *iommu_off_arg(const struct firmware *fw)
 	static const char *const keys[] = { "intel_iommu", "amd_iommu", "iommu" };
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *a = firmware_cmdline_find(fw, keys[i]);
+		const char *a = running_find(fw, keys[i]);
 		const char *val = a ? strchr(a, '=') : NULL;
 		if (!val)
 			continue;
@@ -200,7 +210,7 @@ static struct finding check_iommu_kernel(const struct firmware *fw)
 					 : xasprintf("gpuvirt apply --cmdline-remove %s, then reboot", key));
 	}
 	if (table) {
-		const char *on = firmware_cmdline_find(fw, intel ? "intel_iommu" : "amd_iommu");
+		const char *on = running_find(fw, intel ? "intel_iommu" : "amd_iommu");
 		const char *tname = firmware_has_dmar(fw) ? "DMAR" : "IVRS";
 
 		if (intel && on && strstr(on, "=on"))
@@ -340,7 +350,7 @@ static struct finding check_kernel(const struct firmware *fw)
 static struct finding check_passthrough_mode(const struct firmware *fw)
 {
 	size_t ng = firmware_n_iommu_groups(fw);
-	const char *pt = firmware_cmdline_find(fw, "iommu");
+	const char *pt = running_find(fw, "iommu");
 	int dma_id = -1, id_id = -1;
 	const char *dma_type = NULL;
 
@@ -390,8 +400,10 @@ static void add(struct findings *fs, struct finding f)
 	free((char *)f.fix);
 }
 
-void fwcheck_run(struct findings *fs, const struct host *h, const struct firmware *fw)
+void fwcheck_run(struct findings *fs, const struct host *h)
 {
+	const struct firmware *fw = host_firmware(h);
+
 	struct finding (*const fns[])(const struct firmware *) = {
 		check_cpu, check_kvm, check_iommu_firmware, check_iommu_kernel, check_interrupt_remapping,
 	};

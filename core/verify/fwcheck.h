@@ -13,6 +13,6 @@
 #include "core/scan/host.h"
 #include "core/verify/findings.h"
 
-/* Append the checklist for facts FW and host H (NULL when the host could
- * not be scanned: vmd then says so) to FS, category FINDING_FIRMWARE. */
-void fwcheck_run(struct findings *fs, const struct host *h, const struct firmware *fw);
+/* Append the checklist for host H's firmware facts and devices to FS,
+ * category FINDING_FIRMWARE. */
+void fwcheck_run(struct findings *fs, const struct host *h);

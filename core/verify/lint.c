@@ -9,9 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/propose/boot.h"
+#include "core/scan/bootdetect.h"
 #include "core/util/buf.h"
 #include "core/util/cmdline.h"
+#include "core/scan/firmware.h"
 #include "core/scan/grub.h"
 #include "core/scan/kparam.h"
 #include "core/verify/cmdline-lint.h"
@@ -23,10 +24,11 @@ struct lint {
 	struct findings *fs;
 	const struct host *h;
 	const struct firmware *fw;
+	const struct sysconf *sc;
 	const char *root;
 	size_t found;       /* problems reported */
 	size_t files;       /* files read */
-	struct kparam_db *kp;  /* module parameters; NULL: not checked */
+	const struct kparam_db *kp;  /* module parameters */
 	char **seen;        /* "id\targ" reported from the next boot's configured lines */
 	size_t n_seen;
 };
@@ -601,7 +603,7 @@ static void lint_cmdline_from(struct lint *l, const char *where, const char *lin
 	struct findings *fs = findings_new();
 	struct cmdline *cl = NULL;
 
-	cmdline_lint(fs, line, l->root, firmware_kernel_release(l->fw));
+	cmdline_lint(fs, line, l->kp);
 	for (size_t i = 0; i < findings_n(fs); i++) {
 		const struct finding *f = findings_get(fs, i);
 		const char *arg = f->evidence;   /* the argument; "" for the whole line */
@@ -862,18 +864,15 @@ static void bls_line(struct lint *l, const char *rel, unsigned lineno, char *lin
  * candidate where the evidence is ambiguous. */
 static enum boot_loader grub_loader(const struct lint *l)
 {
-	struct boot_detection *d = NULL;
+	const struct boot_detection *d = sysconf_boot(l->sc);
 	enum boot_loader r = BOOT_AUTO;
 
-	if (boot_detect(l->root, &d, NULL) < 0)
-		return BOOT_AUTO;
 	if (boot_detection_loader(d) == BOOT_GRUB || boot_detection_loader(d) == BOOT_GRUB_BLS)
 		r = boot_detection_loader(d);
 	else if (boot_detection_ambiguous(d))
 		for (size_t i = 0; r == BOOT_AUTO && i < boot_detection_n_candidates(d); i++)
 			if (boot_detection_candidate(d, i) == BOOT_GRUB || boot_detection_candidate(d, i) == BOOT_GRUB_BLS)
 				r = boot_detection_candidate(d, i);
-	boot_detection_free(d);
 	return r;
 }
 
@@ -884,7 +883,7 @@ static void lint_boot_files(struct lint *l)
 	char **files;
 
 	if (gl != BOOT_AUTO)
-		lint_grub(l, gl == BOOT_GRUB && grub_reads_dropins(l->root));
+		lint_grub(l, gl == BOOT_GRUB && boot_detection_facts(sysconf_boot(l->sc))->grub_dropins);
 	files = list_files(l, "boot/loader/entries", &n);
 	for (size_t i = 0; i < n; i++)
 		if (has_suffix(files[i], ".conf"))
@@ -926,19 +925,17 @@ static void lint_groups(struct lint *l)
 	}
 }
 
-void lint_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root)
+void lint_run(struct findings *fs, const struct host *h, const struct sysconf *sc, const char *root)
 {
-	struct lint l = { .fs = fs, .h = h, .fw = fw, .root = root };
+	struct lint l = { .fs = fs, .h = h, .fw = host_firmware(h), .sc = sc, .root = root,
+			  .kp = sysconf_kparam(sc) };
 
-	/* fails only for want of memory; l.kp then stays NULL: unchecked */
-	kparam_db_new(root, firmware_kernel_release(fw), &l.kp);
 	lint_modprobe(&l);
 	lint_module_lists(&l);
 	lint_sysfs(&l);
 	lint_boot_files(&l);
 	lint_running_cmdline(&l);
 	lint_groups(&l);
-	kparam_db_free(l.kp);
 	free_list(l.seen, l.n_seen);
 	if (!l.found)
 		problem(&l, "config-lint", FINDING_PASS, xasprintf("No problems in the existing configuration"),

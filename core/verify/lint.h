@@ -41,12 +41,13 @@
  * etc/default/grub.d/ *.cfg, boot/loader/entries/ *.conf; and /proc/cmdline
  * from the firmware facts.
  */
-#include "core/scan/firmware.h"
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 #include "core/verify/findings.h"
 
-/* Lint the configuration under ROOT against host H (may be NULL: the device
- * checks are skipped) and facts FW, appending findings to FS. Unreadable
- * files are skipped with a debug log line. */
-void lint_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root);
+/* Lint the configuration under ROOT (its snapshot SC: the boot loader, the
+ * module parameters) against host H (its devices and firmware facts),
+ * appending findings to FS. Unreadable files are skipped with a debug log
+ * line. */
+void lint_run(struct findings *fs, const struct host *h, const struct sysconf *sc, const char *root);
 

@@ -7,7 +7,8 @@
 #include <time.h>
 
 #include "core/plan/journal.h"
-#include "core/propose/boot.h"
+#include "core/scan/bootdetect.h"
+#include "core/util/cmdline.h"
 #include "core/scan/grub.h"
 #include "core/util/buf.h"
 #include "core/util/xalloc.h"
@@ -62,10 +63,19 @@ static char *cmdline_files_with(const char *root, const char *arg)
 	return buf_steal(&b);
 }
 
-static struct finding verify_cmdline(const struct firmware *fw, const char *root, const struct journal_set *s,
-				     const char *arg, bool pending, const char *ref)
+/* ARG ("iommu=pt", or a bare "quiet") is on the running command line; a bare
+ * KEY also matches "KEY=anything". */
+static bool running_has(const struct firmware *fw, const char *arg)
 {
-	if (firmware_cmdline_has(fw, arg))
+	const struct cmdline *c = firmware_cmdline_args(fw);
+
+	return c && (cmdline_contains(c, arg) || (!strchr(arg, '=') && cmdline_has_key(c, arg)));
+}
+
+static struct finding verify_cmdline(const struct firmware *fw, const struct sysconf *sc, const char *root,
+				     const struct journal_set *s, const char *arg, bool pending, const char *ref)
+{
+	if (running_has(fw, arg))
 		return found_own("verify-cmdline", FINDING_PASS, xasprintf("%s is on the running command line", arg),
 				 xasprintf("/proc/cmdline: %s", arg), NULL);
 	if (!firmware_cmdline(fw))
@@ -74,11 +84,11 @@ static struct finding verify_cmdline(const struct firmware *fw, const char *root
 
 	char *files = cmdline_files_with(root, arg);
 	char *fix = NULL;
-	struct boot_detection *bd = NULL;
+	const struct boot_detection *bd = sysconf_boot(sc);
 
 	if (pending) {
 		fix = xasprintf("reboot: change set %d was applied after this boot", s->id);
-	} else if (boot_detect(root, &bd, NULL) == 0 && boot_detection_loader(bd) != BOOT_AUTO) {
+	} else if (boot_detection_loader(bd) != BOOT_AUTO) {
 		/* Name the boot loader this root really uses: editing GRUB on a
 		 * systemd-boot Proxmox host is the mistake people report most. */
 		enum boot_loader bl = boot_detection_loader(bd);
@@ -96,7 +106,6 @@ static struct finding verify_cmdline(const struct firmware *fw, const char *root
 	if (!fix)
 		fix = xasprintf("reboot; if it is still missing the bootloader did not read the file we wrote: %s (run the regeneration command, e.g. update-grub or proxmox-boot-tool refresh, and check which bootloader this host uses)",
 			  *files ? files : "no command-line file under the root holds it");
-	boot_detection_free(bd);
 	free(files);
 	return found_own("verify-cmdline", pending ? FINDING_WARN : FINDING_FAIL,
 			 xasprintf("%s is not on the running command line", arg),
@@ -222,8 +231,8 @@ static void add(struct findings *fs, int set_id, struct finding f)
 	free((char *)f.fix);
 }
 
-static void verify_set(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root,
-		       const struct journal_set *s)
+static void verify_set(struct findings *fs, const struct host *h, const struct firmware *fw,
+		       const struct sysconf *sc, const char *root, const struct journal_set *s)
 {
 	long long when = parse_when(s->when), boot = firmware_boot_time(fw);
 	/* Applied after this boot began: nothing of it can be in effect yet. */
@@ -236,7 +245,7 @@ static void verify_set(struct findings *fs, const struct host *h, const struct f
 		if (!e->kind || !e->key)
 			continue;
 		if (!strcmp(e->kind, "cmdline"))
-			add(fs, s->id, verify_cmdline(fw, root, s, e->key, pending, ref));
+			add(fs, s->id, verify_cmdline(fw, sc, root, s, e->key, pending, ref));
 		else if (!strcmp(e->kind, "module"))
 			add(fs, s->id, verify_module(fw, e->key, true, pending, ref));
 		else if (!strcmp(e->kind, "no-module"))
@@ -261,8 +270,9 @@ static void verify_set(struct findings *fs, const struct host *h, const struct f
 	free(ref);
 }
 
-void verify_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root)
+void verify_run(struct findings *fs, const struct host *h, const struct sysconf *sc, const char *root)
 {
+	const struct firmware *fw = host_firmware(h);
 	struct journal_set *sets = NULL;
 	size_t n = 0;
 	struct gv_error jerr = { 0 };
@@ -281,6 +291,6 @@ void verify_run(struct findings *fs, const struct host *h, const struct firmware
 					 root[strlen(root) - 1] == '/' ? "" : "/"),
 				     NULL));
 	for (size_t i = 0; i < n; i++)
-		verify_set(fs, h, fw, root, &sets[i]);
+		verify_set(fs, h, fw, sc, root, &sets[i]);
 	journal_sets_free(sets, n);
 }

@@ -12,10 +12,11 @@
  */
 #include "core/scan/firmware.h"
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 #include "core/verify/findings.h"
 
-/* Append the verification of the journal under ROOT against facts FW and
- * host H (NULL: every device reads as gone) to FS, category FINDING_VERIFY,
+/* Append the verification of the journal under ROOT (configuration snapshot
+ * SC) against host H and its firmware facts to FS, category FINDING_VERIFY,
  * each finding with the set_id of the change set it is about. An unreadable
  * journal is a finding. */
-void verify_run(struct findings *fs, const struct host *h, const struct firmware *fw, const char *root);
+void verify_run(struct findings *fs, const struct host *h, const struct sysconf *sc, const char *root);

@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 	struct gv_error err = { 0 };
 	struct change *changes = NULL;
 	struct host *h = NULL;
+	struct sysconf *sc = NULL;
 	struct plan *p = NULL;
 	size_t n = 0;
 	int rc = 1;
@@ -30,8 +31,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (change_parse_argv(argc - 3, argv + 3, &changes, &n, &err) < 0 ||
-	    host_scan(&h, &err) < 0 || plan_new(argv[1], &p) < 0 ||
-	    propose_build(h, argv[1], changes, n, NULL, p, &err) < 0 ||
+	    host_scan(&h, &err) < 0 || sysconf_load(argv[1], h, &sc, &err) < 0 || plan_new(argv[1], &p) < 0 ||
+	    propose_build(h, sc, argv[1], changes, n, NULL, p, &err) < 0 ||
 	    plan_save(p, argv[2], &err) < 0) {
 		fprintf(stderr, "plan-save: %s\n", err.msg);
 		goto out;
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	plan_free(p);
+	sysconf_free(sc);
 	host_free(h);
 	change_array_free(changes, n);
 	return rc;

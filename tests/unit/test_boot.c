@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/propose/boot.h"
+#include "core/scan/sysconf.h"
 #include "core/scan/grub.h"
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
@@ -109,13 +110,37 @@ static void golden(const char *name, const char *text)
 	free(want);
 }
 
+/* The two snapshots, of the current test bed (the host: UEFI, the running
+ * command line) and of ROOT, as a session takes them: again after an apply. */
+static struct host *host;
+static struct sysconf *conf;
+
+static struct sysconf *snap(const char *root)
+{
+	struct gv_error err = { 0 };
+
+	sysconf_free(conf);
+	host_free(host);
+	ck_assert_msg(host_scan(&host, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sysconf_load(root, host, &conf, &err) == 0, "%s", err.msg);
+	return conf;
+}
+
+static void snap_free(void)
+{
+	sysconf_free(conf);
+	host_free(host);
+	conf = NULL;
+	host = NULL;
+}
+
 static void detect_is(const char *fixture, const char *bed, enum boot_loader want, size_t n_cand)
 {
 	char *root = root_copy(fixture);
-	struct boot_detection *d = NULL;
+	const struct boot_detection *d;
 
 	testbed_use(bed);
-	ck_assert_int_eq(boot_detect(root, &d, NULL), 0);
+	d = sysconf_boot(snap(root));
 	char *desc = boot_detection_describe(d);
 	ck_assert_msg(boot_detection_loader(d) == want, "%s: %s, expected %s\n%s", fixture,
 		      boot_loader_name(boot_detection_loader(d)), boot_loader_name(want), desc);
@@ -127,7 +152,7 @@ static void detect_is(const char *fixture, const char *bed, enum boot_loader wan
 		ck_assert_ptr_nonnull(ev[0]);
 	}
 	free(desc);
-	boot_detection_free(d);
+	snap_free();
 	rm_rf(root);
 }
 
@@ -156,26 +181,29 @@ START_TEST(ambiguous_is_refused_with_candidates)
 	const char *add[] = { "iommu=pt" };
 
 	testbed_use("proxmox-n100");
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(boot_propose_cmdline(p, root, add, 1, NULL, 0, &err), -ENOTUNIQ);
+	ck_assert_int_eq(boot_propose_cmdline(p, host, conf, add, 1, NULL, 0, &err), -ENOTUNIQ);
 	ck_assert_ptr_nonnull(strstr(err.msg, "grub"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "systemd-boot"));
 	ck_assert_uint_eq(plan_n_actions(p), 0);
 	/* the person chose */
-	ck_assert_int_eq(boot_propose_cmdline_for(p, root, BOOT_SYSTEMD_BOOT, add, 1, NULL, 0, &err), 0);
+	ck_assert_int_eq(boot_propose_cmdline_for(p, host, conf, BOOT_SYSTEMD_BOOT, add, 1, NULL, 0, &err), 0);
 	ck_assert_uint_ge(plan_n_actions(p), 1);
 	plan_free(p);
-	char *conf = NULL;
-	ck_assert_int_eq(boot_configured_cmdline(root, &conf, &err), -ENOTUNIQ);
+	char *line = NULL;
+	ck_assert_int_eq(boot_configured_cmdline(conf, &line, &err), -ENOTUNIQ);
 	rm_rf(root);
 
 	root = root_copy("ubuntu-grub");
 	char cmd[2048];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/etc' '%s/boot'", root, root);
 	ck_assert_int_eq(system(cmd), 0);
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(boot_propose_cmdline(p, root, add, 1, NULL, 0, &err), -ENOENT);
+	ck_assert_int_eq(boot_propose_cmdline(p, host, conf, add, 1, NULL, 0, &err), -ENOENT);
 	plan_free(p);
+	snap_free();
 	rm_rf(root);
 }
 END_TEST
@@ -203,8 +231,10 @@ static void run_scenario(const struct scenario *s)
 	testbed_use(s->bed);
 	char *before = tree_digest(root);
 
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_msg(boot_propose_cmdline(p, root, s->add, n_add, s->rm, n_rm, &err) == 0, "%s: %s", s->fixture, err.msg);
+	ck_assert_msg(boot_propose_cmdline(p, host, conf, s->add, n_add, s->rm, n_rm, &err) == 0, "%s: %s",
+		      s->fixture, err.msg);
 	ck_assert_int_eq(plan_preview(p, &text, &err), 0);
 	snprintf(name, sizeof(name), "%s.preview", s->fixture);
 	golden(name, text);
@@ -221,22 +251,24 @@ static void run_scenario(const struct scenario *s)
 	}
 
 	/* apply twice = apply once: nothing left to do */
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(boot_propose_cmdline(p, root, s->add, n_add, s->rm, n_rm, &err), 0);
+	ck_assert_int_eq(boot_propose_cmdline(p, host, conf, s->add, n_add, s->rm, n_rm, &err), 0);
 	ck_assert_msg(plan_is_empty(p), "%s: a second proposal still changes something", s->fixture);
 	plan_free(p);
 
 	/* what is configured now has every added argument; the running kernel
 	 * (the test bed's /proc/cmdline) may not yet */
-	char *conf = NULL;
-	ck_assert_int_eq(boot_configured_cmdline(root, &conf, &err), 0);
+	char *line = NULL;
+	ck_assert_int_eq(boot_configured_cmdline(conf, &line, &err), 0);
 	for (size_t i = 0; i < n_add; i++) {
 		struct cmdline *c;
-		ck_assert_int_eq(cmdline_parse(conf, &c), 0);
-		ck_assert_msg(cmdline_contains(c, s->add[i]), "%s: %s not in '%s'", s->fixture, s->add[i], conf);
+		ck_assert_int_eq(cmdline_parse(line, &c), 0);
+		ck_assert_msg(cmdline_contains(c, s->add[i]), "%s: %s not in '%s'", s->fixture, s->add[i], line);
 		cmdline_free(c);
 	}
-	free(conf);
+	free(line);
+	snap_free();
 
 	/* undo: byte-identical */
 	struct journal_undo_opts uo = { .no_run = true };
@@ -318,16 +350,18 @@ START_TEST(kernelstub_commands)
 	char *text = NULL;
 
 	testbed_use("proxmox-n100");
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(boot_propose_cmdline(p, root, add, 3, rm, 1, &err), 0);
+	ck_assert_int_eq(boot_propose_cmdline(p, host, conf, add, 3, rm, 1, &err), 0);
 	ck_assert_int_eq(plan_preview(p, &text, &err), 0);
 	golden("popos-kernelstub.preview", text);
 	free(text);
 	plan_free(p);
-	char *conf = NULL;
-	ck_assert_int_eq(boot_configured_cmdline(root, &conf, &err), 0);
-	ck_assert_str_eq(conf, "quiet loglevel=0 systemd.show_status=false splash");
-	free(conf);
+	char *line = NULL;
+	ck_assert_int_eq(boot_configured_cmdline(conf, &line, &err), 0);
+	ck_assert_str_eq(line, "quiet loglevel=0 systemd.show_status=false splash");
+	free(line);
+	snap_free();
 	rm_rf(root);
 }
 END_TEST
@@ -340,11 +374,13 @@ START_TEST(proxmox_sdboot_keeps_root)
 	const char *rm[] = { "root" };
 
 	testbed_use("proxmox-n100");
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(boot_propose_cmdline(p, root, NULL, 0, rm, 1, &err), -EINVAL);
+	ck_assert_int_eq(boot_propose_cmdline(p, host, conf, NULL, 0, rm, 1, &err), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "root="));
 	ck_assert_uint_eq(plan_n_actions(p), 0);
 	plan_free(p);
+	snap_free();
 	rm_rf(root);
 }
 END_TEST
@@ -356,9 +392,10 @@ START_TEST(pending)
 	struct gv_error err = { 0 };
 
 	testbed_use("proxmox-n100");
-	/* configured: root=ZFS=rpool/ROOT/pve-1 boot=zfs; running (test bed):
-	 * the N100 guide's full line */
-	ck_assert_int_eq(boot_cmdline_pending(root, NULL, &d, &err), 0);
+	/* configured: root=ZFS=rpool/ROOT/pve-1 boot=zfs; running (the test
+	 * bed's host): the N100 guide's full line */
+	snap(root);
+	ck_assert_int_eq(boot_cmdline_pending(conf, host_cmdline(host), &d, &err), 0);
 	ck_assert_uint_eq(d->n_missing, 0);
 	ck_assert_uint_eq(d->n_extra, 4);
 	ck_assert_str_eq(d->extra[0], "intel_iommu=on");
@@ -367,13 +404,17 @@ START_TEST(pending)
 
 	root = root_copy("ubuntu-grub");
 	testbed_use("ubuntu-v100");
-	ck_assert_int_eq(boot_cmdline_pending(root, NULL, &d, &err), 0);
+	snap(root);
+	ck_assert_int_eq(boot_cmdline_pending(conf, host_cmdline(host), &d, &err), 0);
 	ck_assert_msg(cmdline_diff_empty(d), "GRUB's root= ro must not count as pending");
 	cmdline_diff_free(d);
-	ck_assert_int_eq(boot_cmdline_pending(root, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet", &d, &err), 0);
+	ck_assert_int_eq(boot_cmdline_pending(conf, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet", &d, &err), 0);
 	ck_assert_uint_eq(d->n_missing, 1);
 	ck_assert_str_eq(d->missing[0], "splash");
 	cmdline_diff_free(d);
+	/* an unknown running line is said, never read behind the snapshot */
+	ck_assert_int_eq(boot_cmdline_pending(conf, NULL, &d, &err), -ENOENT);
+	snap_free();
 	rm_rf(root);
 }
 END_TEST
@@ -412,11 +453,17 @@ START_TEST(grub_refusal_names_file_line)
 	FILE *f = fopen(path, "w");
 	fputs("# site\nGRUB_CMDLINE_LINUX_DEFAULT=\"$(cat /etc/extra)\"\n", f);
 	fclose(f);
+	snap(root);
 	ck_assert_int_eq(plan_new(root, &p), 0);
-	ck_assert_int_eq(boot_propose_cmdline(p, root, add, 1, NULL, 0, &err), -EINVAL);
+	ck_assert_int_eq(boot_propose_cmdline(p, host, conf, add, 1, NULL, 0, &err), -EINVAL);
 	ck_assert_str_eq(err.msg, "etc/default/grub.d/local.cfg:2: command substitution $(...): gpuvirt cannot evaluate it");
 	ck_assert_uint_eq(plan_n_actions(p), 0);
 	plan_free(p);
+	/* the snapshot keeps the same refusal for the configured line */
+	char *line = NULL;
+	ck_assert_int_eq(boot_configured_cmdline(conf, &line, &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "etc/default/grub.d/local.cfg:2: command substitution $(...): gpuvirt cannot evaluate it");
+	snap_free();
 	rm_rf(root);
 }
 END_TEST

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/verify/checks.h"
+#include "core/util/cmdline.h"
 #include "core/scan/firmware.h"
 #include "core/scan/grub.h"
 #include "core/scan/host.h"
@@ -19,6 +20,20 @@
 
 static struct host *host;
 static struct findings *checks;
+
+/* checks_run() with the configuration snapshot of ROOT, taken now. */
+static int checks_run_root(const char *root, struct gv_error *err)
+{
+	struct sysconf *sc = NULL;
+	int r = sysconf_load(root, host, &sc, err);
+
+	if (r >= 0) {
+		findings_free(checks);
+		checks = checks_run(host, sc, root);
+	}
+	sysconf_free(sc);
+	return r;
+}
 
 /* Scan fixture NAME and run every check with a fresh copy of its root. */
 static const char *run(const char *name)
@@ -29,7 +44,7 @@ static const char *run(const char *name)
 	testbed_use(name);
 	root = testbed_root(name);
 	ck_assert_msg(host_scan(&host, &err) == 0, "host_scan: %s", err.msg);
-	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
+	ck_assert_msg(checks_run_root(root, &err) == 0, "checks_run: %s", err.msg);
 	return root;
 }
 
@@ -218,13 +233,14 @@ END_TEST
 
 START_TEST(firmware_facts)
 {
-	struct firmware *fw = NULL;
-	char **argv;
-	size_t n;
+	struct host *h = NULL;
+	const struct firmware *fw;
+	const struct cmdline *args;
 	int major, minor;
 
 	testbed_use("check-good");
-	ck_assert_int_eq(firmware_scan(&fw, NULL), 0);
+	ck_assert_int_eq(host_scan(&h, NULL), 0);
+	fw = host_firmware(h);
 	ck_assert_int_eq(firmware_cpu_vendor(fw), HOST_CPU_INTEL);
 	ck_assert(firmware_cpu_has_flag(fw, "vmx"));
 	ck_assert(!firmware_cpu_has_flag(fw, "vm"));
@@ -241,23 +257,19 @@ START_TEST(firmware_facts)
 	ck_assert_str_eq(firmware_kernel_release(fw), "6.8.4-2-pve");
 	ck_assert(firmware_kernel_at_least(fw, 6, 8) && firmware_kernel_at_least(fw, 6, 2));
 	ck_assert(!firmware_kernel_at_least(fw, 6, 9) && !firmware_kernel_at_least(fw, 7, 0));
-	ck_assert(firmware_cmdline_has(fw, "iommu=pt"));
-	ck_assert(firmware_cmdline_has(fw, "intel_iommu"));
-	ck_assert(!firmware_cmdline_has(fw, "iommu=off"));
-	ck_assert_str_eq(firmware_cmdline_find(fw, "i915.max_vfs"), "i915.max_vfs=7");
+	/* the running line, through the one tokenizer */
+	args = firmware_cmdline_args(fw);
+	ck_assert_ptr_nonnull(args);
+	ck_assert(cmdline_contains(args, "iommu=pt"));
+	ck_assert(cmdline_has_key(args, "intel_iommu"));
+	ck_assert(!cmdline_contains(args, "iommu=off"));
+	ck_assert_str_eq(cmdline_find(args, "i915.max_vfs"), "i915.max_vfs=7");
 	ck_assert(firmware_module_loaded(fw, "vfio-pci"));
 	ck_assert(!firmware_module_loaded(fw, "nouveau"));
-	firmware_free(fw);
-	firmware_free(NULL);
-
-	ck_assert_int_eq(firmware_split_cmdline(" a=\"x y\"  b -- c d", &argv, &n), 0);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(argv[0], "a=x y");
-	ck_assert_str_eq(argv[1], "b");
-	ck_assert_ptr_null(argv[2]);
-	for (size_t i = 0; i < n; i++)
-		free(argv[i]);
-	free(argv);
+	/* the host's own getters read the same facts */
+	ck_assert_str_eq(host_kernel_release(h), firmware_kernel_release(fw));
+	ck_assert_str_eq(host_cmdline(h), firmware_cmdline(fw));
+	host_free(h);
 
 	ck_assert_int_eq(firmware_parse_release("6.10.0-rc1", &major, &minor), 0);
 	ck_assert_int_eq(major, 6);
@@ -307,7 +319,7 @@ static void run_with_root(const char *root)
 
 	findings_free(checks);
 	checks = NULL;
-	ck_assert_msg(checks_run(host, root, &checks, &err) == 0, "checks_run: %s", err.msg);
+	ck_assert_msg(checks_run_root(root, &err) == 0, "checks_run: %s", err.msg);
 }
 
 START_TEST(verify_after_apply)

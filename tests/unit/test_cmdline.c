@@ -65,6 +65,30 @@ START_TEST(tokenize_kernel_rules)
 }
 END_TEST
 
+/* The one tokenizer also answers the running line's questions (the checks
+ * used to split it a second way): the argument the kernel acts on, by key. */
+START_TEST(find_by_key)
+{
+	struct cmdline *c;
+
+	ck_assert_int_eq(cmdline_parse(" a=\"x y\"  b -- c d", &c), 0);
+	ck_assert_uint_eq(cmdline_n_args(c), 2);
+	ck_assert_str_eq(cmdline_arg(c, 0), "a=\"x y\"");
+	ck_assert_str_eq(cmdline_arg(c, 1), "b");
+	ck_assert_str_eq(cmdline_tail(c), "-- c d");
+	ck_assert(cmdline_contains(c, "a=x y"));
+	ck_assert_ptr_null(cmdline_find(c, "c"));     /* after --: init's */
+	cmdline_free(c);
+
+	ck_assert_int_eq(cmdline_parse("intel_iommu=on quiet intel-iommu=off,sm_on iommu=pt", &c), 0);
+	ck_assert_str_eq(cmdline_find(c, "intel_iommu"), "intel-iommu=off,sm_on");   /* the last wins */
+	ck_assert_str_eq(cmdline_find(c, "quiet"), "quiet");
+	ck_assert_str_eq(cmdline_find(c, "iommu"), "iommu=pt");
+	ck_assert_ptr_null(cmdline_find(c, "amd_iommu"));
+	cmdline_free(c);
+}
+END_TEST
+
 START_TEST(add_replace_noop_order)
 {
 	EDIT_EQ("root=UUID=x ro quiet", '+', "intel_iommu=on", "root=UUID=x ro quiet intel_iommu=on", 1);
@@ -180,6 +204,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("cmdline");
 
 	tcase_add_test(tc, tokenize_kernel_rules);
+	tcase_add_test(tc, find_by_key);
 	tcase_add_test(tc, add_replace_noop_order);
 	tcase_add_test(tc, add_rejects_bad_args);
 	tcase_add_test(tc, remove_by_key);

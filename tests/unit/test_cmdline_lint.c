@@ -15,8 +15,11 @@
 static struct findings *lint(const char *line, const char *root, const char *kernel_release, size_t *ret_n)
 {
 	struct findings *fs = findings_new();
+	/* the configuration snapshot's database; without a root, the table alone */
+	struct kparam_db *db = root ? kparam_db_new(root, kernel_release) : NULL;
 
-	cmdline_lint(fs, line, root, kernel_release);
+	cmdline_lint(fs, line, db);
+	kparam_db_free(db);
 	*ret_n = findings_n(fs);
 	return fs;
 }
@@ -131,7 +134,8 @@ START_TEST(lint_with_libkmod)
 	struct kparam_db *db;
 	struct kparam_info info;
 
-	ck_assert_int_eq(kparam_db_new(root, "6.8.4-2-pve", &db), 0);
+	db = kparam_db_new(root, "6.8.4-2-pve");
+	ck_assert_ptr_nonnull(db);
 	ck_assert(kparam_db_has_index(db));
 	kparam_lookup(db, "foo", "bar", &info);
 	ck_assert_int_eq(info.module, KPARAM_MODULE_KNOWN);

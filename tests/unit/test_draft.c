@@ -13,6 +13,7 @@
 #include "core/plan/plan.h"
 #include "core/propose/draft.h"
 #include "core/scan/host.h"
+#include "core/scan/sysconf.h"
 #include "core/util/buf.h"
 #include "core/util/log.h"
 #include "core/util/xalloc.h"
@@ -128,10 +129,13 @@ static void same_plan_as_cli(const char *host_name, struct draft *d)
 	size_t n = 0;
 	int status;
 
+	struct sysconf *sc = NULL;
+
 	testbed_use(host_name);
 	setenv("GPUVIRT_EXPECT_TESTBED", "1", 1);
 	ck_assert_msg(host_scan(&h, &err) == 0, "%s", err.msg);
-	ck_assert_msg(draft_build_plan(d, h, root, &p, &err) == 0, "%s", err.msg);
+	ck_assert_msg(sysconf_load(root, h, &sc, &err) == 0, "%s", err.msg);
+	ck_assert_msg(draft_build_plan(d, h, sc, root, &p, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(plan_preview(p, &preview, &err), 0);
 	ck_assert(!plan_is_empty(p));
 
@@ -150,6 +154,7 @@ static void same_plan_as_cli(const char *host_name, struct draft *d)
 	free(preview);
 	draft_argv_free(words);
 	plan_free(p);
+	sysconf_free(sc);
 	host_free(h);
 }
 
@@ -184,27 +189,33 @@ START_TEST(test_pending_after_apply)
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
 	struct plan *p = NULL;
+	struct sysconf *sc = NULL;
 	bool pending;
 
 	testbed_use("ubuntu-v100");
 	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
 	for (size_t i = 0; i < draft_n(d); i++) {
-		ck_assert_msg(draft_change_pending(d, i, h, root, &pending, &err) == 0, "%s", err.msg);
+		ck_assert_msg(draft_change_pending(d, i, h, sc, root, &pending, &err) == 0, "%s", err.msg);
 		ck_assert_msg(pending, "change %zu already done before apply", i);
 	}
-	ck_assert_int_eq(draft_build_plan(d, h, root, &p, &err), 0);
+	ck_assert_int_eq(draft_build_plan(d, h, sc, root, &p, &err), 0);
 	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
 	plan_free(p);
+	/* the configuration changed: a new snapshot of it, as the session takes */
+	sysconf_free(sc);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
 	for (size_t i = 0; i < draft_n(d); i++) {
-		ck_assert_msg(draft_change_pending(d, i, h, root, &pending, &err) == 0, "%s", err.msg);
+		ck_assert_msg(draft_change_pending(d, i, h, sc, root, &pending, &err) == 0, "%s", err.msg);
 		ck_assert_msg(!pending, "change %zu still pending after apply", i);
 	}
-	ck_assert_int_eq(draft_change_pending(d, 9, h, root, &pending, &err), -EINVAL);
+	ck_assert_int_eq(draft_change_pending(d, 9, h, sc, root, &pending, &err), -EINVAL);
 	/* an empty draft is an empty plan, not an error */
 	draft_clear(d);
-	ck_assert_int_eq(draft_build_plan(d, h, root, &p, &err), 0);
+	ck_assert_int_eq(draft_build_plan(d, h, sc, root, &p, &err), 0);
 	ck_assert(plan_is_empty(p));
 	plan_free(p);
+	sysconf_free(sc);
 	host_free(h);
 	draft_free(d);
 }
@@ -218,13 +229,16 @@ START_TEST(test_build_error)
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
 	struct plan *p = NULL;
+	struct sysconf *sc = NULL;
 
 	testbed_use("ubuntu-v100");
 	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
 	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "7f:00.0", &err), 0);
-	ck_assert_int_lt(draft_build_plan(d, h, root, &p, &err), 0);
+	ck_assert_int_lt(draft_build_plan(d, h, sc, root, &p, &err), 0);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(strstr(err.msg, "0000:7f:00.0"), "%s", err.msg);
+	sysconf_free(sc);
 	host_free(h);
 	draft_free(d);
 }

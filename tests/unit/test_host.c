@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "core/scan/demo.h"
+#include "core/scan/firmware.h"
+#include "core/util/cmdline.h"
 #include "core/scan/host.h"
 #include "core/util/log.h"
 #include "tests/unit/testbed.h"
@@ -222,7 +224,13 @@ START_TEST(test_demo_matches_fixture)
 		ck_assert_int_eq(a->class_code, b->class_code);
 		ck_assert_int_eq(a->iommu_group, b->iommu_group);
 		ck_assert_str_eq(a->device_name, b->device_name);
+		ck_assert_str_eq(a->driver ? a->driver : "", b->driver ? b->driver : "");
 	}
+	/* and the facts the fixture has */
+	ck_assert_int_eq(host_cpu_vendor(demo), host_cpu_vendor(fx));
+	ck_assert_str_eq(host_kernel_release(demo), host_kernel_release(fx));
+	ck_assert_str_eq(host_cmdline(demo), host_cmdline(fx));
+	ck_assert(firmware_has_ivrs(host_firmware(demo)) && firmware_has_ivrs(host_firmware(fx)));
 	host_free(demo);
 	host_free(fx);
 }
@@ -416,6 +424,119 @@ START_TEST(test_missing_proc)
 }
 END_TEST
 
+/* An empty test bed: no /sys at all, so nothing can come from the machine. */
+static void empty_testbed(void)
+{
+	static char bed[1024];
+
+	snprintf(bed, sizeof(bed), "%s/gv-empty-bed.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert(mkdtemp(bed) != NULL);
+	unsetenv("UMOCKDEV_DIR");
+	sh("mkdir %s/sys && echo 'gpuvirt test bed: empty' > %s/sys/.gpuvirt-testbed", bed);
+	setenv("UMOCKDEV_DIR", bed, 1);
+	testbed_assert_inside();
+}
+
+/* The sample host's firmware facts come from memory, like its devices: a
+ * stock Ubuntu install on an AMD EPYC server. */
+START_TEST(test_demo_firmware)
+{
+	struct host *h = NULL, *again = NULL;
+	const struct firmware *fw;
+	const struct cmdline *args;
+
+	empty_testbed();
+	ck_assert_int_eq(host_demo(&h), 0);
+	fw = host_firmware(h);
+	ck_assert_int_eq(firmware_cpu_vendor(fw), HOST_CPU_AMD);
+	ck_assert(firmware_cpu_has_flag(fw, "svm") && !firmware_cpu_has_flag(fw, "vmx"));
+	ck_assert(!firmware_cpu_has_flag(fw, "hypervisor"));
+	ck_assert(firmware_kvm_module(fw));
+	ck_assert_int_eq(firmware_kvm_dev(fw), 0);
+	ck_assert(firmware_acpi_readable(fw) && firmware_has_ivrs(fw) && !firmware_has_dmar(fw));
+	ck_assert_uint_eq(firmware_n_iommus(fw), 4);
+	ck_assert_str_eq(firmware_iommu(fw, 0), "ivhd0");
+	ck_assert_uint_eq(firmware_n_iommu_groups(fw), host_n_groups(h));
+	const char *type = NULL;
+	ck_assert_int_eq(firmware_iommu_group(fw, 4, &type), 66);
+	ck_assert_str_eq(type, "DMA-FQ");
+	ck_assert_str_eq(host_find_group(h, 66)->type, "DMA-FQ");
+	ck_assert(firmware_interrupts_readable(fw));
+	ck_assert(!strncmp(firmware_ir_chip(fw), "IR-", 3));
+	ck_assert(firmware_efi(fw));
+	ck_assert_int_eq(firmware_secure_boot(fw), 0);
+	ck_assert_str_eq(firmware_kernel_release(fw), "6.8.0-45-generic");
+	ck_assert(firmware_kernel_at_least(fw, 6, 8));
+	/* Ubuntu's stock line: nothing for the IOMMU yet */
+	args = firmware_cmdline_args(fw);
+	ck_assert_ptr_nonnull(args);
+	ck_assert(cmdline_has_key(args, "root") && cmdline_contains(args, "quiet"));
+	ck_assert(!cmdline_has_key(args, "iommu") && !cmdline_has_key(args, "amd_iommu"));
+	ck_assert_str_eq(host_cmdline(h), firmware_cmdline(fw));
+	ck_assert(firmware_modules_readable(fw));
+	ck_assert(firmware_module_loaded(fw, "nouveau") && firmware_module_loaded(fw, "kvm-amd"));
+	ck_assert(!firmware_module_loaded(fw, "vfio_pci"));
+	/* booted once: a fresh copy (the demo's rescan) is the same boot */
+	ck_assert_int_gt(firmware_boot_time(fw), 0);
+	ck_assert_int_eq(host_demo(&again), 0);
+	ck_assert_int_eq(firmware_boot_time(host_firmware(again)), firmware_boot_time(fw));
+	/* the drivers' modules, as a scan reads them from the module links */
+	ck_assert_str_eq(host_find(h, "41:00.0")->driver_module, "nouveau");
+	ck_assert_ptr_null(host_find(h, "00:01.1")->driver_module);   /* pcieport: built in */
+	host_free(again);
+	host_free(h);
+}
+END_TEST
+
+/* The driver's module is read with the scan, from the driver's module link. */
+START_TEST(test_driver_module)
+{
+	const char *tb = testbed_use_copy("ubuntu-v100");
+	struct host *h;
+
+	sh("ln -s ../../../../module/nouveau %s/sys/bus/pci/drivers/nouveau/module", tb);
+	h = scan(NULL);
+	ck_assert_str_eq(host_find(h, "41:00.0")->driver, "nouveau");
+	ck_assert_str_eq(host_find(h, "41:00.0")->driver_module, "nouveau");
+	ck_assert_ptr_null(host_find(h, "61:00.0")->driver_module);    /* igb without a link */
+	ck_assert_ptr_null(host_find(h, "00:00.0")->driver_module);    /* no driver */
+	host_free(h);
+}
+END_TEST
+
+/* host_device_recheck(): what sits at the address now, read again for a
+ * scanned host; the sample host answers from memory, with no /sys at all. */
+START_TEST(test_recheck)
+{
+	const char *tb = testbed_use_copy("ubuntu-v100");
+	struct gv_error err = { 0 };
+	struct host *h = scan(NULL), *demo = NULL, *other = NULL;
+	const struct host_device *d = host_find(h, "41:00.0");
+
+	ck_assert_int_eq(host_device_recheck(h, d, &err), 0);
+	/* renumbered: another card at the address */
+	sh("printf '0x1002\\n' > %s/sys/bus/pci/devices/0000:41:00.0/vendor", tb);
+	ck_assert_int_eq(host_device_recheck(h, d, &err), -ENODEV);
+	ck_assert_str_eq(err.msg, "0000:41:00.0: now 1002:1db4, but 10de:1db4 when scanned; renumbered? rescan");
+	/* unplugged */
+	sh("rm -rf %s/sys/devices/pci0000:40/0000:40:03.1/0000:41:00.0 %s/sys/bus/pci/devices/0000:41:00.0", tb);
+	ck_assert_int_eq(host_device_recheck(h, d, &err), -ENODEV);
+	ck_assert_msg(!strncmp(err.msg, "0000:41:00.0: the device is gone (it was 10de:1db4 NVIDIA Corporation ", 70) &&
+		      strstr(err.msg, "when scanned)"), "%s", err.msg);
+	host_free(h);
+
+	empty_testbed();
+	ck_assert_int_eq(host_demo(&demo), 0);
+	ck_assert_int_eq(host_demo(&other), 0);
+	d = host_find(demo, "0000:41:00.0");
+	ck_assert_int_eq(host_device_recheck(demo, d, &err), 0);
+	ck_assert_int_eq(host_device_recheck(demo, host_find(other, "41:00.0"), &err), -ENODEV);
+	ck_assert_str_eq(err.msg, "0000:41:00.0: not a device of this host");
+	host_free(other);
+	host_free(demo);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("host");
@@ -434,6 +555,9 @@ int main(void)
 	tcase_add_test(tc, test_large_host);
 	tcase_add_test(tc, test_demo_matches_fixture);
 	tcase_add_test(tc, test_demo_root_matches_fixture);
+	tcase_add_test(tc, test_demo_firmware);
+	tcase_add_test(tc, test_driver_module);
+	tcase_add_test(tc, test_recheck);
 	tcase_add_test(bad, test_bad_attributes);
 	tcase_add_test(bad, test_device_vanished);
 	tcase_add_test(bad, test_out_of_range);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/propose/initramfs.h"
+#include "core/scan/sysconf.h"
 #include "core/util/log.h"
 
 static char root[256];
@@ -50,12 +51,16 @@ static void teardown(void)
 	(void)system(cmd);
 }
 
+/* The tool the configuration snapshot of the root finds; *EV (when EV is
+ * not NULL) is its evidence, valid until the next call. */
 static enum initramfs_tool detect(const char **ev)
 {
-	enum initramfs_tool t = 99;
+	static struct sysconf *sc;
+	struct gv_error err = { 0 };
 
-	ck_assert_int_eq(initramfs_detect(root, &t, ev), 0);
-	return t;
+	sysconf_free(sc);
+	ck_assert_msg(sysconf_load(root, NULL, &sc, &err) == 0, "%s", err.msg);
+	return sysconf_initramfs(sc, ev);
 }
 
 START_TEST(detect_each_tool)
@@ -109,7 +114,7 @@ START_TEST(regen_commands)
 	ck_assert_str_eq(initramfs_modules_file(INITRAMFS_TOOLS), "etc/initramfs-tools/modules");
 	ck_assert_str_eq(initramfs_modules_file(INITRAMFS_DRACUT), "etc/dracut.conf.d/gpuvirt.conf");
 	ck_assert_str_eq(initramfs_modules_file(INITRAMFS_MKINITCPIO), "etc/mkinitcpio.conf.d/gpuvirt.conf");
-	ck_assert_str_eq(initramfs_tool_name(INITRAMFS_DRACUT), "dracut");
+	ck_assert_str_eq(sysconf_initramfs_name(INITRAMFS_DRACUT), "dracut");
 }
 END_TEST
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/scan/firmware.h"
+#include "core/scan/sysconf.h"
 #include "core/scan/host.h"
 #include "core/verify/lint.h"
 #include "tests/unit/testbed.h"
@@ -22,15 +22,15 @@ static void lint(const char *name, const char *root)
 {
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
-	struct firmware *fw = NULL;
+	struct sysconf *sc = NULL;
 
 	testbed_use(name);
 	ck_assert_msg(host_scan(&h, &err) == 0, "host_scan: %s", err.msg);
-	ck_assert_int_eq(firmware_scan(&fw, &err), 0);
+	ck_assert_msg(sysconf_load(root, h, &sc, &err) == 0, "sysconf_load: %s", err.msg);
 	findings_free(checks);
 	checks = findings_new();
-	lint_run(checks, h, fw, root);
-	firmware_free(fw);
+	lint_run(checks, h, sc, root);
+	sysconf_free(sc);
 	host_free(h);
 }
 

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/propose/change.h"
+#include "core/scan/demo.h"
 #include "core/scan/host.h"
 #include "core/util/log.h"
 #include "core/plan/plan.h"
@@ -27,12 +29,16 @@ static void capture(void *ud, enum gv_log_level level, const char *msg)
 
 struct fx {
 	struct host *h;
+	struct sysconf *sc;
 	struct plan *p;
 	const char *root;
 	struct change *c;
 	size_t n;
 	struct gv_error err;
 };
+
+/* Called with a copied test bed's directory before the scan, once. */
+static void (*before_scan)(const char *bed);
 
 /* Host NAME, a fresh root, and CHANGES parsed from a NULL-terminated list. */
 static void fx_open(struct fx *f, const char *name, bool copy_testbed, char *const *changes)
@@ -43,10 +49,14 @@ static void fx_open(struct fx *f, const char *name, bool copy_testbed, char *con
 	logged[0] = '\0';
 	gv_log_set(capture, NULL);
 	f->root = testbed_root(name);
-	if (copy_testbed)
-		testbed_use_copy(name);
-	else
+	if (copy_testbed) {
+		const char *bed = testbed_use_copy(name);
+		if (before_scan)
+			before_scan(bed);
+		before_scan = NULL;
+	} else {
 		testbed_use(name);
+	}
 	ck_assert_msg(host_scan(&f->h, &f->err) == 0, "host_scan: %s", f->err.msg);
 	ck_assert_int_eq(plan_new(f->root, &f->p), 0);
 	while (changes[argc])
@@ -54,10 +64,15 @@ static void fx_open(struct fx *f, const char *name, bool copy_testbed, char *con
 	ck_assert_msg(change_parse_argv(argc, changes, &f->c, &f->n, &f->err) == 0, "%s", f->err.msg);
 }
 
+/* propose_build() with the configuration snapshot of the root as it is now. */
 static int fx_build(struct fx *f, bool force)
 {
 	struct propose_opts o = { .force_boot_gpu = force };
-	return propose_build(f->h, f->root, f->c, f->n, &o, f->p, &f->err);
+
+	sysconf_free(f->sc);
+	f->sc = NULL;
+	ck_assert_msg(sysconf_load(f->root, f->h, &f->sc, &f->err) == 0, "sysconf_load: %s", f->err.msg);
+	return propose_build(f->h, f->sc, f->root, f->c, f->n, &o, f->p, &f->err);
 }
 
 static char *content(struct fx *f, const char *path)
@@ -98,6 +113,7 @@ static void fx_close(struct fx *f)
 {
 	change_array_free(f->c, f->n);
 	plan_free(f->p);
+	sysconf_free(f->sc);
 	host_free(f->h);
 }
 
@@ -302,15 +318,22 @@ END_TEST
  * /sys/bus/pci/drivers/xhci_hcd/module -> .../module/xhci_pci. Without the
  * link (a driver built into the kernel) the driver's name, with a warning
  * that a softdep cannot order it. */
+static void add_xhci_module_link(const char *bed)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/xhci_hcd/module", bed);
+	ck_assert_int_eq(symlink("../../../../module/xhci_pci", path), 0);
+}
+
 START_TEST(softdep_names_the_module)
 {
 	struct fx f;
-	char path[4096];
 	char *s;
 
+	/* the scan reads the link: it is there before */
+	before_scan = add_xhci_module_link;
 	fx_open(&f, "drv-single", true, (char *[]){ "--vfio", "0000:0b:00.0", NULL });
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/drivers/xhci_hcd/module", getenv("UMOCKDEV_DIR"));
-	ck_assert_int_eq(symlink("../../../../module/xhci_pci", path), 0);
 	ck_assert_msg(fx_build(&f, false) == 0, "%s", f.err.msg);
 	s = content(&f, "etc/modprobe.d/gpuvirt.conf");
 	HAS(s, "softdep xhci_pci pre: vfio-pci\n");
@@ -325,7 +348,7 @@ START_TEST(softdep_names_the_module)
 	s = content(&f, "etc/modprobe.d/gpuvirt.conf");
 	HAS(s, "softdep xhci_hcd pre: vfio-pci\n");
 	free(s);
-	HAS(logged, "1:0000:0b:00.0: /sys/bus/pci/drivers/xhci_hcd has no module link, so xhci_hcd looks built into the kernel: "
+	HAS(logged, "1:0000:0b:00.0: driver xhci_hcd has no module link, so xhci_hcd looks built into the kernel: "
 	    "softdep xhci_hcd pre: vfio-pci cannot order it");
 	fx_close(&f);
 }
@@ -419,6 +442,74 @@ START_TEST(explain_for_the_tui)
 }
 END_TEST
 
+/* The README's demo flow: the sample host's V100 to vfio-pci with the IOMMU
+ * arguments, inside a test bed without any /sys. The proposal reads only the
+ * two snapshots, so the sample host answers everything from memory (it used
+ * to fail with "the device is gone"). */
+START_TEST(demo_v100_without_sys)
+{
+	char bed[1024], root[1024], path[1200];
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct sysconf *sc = NULL;
+	struct plan *p = NULL;
+	struct change *c = NULL;
+	size_t n = 0;
+	char *s = NULL, *text = NULL;
+	size_t len;
+	FILE *fp;
+
+	logged[0] = '\0';
+	gv_log_set(capture, NULL);
+	snprintf(bed, sizeof(bed), "%s/gv-empty-bed.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert(mkdtemp(bed) != NULL);
+	snprintf(path, sizeof(path), "%s/sys", bed);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sys/.gpuvirt-testbed", bed);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	setenv("UMOCKDEV_DIR", bed, 1);
+	testbed_assert_inside();
+	ck_assert_int_ne(access("/sys/bus/pci/devices/0000:41:00.0/vendor", F_OK), 0);
+
+	snprintf(root, sizeof(root), "%s/gv-demo-root.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert(mkdtemp(root) != NULL);
+	ck_assert_msg(demo_root_populate(root, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(host_demo(&h), 0);
+	ck_assert_msg(sysconf_load(root, h, &sc, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(plan_new(root, &p), 0);
+	ck_assert_int_eq(change_parse_argv(3, (char *[]){ "--vfio", "0000:41:00.0", "--iommu", NULL }, &c, &n, &err), 0);
+	ck_assert_msg(propose_build(h, sc, root, c, n, NULL, p, &err) == 0, "%s", err.msg);
+
+	ck_assert_int_eq(plan_file_content(p, "etc/modprobe.d/gpuvirt.conf", &s, &len, NULL), 0);
+	HAS(s, "\noptions vfio-pci ids=10de:1db4\n");
+	HAS(s, "\nsoftdep nouveau pre: vfio-pci\n");
+	free(s);
+	HASNT(logged, "built into the kernel");   /* the sample host knows nouveau's module */
+	ck_assert_int_eq(plan_file_content(p, "etc/initramfs-tools/modules", &s, &len, NULL), 0);
+	HAS(s, "\nvfio_pci\n");
+	free(s);
+	/* an AMD host: iommu=pt alone, in GRUB's drop-in */
+	ck_assert_int_eq(plan_file_content(p, "etc/default/grub.d/zz-gpuvirt.cfg", &s, &len, NULL), 0);
+	HAS(s, "iommu=pt");
+	HASNT(s, "amd_iommu");
+	free(s);
+	ck_assert_int_eq(plan_preview(p, &text, NULL), 0);
+	HAS(text, "$ update-grub");
+	HAS(text, "$ update-initramfs -u -k all");
+	free(text);
+	ck_assert_int_eq(propose_vfio_explain(h, "41:00.0", &text, &err), 0);
+	HAS(text, "vfio-pci loads before nouveau");
+	free(text);
+
+	change_array_free(c, n);
+	plan_free(p);
+	sysconf_free(sc);
+	host_free(h);
+}
+END_TEST
+
 static Suite *propose_suite(void)
 {
 	Suite *s = suite_create("propose");
@@ -434,6 +525,7 @@ static Suite *propose_suite(void)
 	tcase_add_test(tc, kinds_not_here);
 	tcase_add_test(tc, apply_then_nothing_to_do);
 	tcase_add_test(tc, explain_for_the_tui);
+	tcase_add_test(tc, demo_v100_without_sys);
 	suite_add_tcase(s, tc);
 	return s;
 }

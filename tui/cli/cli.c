@@ -221,7 +221,7 @@ bool cli_confirm(const char *cmd, const char *question, bool yes)
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret)
 {
 	struct gv_error err = { 0 };
-	int r = draft_build_plan(c->draft, session_host(s), session_root(s), ret, &err);
+	int r = draft_build_plan(c->draft, session_host(s), session_sysconf(s), session_root(s), ret, &err);
 
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));

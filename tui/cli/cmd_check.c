@@ -144,10 +144,9 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g, struct session 
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct gv_error err = { 0 };
 	struct findings *c = NULL;
 	bool json = false;
-	int opt, r, status = 2;
+	int opt, status = 2;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -168,11 +167,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g, struct session 
 		return 2;
 	}
 
-	r = checks_run(session_host(s), session_root(s), &c, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt: check: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		goto out;
-	}
+	c = checks_run(session_host(s), session_sysconf(s), session_root(s));
 	if (json) {
 		char *text = findings_to_json(c);
 		fputs(text, stdout);

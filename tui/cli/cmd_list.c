@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util/buf.h"
+#include "core/scan/demo.h"
 #include "core/scan/host.h"
 #include "tui/cli/commands.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/scan/host-private.h"
+#include "core/scan/firmware-private.h"
 #include "core/util/cmdline.h"
 #include "core/util/log.h"
 #include "core/util/xalloc.h"

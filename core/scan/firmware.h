@@ -15,9 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/scan/host.h"
-
 struct cmdline;
+struct firmware;
+
+enum host_cpu_vendor { HOST_CPU_UNKNOWN, HOST_CPU_INTEL, HOST_CPU_AMD, HOST_CPU_OTHER };
 
 /* /proc/cpuinfo: the vendor_id and the first "flags" line. The line is NULL
  * when /proc/cpuinfo could not be read or has no flags line. */

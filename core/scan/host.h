@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/scan/firmware.h"
 #include "core/util/error.h"
 #include "core/util/pciaddr.h"
 
@@ -62,7 +63,6 @@ struct host_iommu_group {
 	const struct host_device **devices; size_t n_devices; /* address order */
 };
 
-enum host_cpu_vendor { HOST_CPU_UNKNOWN, HOST_CPU_INTEL, HOST_CPU_AMD, HOST_CPU_OTHER };
 
 /* Scan the running host (as the process sees /sys and /proc). Returns 0 and
  * an owned snapshot; an empty or unreadable /sys gives an empty snapshot and

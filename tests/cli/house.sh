@@ -31,11 +31,18 @@ if [ -z "$bad" ]; then pass "core: no curses, nothing from tui/"; else fail "cor
 bad=$(grep -nE '"/(sys|proc)[/"]' core/propose/*.c core/plan/*.c | grep -v 'core/plan/apply\.c' | grep -v 'strncmp(attr_path, "/sys/"')
 if [ -z "$bad" ]; then pass "propose, plan: no /sys or /proc literal"; else fail "live reads behind the snapshot: $bad"; fi
 
-# No import circles between modules (a module is NAME.c with NAME.h).
+# No import circles between modules. A module is NAME.c with NAME.h; a
+# header without a .c of its own (NAME-private.h, NAME-txn.h) is part of the
+# module whose name it extends.
+module() {
+	local m=${1%.*}
+	while [ ! -f "$m.c" ] && [ "${m%-*}" != "$m" ]; do m=${m%-*}; done
+	echo "$m"
+}
 edges=$(for f in $(git ls-files 'core/*.[ch]' 'core/**/*.[ch]' 'tui/*.[ch]' 'tui/**/*.[ch]'); do
-	m=${f%.*}; m=${m%-private}
+	m=$(module "$f")
 	for h in $(includes "$f"); do
-		h=${h%.*}; h=${h%-private}
+		h=$(module "$h")
 		[ "$h" != "$m" ] && echo "$m $h"
 	done
 done | sort -u)
@@ -47,7 +54,6 @@ fi
 
 # One .c/.h pair a concern: every header has its .c, unless it only declares.
 lonely=$(for h in $(git ls-files 'core/**/*.h' 'tui/*.h' 'tui/**/*.h'); do
-	[ "${h%-private.h}" != "$h" ] && continue
-	[ -f "${h%.h}.c" ] || ! grep -qE '^[a-z].*\(' "$h" || echo "$h"
+	[ -f "$(module "$h").c" ] || ! grep -qE '^[a-z].*\(' "$h" || echo "$h"
 done)
 if [ -z "$lonely" ]; then pass "every header with functions has its .c"; else fail "headers without a .c: $lonely"; fi

@@ -8,77 +8,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/panes.h"
+#include "core/scan/host.h"
+#include "tui/details.h"
 #include "tui/screen.h"
+#include "tui/textview.h"
 #include "tui/tree.h"
+#include "tui/tui.h"
 
 #define LABEL_W 9
 
-struct dline {
-	char label[LABEL_W + 1];
-	bool labelled;    /* text starts after the label column */
-	char *text;
-	enum theme_element style;
-};
-
 struct dlines {
-	struct dline *v;
-	size_t n, cap;
-	int width;        /* columns for the text after the label */
+	struct textview tv;
 	char title[64];   /* what the title row names: an address, a group */
 };
 
-static void push_line(struct dlines *L, const char *label, const char *text, size_t len,
-		      enum theme_element style)
-{
-	struct dline *l;
-
-	if (L->n == L->cap) {
-		L->cap = L->cap ? L->cap * 2 : 32;
-		L->v = realloc(L->v, L->cap * sizeof(*L->v));
-		if (!L->v)
-			abort();
-	}
-	l = &L->v[L->n++];
-	snprintf(l->label, sizeof(l->label), "%s", label ? label : "");
-	l->labelled = label != NULL;
-	l->text = strndup(text, len);
-	if (!l->text)
-		abort();
-	l->style = style;
-}
-
-/* Add LABEL and TEXT, wrapping TEXT at word boundaries. A NULL label makes
- * a full-width line (no label column). */
+/* Add LABEL and TEXT, TEXT wrapped at word boundaries. A NULL label makes
+ * a full-width paragraph (no label column). */
 static void add(struct dlines *L, const char *label, enum theme_element style, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static void add(struct dlines *L, const char *label, enum theme_element style, const char *fmt, ...)
 {
 	char buf[1024];
-	const char *p = buf;
-	int w = label ? L->width : L->width + LABEL_W;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (w < 8)
-		w = 8;
-	do {
-		size_t len = strlen(p), cut = len;
-		if ((int)len > w) {
-			cut = (size_t)w;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)w;
-		}
-		push_line(L, label, p, cut, style);
-		label = label ? "" : NULL;
-		p += cut;
-		while (*p == ' ')
-			p++;
-	} while (*p);
+	if (label)
+		textview_add_labelled(&L->tv, label, style, buf);
+	else
+		textview_add(&L->tv, style, buf);
 }
 
 /* One line cut at the pane's edge: lists read better uncut-but-short than
@@ -93,12 +52,12 @@ static void add_cut(struct dlines *L, enum theme_element style, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	push_line(L, "", buf, strlen(buf), style);
+	textview_add_cut(&L->tv, "", style, buf);
 }
 
 static void blank(struct dlines *L)
 {
-	push_line(L, NULL, "", 0, UI_NORMAL);
+	textview_add_cut(&L->tv, NULL, UI_NORMAL, "");
 }
 
 static const char *class_name(int32_t c)
@@ -247,12 +206,13 @@ static void describe_mdev(struct dlines *L, const struct tui *t, const struct tr
 
 void details_draw(struct tui *t, const struct layout_rect *r, bool focused)
 {
-	struct dlines L = { .width = r->w - 1 - LABEL_W - 1 };
+	struct dlines L = { .title = "" };
 	const struct tree_row *row = tree_selected(t->tree);
-	attr_t normal = screen_attr(t, UI_NORMAL);
-	int visible = r->h - 1;
+	struct layout_rect body = { r->y + 1, r->x, r->h - 1, r->w };
 	char title[96];
 
+	textview_init(&L.tv, r->w - 2);
+	L.tv.label_w = LABEL_W;
 	if (!row)
 		add(&L, NULL, UI_DIM, "Nothing selected.");
 	else if (row->kind == TREE_GROUP)
@@ -262,36 +222,17 @@ void details_draw(struct tui *t, const struct layout_rect *r, bool focused)
 	else
 		describe_mdev(&L, t, row);
 
-	t->right_lines = (int)L.n;
-	if (t->right_scroll > (int)L.n - visible)
-		t->right_scroll = (int)L.n - visible;
-	if (t->right_scroll < 0)
-		t->right_scroll = 0;
+	t->right.lines = (int)L.tv.n;
+	t->right.visible = body.h;
+	scroll_clamp(&t->right);
 
 	snprintf(title, sizeof(title), "%s Details  %s", focused ? ">" : " ", L.title);
 	screen_line(r->y, r->x, r->w, screen_attr(t, focused ? UI_TITLE_ACTIVE : UI_TITLE), title);
-	if (L.n > (size_t)visible) {
+	if (L.tv.n > (size_t)body.h) {
 		char pos[64];
-		snprintf(pos, sizeof(pos), "%d/%zu", t->right_scroll + 1, L.n);
+		snprintf(pos, sizeof(pos), "%d/%zu", t->right.top + 1, L.tv.n);
 		screen_text(r->y, r->x + r->w - 1 - (int)strlen(pos), (int)strlen(pos), screen_attr(t, UI_DIM), pos);
 	}
-	for (int i = 0; i < visible; i++) {
-		size_t li = (size_t)(t->right_scroll + i);
-		int y = r->y + 1 + i, x = r->x + 1;
-
-		screen_blank(y, r->x, 1, normal);
-		if (li >= L.n) {
-			screen_blank(y, x, r->w - 1, normal);
-			continue;
-		}
-		if (L.v[li].labelled) {
-			screen_line(y, x, LABEL_W + 1, screen_attr(t, UI_LABEL), L.v[li].label);
-			screen_line(y, x + LABEL_W + 1, r->w - 2 - LABEL_W, screen_attr(t, L.v[li].style), L.v[li].text);
-		} else {
-			screen_line(y, x, r->w - 1, screen_attr(t, L.v[li].style), L.v[li].text);
-		}
-	}
-	for (size_t i = 0; i < L.n; i++)
-		free(L.v[i].text);
-	free(L.v);
+	textview_draw(&L.tv, t, &body, t->right.top, 0, UI_NORMAL);
+	textview_release(&L.tv);
 }

@@ -5,23 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util/buf.h"
 #include "core/plan/plan.h"
+#include "core/util/xalloc.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
-#include "core/util/xalloc.h"
+#include "tui/scroll.h"
+#include "tui/textview.h"
+#include "tui/tui.h"
 
 enum dialog_kind { DLG_MESSAGE, DLG_PREVIEW, DLG_TEXT, DLG_NUMBER, DLG_CHOICE };
 
 struct dialog {
 	enum dialog_kind kind;
 	char *title;
-	char **lines;          /* message/preview body, or the prompt of an input */
-	size_t n_lines;
-	int scroll;
+	struct textview body;  /* message/preview body, or the prompt of an input */
+	struct scroll view;    /* visible: rows of body the box showed last time */
 	int hscroll;           /* preview: columns scrolled to the right */
 	int body_w;            /* columns of body the box showed last time */
-	int body_h;            /* rows of body the box showed last time */
 	char input[256];
 	char error[128];
 	long min, max;
@@ -31,68 +31,49 @@ struct dialog {
 	void *userdata;
 };
 
-/* Split TEXT into lines of at most WIDTH columns (0: no wrapping), tabs
+/* TEXT as the body, wrapped to WIDTH columns (0: not wrapped), tabs
  * expanded to 8-column stops. */
 static void set_lines(struct dialog *d, const char *text, int width)
 {
-	struct buf line = BUF_INIT;
-	const char *p = text ? text : "";
+	textview_init(&d->body, width);
+	textview_add_lines(&d->body, UI_DIALOG, text);
+	d->view.lines = (int)d->body.n;
+}
 
-	for (;;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+static size_t longest_row(const struct dialog *d)
+{
+	size_t longest = 0;
 
-		buf_reset(&line);
-		for (size_t i = 0; i < n; i++) {
-			if (p[i] == '\t')
-				do
-					buf_putc(&line, ' ');
-				while (line.len % 8);
-			else
-				buf_putc(&line, p[i]);
-		}
-		const char *s = buf_str(&line);
-		size_t len = line.len;
-		do {
-			size_t cut = len;
-			if (width > 0 && len > (size_t)width) {
-				cut = (size_t)width;
-				while (cut > 0 && s[cut] != ' ')
-					cut--;
-				if (cut == 0)
-					cut = (size_t)width;
-			}
-			d->lines = realloc(d->lines, (d->n_lines + 1) * sizeof(*d->lines));
-			if (!d->lines)
-				abort();
-			d->lines[d->n_lines] = strndup(s, cut);
-			if (!d->lines[d->n_lines])
-				abort();
-			d->n_lines++;
-			s += cut;
-			len -= cut;
-			if (width > 0)
-				while (len && *s == ' ')
-					s++, len--;
-		} while (len);
-		if (!nl)
-			break;
-		p = nl + 1;
-		if (!*p)
-			break;   /* a trailing newline adds no empty line */
-	}
-	buf_free(&line);
+	for (size_t i = 0; i < d->body.n; i++)
+		if (strlen(d->body.row[i].text) > longest)
+			longest = strlen(d->body.row[i].text);
+	return longest;
+}
+
+/* A preview line's style, by what `gpuvirt plan` prints: file headers,
+ * hunks, added and removed lines, sysfs writes and commands. */
+static enum theme_element diff_style(const char *s)
+{
+	if (!strncmp(s, "+++ ", 4) || !strncmp(s, "--- ", 4))
+		return UI_DIFF_FILE;
+	if (!strncmp(s, "@@", 2))
+		return UI_DIFF_HUNK;
+	if (s[0] == '+')
+		return UI_DIFF_ADD;
+	if (s[0] == '-')
+		return UI_DIFF_DEL;
+	if (!strncmp(s, "echo ", 5) || !strncmp(s, "$ ", 2))
+		return UI_DIFF_ACTION;
+	return UI_DIALOG;
 }
 
 static void dialog_free(struct dialog *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n_lines; i++)
-		free(d->lines[i]);
+	textview_release(&d->body);
 	for (size_t i = 0; i < d->n_choices; i++)
 		free(d->choices[i]);
-	free(d->lines);
 	free(d->choices);
 	free(d->title);
 	free(d);
@@ -106,27 +87,25 @@ static struct dialog *push(struct tui *t, enum dialog_kind kind, const char *tit
 		gv_log(GV_LOG_WARN, "too many dialogs open; '%s' not shown", title);
 		return NULL;
 	}
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		abort();
+	d = xcalloc(1, sizeof(*d));
 	d->kind = kind;
 	d->title = xstrdup(title ? title : "");
 	t->dialogs[t->n_dialogs++] = d;
-	tui_dirty(t, TUI_DIRTY_DIALOG);
 	return d;
 }
 
 /* Close the top dialog and report RES to its callback. */
-static void finish(struct tui *t, const struct dialog_result *res)
+static unsigned finish(struct tui *t, const struct dialog_result *res)
 {
 	struct dialog *d = t->dialogs[--t->n_dialogs];
+	unsigned m = 0;
 
 	t->dialogs[t->n_dialogs] = NULL;
-	/* what was under the box must come back */
-	tui_dirty(t, TUI_DIRTY_ALL);
 	if (d->done)
-		d->done(t, d->userdata, res);
+		m = d->done(t, d->userdata, res);
 	dialog_free(d);
+	/* what was under the box must come back */
+	return m | TUI_HANDLED | TUI_DIRTY_ALL;
 }
 
 static int msg_width(const struct tui *t)
@@ -153,6 +132,8 @@ void dialog_preview(struct tui *t, const char *title, const char *text, dialog_d
 		return;
 	/* no wrapping: a diff line is shown as is, cut at the edge */
 	set_lines(d, text, 0);
+	for (size_t i = 0; i < d->body.n; i++)
+		d->body.row[i].style = diff_style(d->body.row[i].text);
 	d->done = done;
 	d->userdata = userdata;
 }
@@ -217,34 +198,11 @@ void dialog_input_choice(struct tui *t, const char *title, const char *prompt,
 
 	if (!d)
 		return;
-	d->choices = calloc(n ? n : 1, sizeof(*d->choices));
-	if (!d->choices)
-		abort();
+	d->choices = xcalloc(n ? n : 1, sizeof(*d->choices));
 	for (size_t i = 0; i < n; i++)
 		d->choices[i] = xstrdup(choices[i]);
 	d->n_choices = n;
 	d->choice = initial < n ? initial : 0;
-}
-
-/* Scroll keys shared by the message box and the preview; true if KEY is one. */
-static bool scroll_key(struct dialog *d, int key)
-{
-	int page = d->body_h > 1 ? d->body_h - 1 : 1, max = (int)d->n_lines - d->body_h;
-
-	switch (key) {
-	case KEY_DOWN: case 'j': d->scroll++; break;
-	case KEY_UP: case 'k': d->scroll--; break;
-	case KEY_NPAGE: case ' ': case TUI_CTRL('f'): d->scroll += page; break;
-	case KEY_PPAGE: case 'b': case TUI_CTRL('b'): d->scroll -= page; break;
-	case KEY_HOME: case 'g': d->scroll = 0; break;
-	case KEY_END: case 'G': d->scroll = max; break;
-	default: return false;
-	}
-	if (d->scroll > max)
-		d->scroll = max;
-	if (d->scroll < 0)
-		d->scroll = 0;
-	return true;
 }
 
 static bool is_enter(int key)
@@ -257,31 +215,27 @@ static bool is_cancel(int key)
 	return key == TUI_KEY_ESC || key == TUI_CTRL('g');
 }
 
-bool dialog_key(struct tui *t, int key)
+unsigned dialog_key(struct tui *t, int key)
 {
+	const unsigned redraw = TUI_HANDLED | TUI_DIRTY_DIALOG;
 	struct dialog *d;
 	struct dialog_result res = { 0 };
 
 	if (!t->n_dialogs)
-		return false;
+		return 0;
 	d = t->dialogs[t->n_dialogs - 1];
-	tui_dirty(t, TUI_DIRTY_DIALOG);
 	switch (d->kind) {
 	case DLG_MESSAGE:
-		if ((int)d->n_lines > d->body_h && scroll_key(d, key))
-			return true;
-		finish(t, &res);
-		return true;
+		if (d->view.lines > d->view.visible && scroll_key(&d->view, key, SCROLL_SPACE_B))
+			return redraw;
+		return finish(t, &res);
 	case DLG_PREVIEW:
-		if (scroll_key(d, key))
-			return true;
+		if (scroll_key(&d->view, key, SCROLL_SPACE_B))
+			return redraw;
 		/* a diff line is never wrapped (that would fake +/- lines): long
 		 * ones scroll sideways, as in less -S */
 		if (key == 'h' || key == KEY_LEFT || key == 'l' || key == KEY_RIGHT) {
-			size_t longest = 0;
-			for (size_t i = 0; i < d->n_lines; i++)
-				if (strlen(d->lines[i]) > longest)
-					longest = strlen(d->lines[i]);
+			size_t longest = longest_row(d);
 			int step = d->body_w > 8 ? d->body_w / 2 : 8;
 			int most = (int)longest > d->body_w ? (int)longest - d->body_w : 0;
 			d->hscroll += (key == 'h' || key == KEY_LEFT) ? -step : step;
@@ -289,18 +243,17 @@ bool dialog_key(struct tui *t, int key)
 				d->hscroll = most;
 			if (d->hscroll < 0)
 				d->hscroll = 0;
-			return true;
+			return redraw;
 		}
 		/* only an explicit y applies; everything else is a no */
 		res.accepted = key == 'y';
-		finish(t, &res);
-		return true;
+		return finish(t, &res);
 	case DLG_TEXT:
 	case DLG_NUMBER: {
 		size_t len = strlen(d->input);
 		d->error[0] = '\0';
 		if (is_cancel(key)) {
-			finish(t, &res);
+			return finish(t, &res);
 		} else if (is_enter(key)) {
 			if (d->kind == DLG_NUMBER) {
 				char *end;
@@ -308,13 +261,13 @@ bool dialog_key(struct tui *t, int key)
 				long v = strtol(d->input, &end, 10);
 				if (!*d->input || *end || errno || v < d->min || v > d->max) {
 					snprintf(d->error, sizeof(d->error), "a number from %ld to %ld", d->min, d->max);
-					return true;
+					return redraw;
 				}
 				res.number = v;
 			}
 			res.accepted = true;
 			res.text = d->input;
-			finish(t, &res);
+			return finish(t, &res);
 		} else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
 			if (len)
 				d->input[len - 1] = '\0';
@@ -322,20 +275,20 @@ bool dialog_key(struct tui *t, int key)
 			d->input[0] = '\0';
 		} else if (key >= 0x20 && key < 0x7f && len + 1 < sizeof(d->input)) {
 			if (d->kind == DLG_NUMBER && !isdigit(key) && !(key == '-' && !len && d->min < 0))
-				return true;
+				return redraw;
 			d->input[len] = (char)key;
 			d->input[len + 1] = '\0';
 		}
-		return true;
+		return redraw;
 	}
 	case DLG_CHOICE:
 		if (is_cancel(key)) {
-			finish(t, &res);
+			return finish(t, &res);
 		} else if (is_enter(key)) {
 			res.accepted = true;
 			res.choice = d->choice;
 			res.text = d->n_choices ? d->choices[d->choice] : "";
-			finish(t, &res);
+			return finish(t, &res);
 		} else if (d->n_choices) {
 			if (key == KEY_DOWN || key == KEY_RIGHT || key == 'j' || key == 'l' || key == ' ' || key == '\t')
 				d->choice = (d->choice + 1) % d->n_choices;
@@ -348,32 +301,9 @@ bool dialog_key(struct tui *t, int key)
 						break;
 					}
 		}
-		return true;
+		return redraw;
 	}
-	return true;
-}
-
-static void line_styled(struct tui *t, int y, int x, int w, const char *s, int hscroll)
-{
-	enum theme_element e = UI_DIALOG;
-	int len = (int)strlen(s);
-
-	if (!strncmp(s, "+++ ", 4) || !strncmp(s, "--- ", 4))
-		e = UI_DIFF_FILE;
-	else if (!strncmp(s, "@@", 2))
-		e = UI_DIFF_HUNK;
-	else if (s[0] == '+')
-		e = UI_DIFF_ADD;
-	else if (s[0] == '-')
-		e = UI_DIFF_DEL;
-	else if (!strncmp(s, "echo ", 5) || !strncmp(s, "$ ", 2))
-		e = UI_DIFF_ACTION;
-	/* the style comes from the whole line; the text from where it is scrolled */
-	screen_line(y, x, w, screen_attr(t, e), hscroll < len ? s + hscroll : "");
-	if (hscroll > 0 && len > 0)
-		screen_text(y, x - 1, 1, screen_attr(t, UI_DIALOG_BORDER), "<");
-	if (len - hscroll > w)
-		screen_text(y, x + w, 1, screen_attr(t, UI_DIALOG_BORDER), ">");
+	return redraw;
 }
 
 static void draw_one(struct tui *t, struct dialog *d)
@@ -388,10 +318,10 @@ static void draw_one(struct tui *t, struct dialog *d)
 		w = cols - 4;
 		h = rows - 2;
 	} else {
-		size_t longest = strlen(d->title) + 4;
-		for (size_t i = 0; i < d->n_lines; i++)
-			if (strlen(d->lines[i]) > longest)
-				longest = strlen(d->lines[i]);
+		size_t longest = longest_row(d);
+
+		if (longest < strlen(d->title) + 4)
+			longest = strlen(d->title) + 4;
 		w = (int)longest + 4;
 		if (w < 40)
 			w = 40;
@@ -401,7 +331,7 @@ static void draw_one(struct tui *t, struct dialog *d)
 			extra = 3;   /* blank, field, error */
 		if (d->kind == DLG_CHOICE)
 			extra = 1 + (int)d->n_choices;
-		h = (int)d->n_lines + extra + 4;
+		h = (int)d->body.n + extra + 4;
 		if (h > rows - 2)
 			h = rows - 2;
 	}
@@ -410,7 +340,7 @@ static void draw_one(struct tui *t, struct dialog *d)
 	body_h = h - 4 - extra;
 	if (body_h < 1)
 		body_h = 1;
-	d->body_h = body_h;
+	d->view.visible = body_h;
 	d->body_w = w - 4;
 
 	for (int i = 0; i < h; i++)
@@ -419,19 +349,27 @@ static void draw_one(struct tui *t, struct dialog *d)
 	snprintf(fbuf, sizeof(fbuf), " %s ", d->title);
 	screen_text(y, x + 2, w - 4, screen_attr(t, UI_DIALOG_TITLE), fbuf);
 
-	for (int i = 0; i < body_h; i++) {
-		size_t li = (size_t)(d->scroll + i);
-		if (li < d->n_lines) {
-			if (d->kind == DLG_PREVIEW)
-				line_styled(t, y + 1 + i, x + 2, w - 4, d->lines[li], d->hscroll);
-			else
-				screen_line(y + 1 + i, x + 2, w - 4, a, d->lines[li]);
-		}
+	textview_draw(&d->body, t, &(struct layout_rect){ y + 1, x + 1, body_h, w - 3 }, d->view.top, d->hscroll,
+		      UI_DIALOG);
+	/* a diff line is cut, not wrapped: marks say there is more */
+	for (int i = 0; d->kind == DLG_PREVIEW && i < body_h; i++) {
+		size_t li = (size_t)(d->view.top + i);
+		int len;
+
+		if (li >= d->body.n)
+			break;
+		len = (int)strlen(d->body.row[li].text);
+		if (d->hscroll > 0 && len > 0)
+			screen_text(y + 1 + i, x + 1, 1, border, "<");
+		if (len - d->hscroll > w - 4)
+			screen_text(y + 1 + i, x + w - 2, 1, border, ">");
 	}
-	if ((int)d->n_lines > body_h) {
+	if ((int)d->body.n > body_h) {
 		char pos[64];
-		snprintf(pos, sizeof(pos), " %d-%d/%zu ", d->scroll + 1,
-			 d->scroll + body_h < (int)d->n_lines ? d->scroll + body_h : (int)d->n_lines, d->n_lines);
+		int top = d->view.top;
+
+		snprintf(pos, sizeof(pos), " %d-%d/%zu ", top + 1,
+			 top + body_h < (int)d->body.n ? top + body_h : (int)d->body.n, d->body.n);
 		screen_text(y + h - 1, x + w - 2 - (int)strlen(pos), (int)strlen(pos), border, pos);
 	}
 
@@ -462,7 +400,7 @@ static void draw_one(struct tui *t, struct dialog *d)
 		footer = " y apply  other keys cancel  j/k space b h/l scroll ";
 		break;
 	default:
-		footer = (int)d->n_lines > body_h ? " j/k scroll  any other key closes " : " any key closes ";
+		footer = (int)d->body.n > body_h ? " j/k scroll  any other key closes " : " any key closes ";
 		break;
 	}
 	screen_text(y + h - 1, x + 2, w - 4, border, footer);

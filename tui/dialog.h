@@ -21,10 +21,12 @@ struct dialog_result {
 	size_t choice;      /* choice box: the index */
 };
 
-typedef void (*dialog_done_fn)(struct tui *t, void *userdata, const struct dialog_result *res);
+/* Returns what else changed, as a key handler does (tui/tui.h): redraw
+ * bits, a rescan; 0 for nothing more. */
+typedef unsigned (*dialog_done_fn)(struct tui *t, void *userdata, const struct dialog_result *res);
 
 /* A box with TEXT (wrapped; '\n' breaks lines); any key closes it, except
- * that the arrows, j/k, space and b scroll a text taller than the box. */
+ * that the scroll keys (tui/scroll.h) scroll a text taller than the box. */
 void dialog_message(struct tui *t, const char *title, const char *text);
 
 /*
@@ -51,8 +53,10 @@ void dialog_input_choice(struct tui *t, const char *title, const char *prompt,
 			 const char *const *choices, size_t n, size_t initial,
 			 dialog_done_fn done, void *userdata);
 
-/* Give KEY to the top dialog; false when no dialog is open. */
-bool dialog_key(struct tui *t, int key);
+/* Give KEY to the top dialog: every key is its own, so this returns
+ * TUI_HANDLED with what to draw again (and what its DONE callback returned
+ * when it closed); 0 when no dialog is open. */
+unsigned dialog_key(struct tui *t, int key);
 /* Draw every open dialog, bottom first. */
 void dialog_draw_all(struct tui *t);
 /* Close all without calling their callbacks (at exit). */

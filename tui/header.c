@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/panes.h"
+#include "tui/header.h"
 #include "tui/screen.h"
+#include "tui/tui.h"
 #include "tui/wizard.h"
 
 /* Append one "fact" segment; returns the new column. */

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/panes.h"
+#include "core/util/xalloc.h"
+#include "tui/logpane.h"
 #include "tui/screen.h"
+#include "tui/scroll.h"
+#include "tui/tui.h"
 
 #define LOG_KEEP 500
 
@@ -22,15 +25,12 @@ struct logpane {
 	struct logline lines[LOG_KEEP];
 	size_t first, n;     /* ring */
 	int back;            /* lines scrolled back from the newest */
+	bool changed;        /* lines came since the last logpane_changed() */
 };
 
 struct logpane *logpane_new(void)
 {
-	struct logpane *lp = calloc(1, sizeof(*lp));
-
-	if (!lp)
-		abort();
-	return lp;
+	return xcalloc(1, sizeof(struct logpane));
 }
 
 void logpane_free(struct logpane *lp)
@@ -47,17 +47,14 @@ static const struct logline *nth(const struct logpane *lp, size_t i)
 	return &lp->lines[(lp->first + i) % LOG_KEEP];
 }
 
-void logpane_add(struct tui *t, enum gv_log_level level, const char *msg)
+void logpane_add(struct logpane *lp, enum gv_log_level level, const char *msg)
 {
-	struct logpane *lp = t->log;
 	struct logline *l;
 	char *copy;
 
 	if (level == GV_LOG_DEBUG && !getenv("GPUVIRT_DEBUG"))
 		return;
-	copy = strdup(msg);
-	if (!copy)
-		abort();
+	copy = xstrdup(msg);
 	if (lp->n == LOG_KEEP) {
 		free(lp->lines[lp->first].text);
 		lp->first = (lp->first + 1) % LOG_KEEP;
@@ -69,7 +66,15 @@ void logpane_add(struct tui *t, enum gv_log_level level, const char *msg)
 	lp->n++;
 	if (lp->back)
 		lp->back++;   /* keep the scrolled-back view where it is */
-	tui_dirty(t, TUI_DIRTY_LOG);
+	lp->changed = true;
+}
+
+bool logpane_changed(struct logpane *lp)
+{
+	bool c = lp->changed;
+
+	lp->changed = false;
+	return c;
 }
 
 static void log_cb(void *userdata, enum gv_log_level level, const char *msg)
@@ -79,19 +84,25 @@ static void log_cb(void *userdata, enum gv_log_level level, const char *msg)
 
 void logpane_attach(struct tui *t)
 {
-	gv_log_set(log_cb, t);
+	gv_log_set(log_cb, t->log);
 }
 
-bool logpane_scroll(struct logpane *lp, int delta, int visible)
+void logpane_detach(void)
 {
-	int old = lp->back, max = (int)lp->n - visible;
+	gv_log_set(NULL, NULL);
+}
 
-	lp->back += delta;
-	if (lp->back > max)
-		lp->back = max;
-	if (lp->back < 0)
-		lp->back = 0;
-	return lp->back != old;
+unsigned logpane_key(struct logpane *lp, int key, int visible)
+{
+	/* the view counted from the oldest line, as every scroll view is;
+	 * a page is the whole pane */
+	int newest = (int)lp->n - visible, old = lp->back;
+	struct scroll s = { .top = newest - lp->back, .lines = (int)lp->n, .visible = visible, .page = visible };
+
+	if (!scroll_key(&s, key, SCROLL_SPACE_B))
+		return 0;
+	lp->back = newest - s.top > 0 ? newest - s.top : 0;
+	return TUI_HANDLED | (lp->back != old ? TUI_DIRTY_LOG : 0);
 }
 
 unsigned logpane_count(const struct logpane *lp, enum gv_log_level worst)
@@ -103,11 +114,10 @@ unsigned logpane_count(const struct logpane *lp, enum gv_log_level worst)
 	return c;
 }
 
-void logpane_draw(struct tui *t, const struct layout_rect *r, bool focused)
+void logpane_draw(const struct logpane *lp, const struct tui *t, const struct layout_rect *r, bool focused)
 {
 	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
 	static const enum theme_element style[] = { UI_LOG_ERROR, UI_LOG_WARN, UI_LOG_INFO, UI_DIM };
-	struct logpane *lp = t->log;
 	long last = (long)lp->n - 1 - lp->back;   /* newest line shown */
 	long firstl = last - r->h + 1;
 

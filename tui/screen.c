@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tui/screen.h"
+#include "tui/tui.h"
 
 static attr_t map_attrs(unsigned a)
 {
@@ -116,6 +118,9 @@ int screen_text(int y, int x, int w, attr_t a, const char *s)
 		/* a byte curses would spell as ^X or M-x would break the columns */
 		buf[n] = (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) ? '?' : s[n];
 	}
+	/* cut at the edge: never inside a UTF-8 sequence */
+	while (utf8 && n > 0 && s[n] && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
 	buf[n] = '\0';
 	attrset(a);
 	mvaddnstr(y, x, buf, n);
@@ -186,4 +191,22 @@ void screen_box(const struct tui *t, int y, int x, int h, int w, attr_t a)
 chtype screen_btee(const struct tui *t)
 {
 	return t->ascii ? '+' : ACS_BTEE;
+}
+
+void screen_suspend(const char *fmt, ...)
+{
+	va_list ap;
+
+	def_prog_mode();
+	endwin();
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+void screen_resume(void)
+{
+	reset_prog_mode();
+	clearok(curscr, TRUE);
 }

@@ -14,15 +14,17 @@
 
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
+#include "core/util/text.h"
 #include "core/verify/verify.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
-#include "tui/wizard.h"
+#include "tui/apply_flow.h"
+#include "tui/drafts.h"
+#include "tui/step_apply.h"
+#include "tui/textview.h"
+#include "tui/tui.h"
 
 static struct {
-	bool init;
-	bool no_run;          /* list commands instead of running them */
-	long timeout_s;       /* sysfs write timeout */
 	char *plan_file;      /* a plan opened from a file, NULL for the drafts */
 	size_t drafted;       /* actions the steps' drafts make, at the last look */
 
@@ -41,36 +43,13 @@ static struct {
 	char summary[320];
 } st;
 
-static void init(struct tui *t)
-{
-	if (st.init)
-		return;
-	st.init = true;
-	/* commands run in a chroot of the root; on a scratch copy or in the
-	 * demo there is nothing to run them in */
-	st.no_run = t->demo || strcmp(t->root, "/") != 0;
-	st.timeout_s = 5;
-}
-
-bool wizard_apply_no_run(struct tui *t)
-{
-	init(t);
-	return st.no_run;
-}
-
-int wizard_apply_timeout_ms(struct tui *t)
-{
-	init(t);
-	return (int)st.timeout_s * 1000;
-}
-
 static void count_drafts(struct tui *t)
 {
 	struct plan *p = NULL;
 	struct gv_error err = { 0 };
 
 	st.drafted = 0;
-	if (wizard_build_plan(t, &p, &err) == 0)
+	if (drafts_build_plan(t, &p, &err) == 0)
 		st.drafted = plan_n_actions(p);
 	plan_free(p);
 }
@@ -205,12 +184,11 @@ static void verify_refresh(struct tui *t)
 	verify_summarize();
 }
 
-bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
+bool step_apply_verify_at_start(struct tui *t, char *why, size_t size)
 {
 	const struct finding *f;
 	char ref[48] = "";
 
-	init(t);
 	verify_refresh(t);
 	if (!st.n_fail)
 		return false;
@@ -230,7 +208,6 @@ bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
 
 static enum wizard_status ap_status(struct tui *t, char *text, size_t size)
 {
-	init(t);
 	/* something applied before this boot is not in effect: first */
 	if (st.n_fail) {
 		snprintf(text, size, "%zu not in effect", st.n_fail);
@@ -266,7 +243,6 @@ static enum wizard_status ap_status(struct tui *t, char *text, size_t size)
 
 static void ap_enter(struct tui *t)
 {
-	init(t);
 	count_drafts(t);
 	if (st.fresh) {
 		st.fresh = false;
@@ -276,76 +252,31 @@ static void ap_enter(struct tui *t)
 	}
 }
 
-/*
- * LINE at virtual row *Y of R, wrapped at word boundaries (or after a '/',
- * ':' or ','), continuation rows indented by INDENT. Rows scrolled off
- * above R or below it are counted but not drawn.
- */
-static void put(struct tui *t, const struct layout_rect *r, int *y, int e, int indent, const char *line)
-{
-	const char *p = line;
-	int w = r->w - 2, ind = 0;
-
-	if (indent > w / 2)
-		indent = w / 2;
-	do {
-		int room = w - ind > 8 ? w - ind : 8;
-		size_t len = strlen(p), cut = len;
-		char buf[512];
-
-		if ((int)len > room) {
-			cut = (size_t)room;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0) {
-				cut = (size_t)room;
-				while (cut > 1 && !strchr("/:,", p[cut - 1]))
-					cut--;
-				if (cut <= 1)
-					cut = (size_t)room;
-				/* never inside a UTF-8 sequence */
-				while (cut > 1 && ((unsigned char)p[cut] & 0xc0) == 0x80)
-					cut--;
-			}
-		}
-		if (*y >= r->y && *y < r->y + r->h) {
-			snprintf(buf, sizeof(buf), "%.*s", (int)cut, p);
-			screen_blank(*y, r->x, 1 + ind, screen_attr(t, UI_NORMAL));
-			screen_line(*y, r->x + 1 + ind, r->w - 1 - ind, screen_attr(t, (enum theme_element)e), buf);
-		}
-		(*y)++;
-		p += cut;
-		while (*p == ' ')
-			p++;
-		ind = indent;
-	} while (*p);
-}
-
-static void draw_verification(struct tui *t, const struct layout_rect *r, int *y)
+static void draw_verification(struct tui *t, struct textview *tv)
 {
 	static const char *const word[] = { "[ OK ]", "[WARN]", "[FAIL]", "[INFO]" };
 	static const enum theme_element style[] = { UI_STEP_DONE, UI_LOG_WARN, UI_ERROR, UI_DIM };
 	char line[640];
 
-	put(t, r, y, UI_GROUP, 0, "After the reboot");
+	textview_add(tv, UI_GROUP, "After the reboot");
 	if (t->demo) {
-		put(t, r, y, UI_NORMAL, 0, "The built-in sample host has no running kernel to compare with.");
-		put(t, r, y, UI_DIM, 0, "On a real host this lists every change set in the journal, what it "
-		    "expects of the running host and what the host really has (the same as 'gpuvirt check').");
+		textview_add(tv, UI_NORMAL, "The built-in sample host has no running kernel to compare with.");
+		textview_add(tv, UI_DIM, "On a real host this lists every change set in the journal, what it "
+			     "expects of the running host and what the host really has (the same as 'gpuvirt check').");
 		return;
 	}
 	if (!st.verified) {
-		put(t, r, y, UI_DIM, 0, "Not verified yet.");
+		textview_add(tv, UI_DIM, "Not verified yet.");
 		return;
 	}
-	put(t, r, y, st.n_fail || st.verify_broken ? UI_ERROR : st.n_warn || st.n_pending || st.journal_bad
-		    ? UI_LOG_WARN : UI_NORMAL, 0, st.summary);
+	textview_add(tv, st.n_fail || st.verify_broken ? UI_ERROR : st.n_warn || st.n_pending || st.journal_bad
+		     ? UI_LOG_WARN : UI_NORMAL, st.summary);
 	for (size_t i = 0; i < st.n_sets; i++) {
 		const struct journal_set *js = &st.sets[i];
 
 		snprintf(line, sizeof(line), "Change set %d, %s: %s%s", js->id, js->when, js->summary,
 			 js->interrupted ? " (interrupted: undo rolls it back)" : "");
-		put(t, r, y, UI_DIM, 2, line);
+		textview_add_indented(tv, UI_DIM, 2, line);
 	}
 	for (size_t i = 0; st.found && i < findings_n(st.found); i++) {
 		const struct finding *f = findings_get(st.found, i);
@@ -353,34 +284,33 @@ static void draw_verification(struct tui *t, const struct layout_rect *r, int *y
 		if (f->category != FINDING_VERIFY)
 			continue;
 		snprintf(line, sizeof(line), "%s %s", word[f->status], f->title);
-		put(t, r, y, style[f->status], 7, line);
+		textview_add_indented(tv, style[f->status], 7, line);
 		if (f->evidence && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "       %s", f->evidence);
-			put(t, r, y, UI_DIM, 9, line);
+			textview_add_indented(tv, UI_DIM, 9, line);
 		}
 		if (f->fix && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "       fix: %s", f->fix);
-			put(t, r, y, UI_NORMAL, 12, line);
+			textview_add_indented(tv, UI_NORMAL, 12, line);
 		}
 	}
 	if (st.n_sets)
-		put(t, r, y, UI_DIM, 0, "r rescans the host and verifies again; 'gpuvirt undo' reverts the last "
-		    "change set.");
+		textview_add(tv, UI_DIM, "r rescans the host and verifies again; 'gpuvirt undo' reverts the last "
+			     "change set.");
 }
 
 static void ap_draw(struct tui *t, const struct layout_rect *r)
 {
+	const struct tui_apply *opt = apply_flow_settings(t);
 	char line[512];
-	int y, top, section, total;
+	struct textview tv;
+	int section, total;
 
-	init(t);
-	if (st.jump && t->right_scroll != st.jump_scroll)
+	if (st.jump && t->right.top != st.jump_scroll)
 		st.jump = false;   /* the user scrolled: leave it where they put it */
-again:
-	/* rows are virtual: scrolled-off ones are counted, not drawn */
-	top = r->y - t->right_scroll;
-	y = top;
-	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
+	/* a long path breaks after a '/', ':' or ',' */
+	textview_init(&tv, r->w - 2);
+	tv.wrap = TEXT_WRAP_PUNCT;
 	if (st.plan_file)
 		snprintf(line, sizeof(line), "Plan: the file %s", st.plan_file);
 	else if (st.drafted)
@@ -388,26 +318,26 @@ again:
 			 st.drafted == 1 ? "" : "s");
 	else
 		snprintf(line, sizeof(line), "Plan: no step has drafted a change yet.");
-	put(t, r, &y, UI_NORMAL, 2, line);
+	textview_add_indented(&tv, UI_NORMAL, 2, line);
 	snprintf(line, sizeof(line), "Root: %s%s", t->root, t->demo ? " (scratch copy)" : "");
-	put(t, r, &y, UI_NORMAL, 2, line);
-	snprintf(line, sizeof(line), "Commands: %s", st.no_run ? "listed, not run" : "run after the files");
-	put(t, r, &y, UI_NORMAL, 2, line);
-	snprintf(line, sizeof(line), "sysfs timeout: %ld s", st.timeout_s);
-	put(t, r, &y, UI_NORMAL, 2, line);
+	textview_add_indented(&tv, UI_NORMAL, 2, line);
+	snprintf(line, sizeof(line), "Commands: %s", opt->no_run ? "listed, not run" : "run after the files");
+	textview_add_indented(&tv, UI_NORMAL, 2, line);
+	snprintf(line, sizeof(line), "sysfs timeout: %ld s", opt->timeout_s);
+	textview_add_indented(&tv, UI_NORMAL, 2, line);
 	if (!t->is_root && !strcmp(t->root, "/"))
-		put(t, r, &y, UI_LOG_WARN, 0, "Read-only: applying needs root.");
-	y++;
-	put(t, r, &y, UI_LABEL, 3, "p  preview, then y applies");
-	put(t, r, &y, UI_LABEL, 3, "o  open a saved plan file");
-	put(t, r, &y, UI_LABEL, 3, "x  forget the plan file");
-	put(t, r, &y, UI_LABEL, 3, "n  run or only list commands");
-	put(t, r, &y, UI_LABEL, 3, "t  sysfs write timeout");
-	y++;
-	section = y - top;
-	draw_verification(t, r, &y);
-	total = y - top;
-	t->right_lines = total;
+		textview_add(&tv, UI_LOG_WARN, "Read-only: applying needs root.");
+	textview_blank(&tv);
+	textview_add_indented(&tv, UI_LABEL, 3, "p  preview, then y applies");
+	textview_add_indented(&tv, UI_LABEL, 3, "o  open a saved plan file");
+	textview_add_indented(&tv, UI_LABEL, 3, "x  forget the plan file");
+	textview_add_indented(&tv, UI_LABEL, 3, "n  run or only list commands");
+	textview_add_indented(&tv, UI_LABEL, 3, "t  sysfs write timeout");
+	textview_blank(&tv);
+	section = (int)tv.n;
+	draw_verification(t, &tv);
+	total = (int)tv.n;
+	t->right.lines = total;
 	if (st.jump) {
 		/* opened because something is not in effect: show that part,
 		 * as far down as the pane can scroll, at any size */
@@ -416,47 +346,46 @@ again:
 		if (want < 0)
 			want = 0;
 		st.jump_scroll = want;
-		if (want != t->right_scroll) {
-			t->right_scroll = want;
-			goto again;
-		}
+		t->right.top = want;
 	}
+	textview_draw(&tv, t, r, t->right.top, 0, UI_NORMAL);
+	textview_release(&tv);
 }
 
-static void opened(struct tui *t, void *userdata, const struct dialog_result *res)
+static unsigned opened(struct tui *t, void *userdata, const struct dialog_result *res)
 {
 	struct plan *p = NULL;
 	struct gv_error err = { 0 };
 
 	(void)userdata;
 	if (!res->accepted || !*res->text)
-		return;
+		return 0;
 	if (plan_load(res->text, t->root, &p, &err) < 0) {
 		gv_log(GV_LOG_ERR, "%s", err.msg);
 		dialog_message(t, "Cannot open the plan", err.msg);
-		return;
+		return 0;
 	}
 	gv_log(GV_LOG_INFO, "plan file %s opened: %zu action(s)", res->text, plan_n_actions(p));
 	plan_free(p);
 	free(st.plan_file);
 	st.plan_file = strdup(res->text);
-	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
+	return TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 }
 
-static void run_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
+static unsigned run_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
 {
 	(void)userdata;
 	if (res->accepted)
-		st.no_run = res->choice == 1;
-	tui_dirty(t, TUI_DIRTY_RIGHT);
+		apply_flow_settings(t)->no_run = res->choice == 1;
+	return TUI_DIRTY_RIGHT;
 }
 
-static void timeout_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
+static unsigned timeout_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
 {
 	(void)userdata;
 	if (res->accepted)
-		st.timeout_s = res->number;
-	tui_dirty(t, TUI_DIRTY_RIGHT);
+		apply_flow_settings(t)->timeout_s = res->number;
+	return TUI_DIRTY_RIGHT;
 }
 
 static void preview(struct tui *t)
@@ -468,7 +397,7 @@ static void preview(struct tui *t)
 	if (st.plan_file)
 		r = plan_load(st.plan_file, t->root, &p, &err);
 	else
-		r = wizard_build_plan(t, &p, &err);
+		r = drafts_build_plan(t, &p, &err);
 	if (r < 0) {
 		gv_log(GV_LOG_ERR, "%s", err.msg);
 		dialog_message(t, "Cannot build the plan", err.msg);
@@ -481,36 +410,36 @@ static void preview(struct tui *t)
 			       "the list; 'o' opens a plan saved earlier.");
 		return;
 	}
-	wizard_preview_and_apply(t, p);
+	apply_flow_preview(t, p);
 }
 
-static bool ap_key(struct tui *t, int key)
+static unsigned ap_key(struct tui *t, int key)
 {
 	static const char *const run_choices[] = { "run them after the files", "only list them (--no-run)" };
+	const struct tui_apply *opt = apply_flow_settings(t);
 
-	init(t);
 	switch (key) {
 	case 'p': case '\n': case '\r': case KEY_ENTER:
 		preview(t);
-		return true;
+		return TUI_HANDLED;
 	case 'o':
 		dialog_input_text(t, "Open a plan file", "A plan saved by gpuvirt (gpuvirt-plan 2):",
 				  st.plan_file, opened, NULL);
-		return true;
+		return TUI_HANDLED;
 	case 'x':
 		free(st.plan_file);
 		st.plan_file = NULL;
-		return true;
+		return TUI_HANDLED;
 	case 'n':
 		dialog_input_choice(t, "Commands", "update-grub, update-initramfs and the like:", run_choices, 2,
-				    st.no_run ? 1 : 0, run_chosen, NULL);
-		return true;
+				    opt->no_run ? 1 : 0, run_chosen, NULL);
+		return TUI_HANDLED;
 	case 't':
 		dialog_input_number(t, "sysfs timeout", "Seconds to wait for one sysfs write (1-120):",
-				    st.timeout_s, 1, 120, timeout_chosen, NULL);
-		return true;
+				    opt->timeout_s, 1, 120, timeout_chosen, NULL);
+		return TUI_HANDLED;
 	}
-	return false;
+	return 0;
 }
 
 static void ap_rescan(struct tui *t)
@@ -529,7 +458,7 @@ static void ap_cleanup(struct tui *t)
 	memset(&st, 0, sizeof(st));
 }
 
-const struct wizard_step_ops wizard_step_apply = {
+const struct wizard_step_ops step_apply_ops = {
 	.status = ap_status,
 	.enter = ap_enter,
 	.draw = ap_draw,

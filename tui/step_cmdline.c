@@ -17,7 +17,10 @@
 #include "core/verify/cmdline-lint.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
-#include "tui/wizard.h"
+#include "tui/apply_flow.h"
+#include "tui/step_cmdline.h"
+#include "tui/textview.h"
+#include "tui/tui.h"
 
 static const char *const sriov_args[] = { "i915.enable_guc=3", "i915.max_vfs=7", NULL };
 static const char *const sysfb_args[] = { "initcall_blacklist=sysfb_init", NULL };
@@ -176,7 +179,7 @@ static int cl_build(struct tui *t, struct plan *p, struct gv_error *err)
 	return boot_propose_cmdline_for(p, t->host, t->conf, st.chosen, add, n, NULL, 0, err);
 }
 
-void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending)
+void step_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending)
 {
 	load(t);
 	*ret_loader = needs_choice() ? "ambiguous" : loader() == BOOT_AUTO ? NULL : boot_loader_name(loader());
@@ -246,50 +249,15 @@ static bool in_cfg_lint(const struct finding *f)
 	return false;
 }
 
-/*
- * wizard_text() for a screen that scrolls: *ROW counts lines from the top of
- * the step's text; only those from t->right_scroll on that fit in R are
- * drawn, wrapped at word boundaries the way wizard_text() wraps.
- */
-static void put(struct tui *t, const struct layout_rect *r, int *row, int e, const char *s)
-{
-	int w = r->w - 2;
-
-	if (w < 8)
-		w = 8;
-	do {
-		size_t len = strlen(s), cut = len;
-		int sy = r->y + *row - t->right_scroll;
-
-		if ((int)len > w) {
-			cut = (size_t)w;
-			while (cut > 0 && s[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)w;
-		}
-		if (sy >= r->y && sy < r->y + r->h) {
-			char buf[512];
-			snprintf(buf, sizeof(buf), "%.*s", (int)cut, s);
-			screen_blank(sy, r->x, 1, screen_attr(t, UI_NORMAL));
-			screen_line(sy, r->x + 1, r->w - 1, screen_attr(t, (enum theme_element)e), buf);
-		}
-		(*row)++;
-		s += cut;
-		while (*s == ' ')
-			s++;
-	} while (*s);
-}
-
 static void cl_draw(struct tui *t, const struct layout_rect *r)
 {
 	char line[2600], args[256];
-	int y = 0;
+	struct textview tv;
 	enum boot_loader l = BOOT_AUTO;
 
 	load(t);
-	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
-#define TEXT(e, s) put(t, r, &y, (e), (s))
+	textview_init(&tv, r->w - 2);
+#define TEXT(e, s) textview_add(&tv, (e), (s))
 	if (!st.det) {
 		snprintf(line, sizeof(line), "Cannot look for the boot loader under %s", t->root);
 		TEXT(UI_ERROR, line);
@@ -329,7 +297,7 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 			TEXT(UI_DIM, line);
 		}
 	}
-	y++;
+	textview_blank(&tv);
 	TEXT(UI_LABEL, "Arguments to add (letter switches):");
 	for (int k = 0; k < N_TOGGLES; k++) {
 		const char *const *a = toggle_args(t, (enum toggle)k);
@@ -349,7 +317,7 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 	TEXT(UI_LABEL, "p  preview this step, then y applies");
 	if (st.det && boot_detection_n_candidates(st.det) > 1)
 		TEXT(UI_LABEL, "b  choose the boot loader");
-	y++;
+	textview_blank(&tv);
 	snprintf(line, sizeof(line), "Running:   %s", host_cmdline(t->host) ? host_cmdline(t->host) : "(unknown)");
 	TEXT(UI_NORMAL, line);
 	if (st.configured)
@@ -388,18 +356,20 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 			 f->title);
 		TEXT(f->status == FINDING_FAIL ? UI_ERROR : UI_LOG_WARN, line);
 	}
-	t->right_lines = y;
+	t->right.lines = (int)tv.n;
+	textview_draw(&tv, t, r, t->right.top, 0, UI_NORMAL);
+	textview_release(&tv);
 #undef TEXT
 }
 
 static void switch_toggle(struct tui *t, enum toggle k);
 
-static void loader_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
+static unsigned loader_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
 {
 	(void)userdata;
 	if (!res->accepted || !st.det || res->choice >= boot_detection_n_candidates(st.det)) {
 		st.toggle_after_choice = false;
-		return;
+		return 0;
 	}
 	st.chosen = boot_detection_candidate(st.det, res->choice);
 	gv_log(GV_LOG_INFO, "kernel command line: boot loader %s, as chosen", boot_loader_name(st.chosen));
@@ -407,12 +377,11 @@ static void loader_chosen(struct tui *t, void *userdata, const struct dialog_res
 	 * shows both) */
 	unload();
 	load(t);
-	tui_dirty(t, TUI_DIRTY_HEADER);
 	if (st.toggle_after_choice) {
 		st.toggle_after_choice = false;
 		switch_toggle(t, st.after_choice);
 	}
-	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
+	return TUI_DIRTY_HEADER | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 }
 
 static void choose_loader(struct tui *t)
@@ -460,7 +429,6 @@ static void switch_toggle(struct tui *t, enum toggle k)
 		return;
 	}
 	st.want[k] = !st.want[k];
-	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
 }
 
 static void preview(struct tui *t)
@@ -472,27 +440,27 @@ static void preview(struct tui *t)
 			       "brackets), then p previews them.");
 		return;
 	}
-	wizard_preview_step(t, "kernel command line", cl_build);
+	apply_flow_preview_step(t, "kernel command line", cl_build);
 }
 
-static bool cl_key(struct tui *t, int key)
+static unsigned cl_key(struct tui *t, int key)
 {
 	load(t);
 	for (int k = 0; k < N_TOGGLES; k++) {
 		if (key == toggle_info[k].key && toggle_offered(t, (enum toggle)k)) {
 			switch_toggle(t, (enum toggle)k);
-			return true;
+			return TUI_HANDLED;
 		}
 	}
 	switch (key) {
 	case 'b':
 		choose_loader(t);
-		return true;
+		return TUI_HANDLED;
 	case 'p': case '\n': case '\r': case KEY_ENTER:
 		preview(t);
-		return true;
+		return TUI_HANDLED;
 	}
-	return false;
+	return 0;
 }
 
 static void cl_rescan(struct tui *t)
@@ -509,7 +477,7 @@ static void cl_cleanup(struct tui *t)
 	memset(&st, 0, sizeof(st));
 }
 
-const struct wizard_step_ops wizard_step_cmdline = {
+const struct wizard_step_ops step_cmdline_ops = {
 	.status = cl_status,
 	.enter = cl_enter,
 	.draw = cl_draw,

@@ -21,7 +21,11 @@
 #include "core/propose/propose.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
-#include "tui/wizard.h"
+#include "tui/apply_flow.h"
+#include "tui/scroll.h"
+#include "tui/step_drivers.h"
+#include "tui/textview.h"
+#include "tui/tui.h"
 
 #define MAX_GPUS 64
 #define MAX_DRIVERS 9      /* keys 1-9 */
@@ -234,45 +238,6 @@ static void dr_enter(struct tui *t)
 	st.follow = true;
 }
 
-/* A line at *ROW of the step's text (which scrolls by t->right_scroll),
- * cut at the pane's edge. */
-static void put1(struct tui *t, const struct layout_rect *r, int *row, attr_t a, const char *s)
-{
-	int sy = r->y + *row - t->right_scroll;
-
-	if (sy >= r->y && sy < r->y + r->h) {
-		screen_blank(sy, r->x, 1, screen_attr(t, UI_NORMAL));
-		screen_line(sy, r->x + 1, r->w - 1, a, s);
-	}
-	(*row)++;
-}
-
-/* The same, wrapped at word boundaries the way wizard_text() wraps. */
-static void put(struct tui *t, const struct layout_rect *r, int *row, int e, const char *s)
-{
-	int w = r->w - 2;
-
-	if (w < 8)
-		w = 8;
-	do {
-		size_t len = strlen(s), cut = len;
-		char buf[512];
-
-		if ((int)len > w) {
-			cut = (size_t)w;
-			while (cut > 0 && s[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)w;
-		}
-		snprintf(buf, sizeof(buf), "%.*s", (int)cut, s);
-		put1(t, r, row, screen_attr(t, (enum theme_element)e), buf);
-		s += cut;
-		while (*s == ' ')
-			s++;
-	} while (*s);
-}
-
 /* Rows of the device list before GPU I (each GPU, then its group's other members). */
 static int list_rows(struct tui *t, size_t upto)
 {
@@ -287,28 +252,27 @@ static int list_rows(struct tui *t, size_t upto)
 
 static void dr_draw(struct tui *t, const struct layout_rect *r)
 {
-	attr_t normal = screen_attr(t, UI_NORMAL);
 	char line[1024];
-	int y = 0;
+	struct textview tv;
 	const char *ex;
 
 	load(t);
 	if (st.follow && st.n_gpus) {
-		/* the list starts at row 1 */
+		/* the list starts at row 1, below its heading, which comes into
+		 * view with the first GPU */
 		int cy = 1 + list_rows(t, st.cursor);
-		if (cy < t->right_scroll)
-			t->right_scroll = cy > 1 ? cy : 0;
-		if (cy >= t->right_scroll + r->h)
-			t->right_scroll = cy - r->h + 1;
+		bool up = cy < t->right.top;
+
+		t->right.visible = r->h;
+		scroll_show(&t->right, up && cy == 1 ? 0 : cy);
 		st.follow = false;
 	}
-	screen_clear_rect(r, normal);
+	textview_init(&tv, r->w - 2);
 	if (!st.n_gpus) {
-		put(t, r, &y, UI_NORMAL, "No GPU (display controller) on this host.");
-		t->right_lines = y;
-		return;
+		textview_add(&tv, UI_NORMAL, "No GPU (display controller) on this host.");
+		goto draw;
 	}
-	put(t, r, &y, UI_LABEL, "GPUs for vfio-pci (space picks):");
+	textview_add(&tv, UI_LABEL, "GPUs for vfio-pci (space picks):");
 	for (size_t i = 0; i < st.n_gpus; i++) {
 		const struct host_device *d = st.gpus[i];
 		const struct host_iommu_group *g = host_find_group(t->host, d->iommu_group);
@@ -317,17 +281,17 @@ static void dr_draw(struct tui *t, const struct layout_rect *r)
 
 		snprintf(line, sizeof(line), "[%c] %s %s%s %s %s", p ? 'x' : ' ', d->address,
 			 d->driver ? d->driver : "-", mark, d->vendor_name, d->device_name);
-		put1(t, r, &y, i == st.cursor ? screen_attr(t, UI_SELECTED) : normal, line);
+		textview_add_cut(&tv, NULL, i == st.cursor ? UI_SELECTED : UI_NORMAL, line);
 		for (size_t k = 0; g && k < g->n_devices; k++) {
 			const struct host_device *m = g->devices[k];
 			if (m == d)
 				continue;
 			snprintf(line, sizeof(line), "    + %s %s %s", m->address, m->driver ? m->driver : "-",
 				 m->class_name);
-			put1(t, r, &y, screen_attr(t, UI_DIM), line);
+			textview_add_cut(&tv, NULL, UI_DIM, line);
 		}
 	}
-	y++;
+	textview_blank(&tv);
 	ex = cursor_explain(t);
 	if (ex) {
 		char *copy = strdup(ex), *save = NULL;
@@ -335,12 +299,12 @@ static void dr_draw(struct tui *t, const struct layout_rect *r)
 		if (!copy)
 			abort();
 		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			put(t, r, &y, !strncmp(l, "Guarded:", 8) ? UI_LOG_WARN : UI_NORMAL, l);
+			textview_add(&tv, !strncmp(l, "Guarded:", 8) ? UI_LOG_WARN : UI_NORMAL, l);
 		free(copy);
 	}
 	if (st.n_drivers) {
-		y++;
-		put(t, r, &y, UI_LABEL, "Blacklist host drivers (digit switches):");
+		textview_blank(&tv);
+		textview_add(&tv, UI_LABEL, "Blacklist host drivers (digit switches):");
 		for (size_t k = 0; k < st.n_drivers; k++) {
 			size_t kept = 0;
 			for (size_t i = 0; i < st.n_gpus; i++)
@@ -350,19 +314,22 @@ static void dr_draw(struct tui *t, const struct layout_rect *r)
 			snprintf(line, sizeof(line), "[%c] %zu  %s%s", blacklisted(st.drivers[k]) ? 'x' : ' ', k + 1,
 				 st.drivers[k], kept && blacklisted(st.drivers[k]) ?
 				 " - a GPU that stays with the host uses it!" : "");
-			put(t, r, &y, kept && blacklisted(st.drivers[k]) ? UI_LOG_WARN : UI_NORMAL, line);
+			textview_add(&tv, kept && blacklisted(st.drivers[k]) ? UI_LOG_WARN : UI_NORMAL, line);
 		}
 	}
-	y++;
-	put(t, r, &y, UI_LABEL, "n/b  next/previous GPU (j/k focused)");
-	put(t, r, &y, UI_LABEL, "p  preview this step, then y applies");
-	put(t, r, &y, UI_LABEL, "u  undo the last applied change set");
-	t->right_lines = y;
+	textview_blank(&tv);
+	textview_add(&tv, UI_LABEL, "n/b  next/previous GPU (j/k focused)");
+	textview_add(&tv, UI_LABEL, "p  preview this step, then y applies");
+	textview_add(&tv, UI_LABEL, "u  undo the last applied change set");
+draw:
+	t->right.lines = (int)tv.n;
+	textview_draw(&tv, t, r, t->right.top, 0, UI_NORMAL);
+	textview_release(&tv);
 }
 
 /* ---- picking, with the guard ---- */
 
-static void guard_typed(struct tui *t, void *userdata, const struct dialog_result *res)
+static unsigned guard_typed(struct tui *t, void *userdata, const struct dialog_result *res)
 {
 	char want[PCIADDR_STRLEN];
 	const char *s;
@@ -373,7 +340,7 @@ static void guard_typed(struct tui *t, void *userdata, const struct dialog_resul
 	st.guard_address[0] = '\0';
 	if (!res->accepted) {
 		gv_log(GV_LOG_INFO, "%s stays with the host", want);
-		return;
+		return 0;
 	}
 	/* the exact address, give or take surrounding blanks */
 	s = res->text ? res->text : "";
@@ -386,12 +353,12 @@ static void guard_typed(struct tui *t, void *userdata, const struct dialog_resul
 		gv_log(GV_LOG_WARN, "%s: the address typed did not match; not picked", want);
 		dialog_message(t, "Not picked", "The address typed is not the device's address: nothing was "
 			       "picked, the device stays with the host.");
-		return;
+		return 0;
 	}
 	add_pick(want, true);
 	gv_log(GV_LOG_WARN, "%s picked for vfio-pci after its address was typed: its console goes dark at "
 	       "the next boot", want);
-	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
+	return TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 }
 
 static void ask_guard(struct tui *t, const struct host_device *d, const char *reason)
@@ -475,48 +442,44 @@ static void preview(struct tui *t)
 			       "digit, then p previews the change.");
 		return;
 	}
-	wizard_preview_step(t, "drivers & vfio", dr_build);
+	apply_flow_preview_step(t, "drivers & vfio", dr_build);
 }
 
 /* ---- undo ---- */
 
-static void undo_confirmed(struct tui *t, void *userdata, const struct dialog_result *res)
+static unsigned undo_confirmed(struct tui *t, void *userdata, const struct dialog_result *res)
 {
 	struct journal_undo_opts opts = { 0 };
 	struct gv_error err = { 0 };
+	unsigned m = 0;
 	char msg[1024];
 	int r;
 
 	(void)userdata;
 	if (!res->accepted || res->choice != 1) {
 		gv_log(GV_LOG_INFO, "undo cancelled: nothing was changed");
-		return;
+		return 0;
 	}
-	opts.no_run = wizard_apply_no_run(t);
-	if (!opts.no_run) {
-		/* update-initramfs and the like talk to the terminal */
-		def_prog_mode();
-		endwin();
-		printf("gpuvirt: undoing the last change set under %s ...\n", t->root);
-		fflush(stdout);
-	}
+	opts.no_run = apply_flow_settings(t)->no_run;
+	/* update-initramfs and the like talk to the terminal */
+	if (!opts.no_run)
+		screen_suspend("gpuvirt: undoing the last change set under %s ...\n", t->root);
 	r = journal_undo(t->root, &opts, &err);
 	if (!opts.no_run) {
-		reset_prog_mode();
-		clearok(curscr, TRUE);
-		tui_dirty(t, TUI_DIRTY_ALL);
+		screen_resume();
+		m |= TUI_DIRTY_ALL;
 	}
 	if (r < 0) {
 		gv_log(GV_LOG_ERR, "undo: %s", err.msg[0] ? err.msg : strerror(-r));
 		snprintf(msg, sizeof(msg), "Nothing was changed:\n\n%s", err.msg[0] ? err.msg : strerror(-r));
 		dialog_message(t, "Undo failed", msg);
-		return;
+		return m;
 	}
 	gv_log(GV_LOG_INFO, "undone: the last change set under %s", t->root);
 	snprintf(msg, sizeof(msg), "The last change set was undone: every file has its bytes from before.%s",
 		 opts.no_run ? " Commands were listed, not run: see the log." : " Reboot for it to take effect.");
 	dialog_message(t, "Undone", msg);
-	tui_rescan(t, "after undo");
+	return m | TUI_RESCAN_UNDONE;
 }
 
 static void undo(struct tui *t)
@@ -527,12 +490,8 @@ static void undo(struct tui *t)
 	char prompt[1024];
 	size_t n = 0;
 
-	if (!t->is_root && !strcmp(t->root, "/")) {
-		dialog_message(t, "Root is needed",
-			       "Undoing changes on this host needs root. Run gpuvirt as root (sudo gpuvirt), "
-			       "or undo on a copy of the configuration with --root DIR.");
+	if (!apply_flow_may_write(t, "Undoing changes on this host", "undo"))
 		return;
-	}
 	if (journal_list(t->root, &sets, &n, &err) < 0) {
 		dialog_message(t, "Cannot read the journal", err.msg);
 		return;
@@ -561,44 +520,44 @@ static void move_cursor(int delta)
 	st.follow = true;
 }
 
-static bool dr_key(struct tui *t, int key)
+static unsigned dr_key(struct tui *t, int key)
 {
 	load(t);
 	if (key >= '1' && key <= '9') {
 		size_t k = (size_t)(key - '1');
 		if (k < st.n_drivers)
 			toggle_blacklist(t, k);
-		return true;
+		return TUI_HANDLED;
 	}
 	switch (key) {
 	case ' ':
 		toggle_pick(t);
-		return true;
+		return TUI_HANDLED;
 	case 'n':
 		move_cursor(1);
-		return true;
+		return TUI_HANDLED;
 	case 'b':
 		move_cursor(-1);
-		return true;
+		return TUI_HANDLED;
 	case 'p':
 		preview(t);
-		return true;
+		return TUI_HANDLED;
 	case 'u':
 		undo(t);
-		return true;
+		return TUI_HANDLED;
 	}
 	if (t->focus == TUI_FOCUS_RIGHT) {
 		/* j/k move the cursor; past the last GPU they scroll the text */
 		if ((key == 'j' || key == KEY_DOWN) && st.cursor + 1 < st.n_gpus) {
 			move_cursor(1);
-			return true;
+			return TUI_HANDLED;
 		}
-		if ((key == 'k' || key == KEY_UP) && st.cursor > 0 && t->right_scroll <= 1 + list_rows(t, st.cursor)) {
+		if ((key == 'k' || key == KEY_UP) && st.cursor > 0 && t->right.top <= 1 + list_rows(t, st.cursor)) {
 			move_cursor(-1);
-			return true;
+			return TUI_HANDLED;
 		}
 	}
-	return false;
+	return 0;
 }
 
 static void dr_rescan(struct tui *t)
@@ -617,7 +576,7 @@ static void dr_cleanup(struct tui *t)
 	memset(&st, 0, sizeof(st));
 }
 
-const struct wizard_step_ops wizard_step_drivers = {
+const struct wizard_step_ops step_drivers_ops = {
 	.status = dr_status,
 	.enter = dr_enter,
 	.draw = dr_draw,

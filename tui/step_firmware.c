@@ -9,7 +9,9 @@
 
 #include "core/verify/fwcheck.h"
 #include "tui/screen.h"
-#include "tui/wizard.h"
+#include "tui/step_firmware.h"
+#include "tui/textview.h"
+#include "tui/tui.h"
 
 static struct findings *found;   /* NULL until the step is first looked at */
 
@@ -38,42 +40,45 @@ static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
 
 static void fw_draw(struct tui *t, const struct layout_rect *r)
 {
-	struct layout_rect inner = *r;
-	int y, skip = t->right_scroll, total = 0;
+	struct textview tv;
+	long top = t->right.top;
 
-	screen_clear_rect(r, screen_attr(t, UI_NORMAL));
+	textview_init(&tv, r->w - 2);
 	run_checks(t);
 	if (!found) {
-		y = r->y;
-		wizard_text(t, r, &y, UI_ERROR, "The checks could not run; the log says why.");
-		return;
+		textview_add(&tv, UI_ERROR, "The checks could not run; the log says why.");
+		t->right.lines = (int)tv.n;
+		goto draw;
 	}
-	/* Scrolling by finding keeps each one whole. */
-	inner.y = r->y;
-	y = r->y;
-	for (size_t i = 0; i < findings_n(found); i++, total++) {
+	/* Scrolling by finding keeps each one whole: the scroll offset counts
+	 * findings, and the view starts at the first row of that one. */
+	top = -1;
+	for (size_t i = 0; i < findings_n(found); i++) {
 		const struct finding *f = findings_get(found, i);
 		static const char *const word[] = { "pass", "WARN", "FAIL", "info" };
 		static const enum theme_element style[] = { UI_STEP_DONE, UI_LOG_WARN, UI_ERROR, UI_DIM };
 		char line[512];
 
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
+		if (i == (size_t)t->right.top)
+			top = (long)tv.n;
 		snprintf(line, sizeof(line), "%s  %s", word[f->status], f->title);
-		wizard_text(t, &inner, &y, style[f->status], line);
+		textview_add(&tv, style[f->status], line);
 		if (f->evidence && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "      %s", f->evidence);
-			wizard_text(t, &inner, &y, UI_DIM, line);
+			textview_add(&tv, UI_DIM, line);
 		}
 		if (f->fix && f->status != FINDING_PASS) {
 			snprintf(line, sizeof(line), "      fix: %s", f->fix);
-			wizard_text(t, &inner, &y, UI_NORMAL, line);
+			textview_add(&tv, UI_NORMAL, line);
 		}
 	}
+	if (top < 0)
+		top = (long)tv.n;
 	/* scrolling stops with the last finding at the top */
-	t->right_lines = total - 1 + r->h;
+	t->right.lines = (int)findings_n(found) - 1 + r->h;
+draw:
+	textview_draw(&tv, t, r, (int)top, 0, UI_NORMAL);
+	textview_release(&tv);
 }
 
 static void fw_rescan(struct tui *t)
@@ -83,7 +88,7 @@ static void fw_rescan(struct tui *t)
 	found = NULL;
 }
 
-const struct wizard_step_ops wizard_step_firmware = {
+const struct wizard_step_ops step_firmware_ops = {
 	.status = fw_status,
 	.draw = fw_draw,
 	.rescan = fw_rescan,

@@ -5,6 +5,7 @@
 
 #include "tui/screen.h"
 #include "tui/tree.h"
+#include "tui/tui.h"
 
 struct tree *tree_new(void)
 {
@@ -203,15 +204,6 @@ bool tree_move_to(struct tree *tr, size_t row, int visible)
 		tr->mark[1] = (long)tr->sel;
 	}
 	return false;
-}
-
-bool tree_move(struct tree *tr, long delta, int visible)
-{
-	long target = (long)tr->sel + delta;
-
-	if (target < 0)
-		target = 0;
-	return tree_move_to(tr, (size_t)target, visible);
 }
 
 bool tree_fold(struct tree *tr, const struct host *h, bool fold)

@@ -51,12 +51,11 @@ void tree_build(struct tree *tr, const struct host *h);
 const struct tree_row *tree_selected(const struct tree *tr);
 
 /*
- * Move the cursor by DELTA rows (clamped), or to the top/bottom. VISIBLE is
- * the number of rows the pane shows. Returns true when the view scrolled
- * (the whole pane must be repainted); otherwise the old and new rows are
- * marked for repainting.
+ * Move the cursor to ROW (clamped to the last). VISIBLE is the number of
+ * rows the pane shows. Returns true when the view scrolled (the whole pane
+ * must be repainted); otherwise the old and new rows are marked for
+ * repainting.
  */
-bool tree_move(struct tree *tr, long delta, int visible);
 bool tree_move_to(struct tree *tr, size_t row, int visible);
 
 /* Fold or unfold the group under the cursor (or the group of the row under

@@ -28,10 +28,14 @@
 #include "core/session.h"
 #include "tui/theme.h"
 #include "tui/cli/commands.h"
+#include "tui/details.h"
 #include "tui/dialog.h"
-#include "tui/panes.h"
+#include "tui/header.h"
+#include "tui/logpane.h"
 #include "tui/screen.h"
+#include "tui/scroll.h"
 #include "tui/tree.h"
+#include "tui/tui.h"
 #include "tui/wizard.h"
 
 static int sig_pipe[2] = { -1, -1 };
@@ -47,19 +51,10 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-void tui_dirty(struct tui *t, unsigned what)
-{
-	t->dirty |= what;
-}
-
-const struct host_device *tui_selected_device(const struct tui *t)
-{
-	const struct tree_row *r = tree_selected(t->tree);
-
-	return r && r->kind != TREE_GROUP ? r->dev : NULL;
-}
-
-void tui_rescan(struct tui *t, const char *why)
+/* Take a new snapshot of the host (udev event, 'r', after an apply or an
+ * undo). Keeps the selection by PCI address. Logs and keeps the old one on
+ * failure. */
+static void rescan(struct tui *t, const char *why)
 {
 	const struct host *h;
 	struct gv_error err = { 0 };
@@ -76,7 +71,17 @@ void tui_rescan(struct tui *t, const char *why)
 	wizard_rescan(t);
 	gv_log(GV_LOG_INFO, "rescan (%s): %zu devices, %zu IOMMU groups", why, host_n_devices(h),
 	       host_n_groups(h));
-	tui_dirty(t, TUI_DIRTY_ALL);
+	t->dirty |= TUI_DIRTY_ALL;
+}
+
+/* Do what a handler's result M asks for. */
+static void apply_result(struct tui *t, unsigned m)
+{
+	if (m & TUI_RESCAN_APPLIED)
+		rescan(t, "after apply");
+	if (m & TUI_RESCAN_UNDONE)
+		rescan(t, "after undo");
+	t->dirty |= m & TUI_DIRTY_ALL;
 }
 
 /* ---- udev ---- */
@@ -120,7 +125,7 @@ static void monitor_read(struct tui *t, struct udev_monitor *mon)
 		gv_log(GV_LOG_INFO, "udev: %s", first);
 	else
 		gv_log(GV_LOG_INFO, "udev: %s and %u more", first, n - 1);
-	tui_rescan(t, "udev");
+	rescan(t, "udev");
 }
 
 /* ---- drawing ---- */
@@ -159,8 +164,11 @@ static void render(struct tui *t)
 {
 	const struct layout *l = &t->lay;
 	bool tree_rows = t->tree->mark[0] >= 0 || t->tree->mark[1] >= 0;
-	unsigned d = t->dirty;
+	unsigned d;
 
+	if (logpane_changed(t->log))
+		t->dirty |= TUI_DIRTY_LOG;
+	d = t->dirty;
 	if (!d && !tree_rows)
 		return;
 	if (l->too_small) {
@@ -183,14 +191,16 @@ static void render(struct tui *t)
 			wizard_draw_screen(t, &l->details, t->focus == TUI_FOCUS_RIGHT);
 	}
 	if (d & TUI_DIRTY_LOG)
-		logpane_draw(t, &l->log, t->focus == TUI_FOCUS_LOG);
+		logpane_draw(t->log, t, &l->log, t->focus == TUI_FOCUS_LOG);
 	if (d & TUI_DIRTY_STATUS)
 		status_draw(t, &l->status);
 	/* dialogs draw last, over whatever changed beneath them */
 	if (t->n_dialogs)
 		dialog_draw_all(t);
 out:
-	t->dirty = 0;
+	/* lines logged while drawing: shown now if the log was drawn after
+	 * them, else with the next frame */
+	t->dirty = logpane_changed(t->log) && !(d & TUI_DIRTY_LOG) ? TUI_DIRTY_LOG : 0;
 	t->tree->mark[0] = t->tree->mark[1] = -1;
 	wnoutrefresh(stdscr);
 	doupdate();
@@ -205,7 +215,7 @@ static void relayout(struct tui *t)
 		resizeterm(ws.ws_row, ws.ws_col);
 	layout_compute(COLS, LINES, &t->lay);
 	erase();
-	tui_dirty(t, TUI_DIRTY_ALL);
+	t->dirty |= TUI_DIRTY_ALL;
 }
 
 /* ---- keys ---- */
@@ -269,164 +279,135 @@ static int visible_rows(const struct tui *t, enum tui_focus f)
 	return t->lay.tree.h - 1;
 }
 
-static void tree_moved(struct tui *t, bool scrolled)
+static unsigned tree_moved(struct tui *t, bool scrolled)
 {
 	/* a plain move repaints the two rows (marked) and the details */
-	tui_dirty(t, TUI_DIRTY_RIGHT | (scrolled ? TUI_DIRTY_LEFT : 0));
-	t->right_scroll = 0;
+	t->right.top = 0;
+	return TUI_HANDLED | TUI_DIRTY_RIGHT | (scrolled ? TUI_DIRTY_LEFT : 0);
 }
 
-static bool devices_key(struct tui *t, int key)
+static unsigned devices_key(struct tui *t, int key)
 {
 	struct tree *tr = t->tree;
 	int vis = visible_rows(t, TUI_FOCUS_LEFT);
-	long page = vis > 1 ? vis - 1 : 1;
+	long to;
 
 	if (t->focus == TUI_FOCUS_RIGHT) {
-		int max = t->right_lines - vis;
-		int old = t->right_scroll;
-		switch (key) {
-		case KEY_DOWN: case 'j': t->right_scroll++; break;
-		case KEY_UP: case 'k': t->right_scroll--; break;
-		case KEY_NPAGE: case ' ': case TUI_CTRL('f'): t->right_scroll += (int)page; break;
-		case KEY_PPAGE: case 'b': case TUI_CTRL('b'): t->right_scroll -= (int)page; break;
-		case 'g': case KEY_HOME: t->right_scroll = 0; break;
-		case 'G': case KEY_END: t->right_scroll = max; break;
-		case KEY_LEFT: case 'h': case TUI_KEY_ESC:
+		int old = t->right.top;
+
+		if (key == KEY_LEFT || key == 'h' || key == TUI_KEY_ESC) {
 			t->focus = TUI_FOCUS_LEFT;
-			tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
-			return true;
-		default: return false;
+			return TUI_HANDLED | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 		}
-		if (t->right_scroll > max)
-			t->right_scroll = max;
-		if (t->right_scroll < 0)
-			t->right_scroll = 0;
-		if (t->right_scroll != old)
-			tui_dirty(t, TUI_DIRTY_RIGHT);
-		return true;
+		t->right.visible = vis;
+		if (!scroll_key(&t->right, key, SCROLL_SPACE_B))
+			return 0;
+		return TUI_HANDLED | (t->right.top != old ? TUI_DIRTY_RIGHT : 0);
 	}
+	if (scroll_cursor_key(key, SCROLL_SPACE_B, (long)tr->sel, (long)tr->n, vis > 1 ? vis - 1 : 1, &to))
+		return tree_moved(t, tree_move_to(tr, (size_t)to, vis));
 	switch (key) {
-	case KEY_DOWN: case 'j': tree_moved(t, tree_move(tr, 1, vis)); return true;
-	case KEY_UP: case 'k': tree_moved(t, tree_move(tr, -1, vis)); return true;
-	case KEY_NPAGE: case ' ': case TUI_CTRL('f'): tree_moved(t, tree_move(tr, page, vis)); return true;
-	case KEY_PPAGE: case 'b': case TUI_CTRL('b'): tree_moved(t, tree_move(tr, -page, vis)); return true;
-	case 'g': case KEY_HOME: tree_moved(t, tree_move_to(tr, 0, vis)); return true;
-	case 'G': case KEY_END: tree_moved(t, tree_move_to(tr, tr->n ? tr->n - 1 : 0, vis)); return true;
 	case KEY_LEFT: case 'h':
-		if (tree_fold(tr, t->host, true))
-			tree_moved(t, true);
-		return true;
+		return tree_fold(tr, t->host, true) ? tree_moved(t, true) : TUI_HANDLED;
 	case KEY_RIGHT: case 'l': case '\n': case '\r': case KEY_ENTER: {
 		const struct tree_row *r = tree_selected(tr);
-		if (r && r->kind == TREE_GROUP && tree_fold(tr, t->host, false)) {
-			tree_moved(t, true);
-		} else {
-			t->focus = TUI_FOCUS_RIGHT;
-			tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT);
-		}
-		return true;
+		if (r && r->kind == TREE_GROUP && tree_fold(tr, t->host, false))
+			return tree_moved(t, true);
+		t->focus = TUI_FOCUS_RIGHT;
+		return TUI_HANDLED | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 	}
 	}
-	return false;
+	return 0;
 }
 
-static bool log_key(struct tui *t, int key)
+static unsigned set_view(struct tui *t, enum tui_view v)
 {
-	int vis = visible_rows(t, TUI_FOCUS_LOG), d;
+	unsigned m = TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_STATUS;
 
-	switch (key) {
-	case KEY_UP: case 'k': d = 1; break;
-	case KEY_DOWN: case 'j': d = -1; break;
-	case KEY_PPAGE: case 'b': case TUI_CTRL('b'): d = vis; break;
-	case KEY_NPAGE: case ' ': case TUI_CTRL('f'): d = -vis; break;
-	case 'g': case KEY_HOME: d = 1 << 20; break;
-	case 'G': case KEY_END: d = -(1 << 20); break;
-	default: return false;
-	}
-	if (logpane_scroll(t->log, d, vis))
-		tui_dirty(t, TUI_DIRTY_LOG);
-	return true;
-}
-
-static void set_view(struct tui *t, enum tui_view v)
-{
 	if (t->view == v)
-		return;
+		return 0;
 	t->view = v;
-	t->right_scroll = 0;
+	t->right.top = 0;
 	if (t->focus == TUI_FOCUS_RIGHT)
 		t->focus = TUI_FOCUS_LEFT;
 	if (v == TUI_VIEW_WIZARD)
-		wizard_select(t, wizard_selected(t));
-	tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_STATUS);
+		m |= wizard_select(t, wizard_selected(t));
+	return m;
 }
 
-static void handle_key(struct tui *t, int key)
+static unsigned dispatch(struct tui *t, int key)
 {
+	unsigned m;
 	int step;
 
 	if (key == TUI_CTRL('c')) {
 		t->quit = true;
 		t->exit_status = 130;
-		return;
+		return TUI_HANDLED;
 	}
 	if (key == KEY_RESIZE) {
 		relayout(t);
-		return;
+		return TUI_HANDLED;
 	}
 	if (key == TUI_CTRL('l')) {
 		clearok(curscr, TRUE);
-		tui_dirty(t, TUI_DIRTY_ALL);
-		return;
+		return TUI_HANDLED | TUI_DIRTY_ALL;
 	}
 	if (t->lay.too_small) {
 		if (key == 'q') {
 			t->quit = true;
 			t->exit_status = 0;
 		}
-		return;
+		return TUI_HANDLED;
 	}
-	if (dialog_key(t, key))
-		return;
+	if ((m = dialog_key(t, key)))
+		return m;
 	switch (key) {
 	case 'q':
 		t->quit = true;
 		t->exit_status = 0;
-		return;
+		return TUI_HANDLED;
 	case '?':
 		show_help(t);
-		return;
+		return TUI_HANDLED | TUI_DIRTY_DIALOG;
 	case '\t':
 		t->focus = (t->focus + 1) % TUI_N_FOCUS;
-		tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_FRAME);
-		return;
+		return TUI_HANDLED | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_FRAME;
 	case KEY_BTAB:
 		t->focus = (t->focus + TUI_N_FOCUS - 1) % TUI_N_FOCUS;
-		tui_dirty(t, TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_FRAME);
-		return;
+		return TUI_HANDLED | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_FRAME;
 	case 'w':
-		set_view(t, t->view == TUI_VIEW_WIZARD ? TUI_VIEW_DEVICES : TUI_VIEW_WIZARD);
-		return;
+		return TUI_HANDLED | set_view(t, t->view == TUI_VIEW_WIZARD ? TUI_VIEW_DEVICES : TUI_VIEW_WIZARD);
 	}
 	step = key > 0 && key < 0x80 ? wizard_step_by_letter(key) : -1;
 	if (step >= 0) {
-		set_view(t, TUI_VIEW_WIZARD);
-		wizard_select(t, (size_t)step);
-		return;
+		m = set_view(t, TUI_VIEW_WIZARD);
+		return TUI_HANDLED | m | wizard_select(t, (size_t)step);
 	}
-	if (t->focus == TUI_FOCUS_LOG && log_key(t, key))
-		return;
-	if (t->view == TUI_VIEW_WIZARD && wizard_key(t, key))
-		return;
-	if (t->view == TUI_VIEW_DEVICES && devices_key(t, key))
-		return;
+	if (t->focus == TUI_FOCUS_LOG && (m = logpane_key(t->log, key, visible_rows(t, TUI_FOCUS_LOG))))
+		return m;
+	if (t->view == TUI_VIEW_WIZARD && (m = wizard_key(t, key)))
+		return m;
+	if (t->view == TUI_VIEW_DEVICES && (m = devices_key(t, key)))
+		return m;
 	if (key == 'r') {
-		tui_rescan(t, "r");
+		rescan(t, "r");
 		if (t->demo)
 			gv_log(GV_LOG_INFO, "the sample host does not change: nothing to rescan");
-		return;
+		return TUI_HANDLED;
 	}
+	return 0;
+}
+
+static void handle_key(struct tui *t, int key)
+{
+	int dialogs = t->n_dialogs;
+	unsigned m = dispatch(t, key);
+
+	/* a dialog that opened is drawn over the panes */
+	if (t->n_dialogs > dialogs)
+		m |= TUI_DIRTY_DIALOG;
+	apply_result(t, m);
 }
 
 /* ---- set-up ---- */
@@ -549,7 +530,7 @@ int tui_run(const struct gv_globals *g, struct session *s)
 	}
 	relayout(&t);
 	if (t.view == TUI_VIEW_WIZARD)
-		wizard_select(&t, open_step >= 0 ? (size_t)open_step : wizard_selected(&t));
+		t.dirty |= wizard_select(&t, open_step >= 0 ? (size_t)open_step : wizard_selected(&t));
 
 	while (!t.quit) {
 		struct pollfd fds[3] = {
@@ -606,7 +587,7 @@ restore:
 	close(sig_pipe[1]);
 	sig_pipe[0] = sig_pipe[1] = -1;
 out:
-	cli_log_to_stderr();
+	logpane_detach();
 	if (t.log && logpane_count(t.log, GV_LOG_ERR))
 		fprintf(stderr, "gpuvirt: %u error(s) were logged during the session\n",
 			logpane_count(t.log, GV_LOG_ERR));

@@ -138,3 +138,31 @@ keys g
 ok "step pane: g goes back to the top" wait_for "Boot loader:"
 keys q
 wait_exit > /dev/null
+
+# The wizard's step list pages as every list does: Ctrl-F (PgDn where the
+# terminal has it) goes to the last step, Ctrl-B (PgUp) back to the first;
+# space and b stay the steps' own keys.
+for term in vt100 xterm-256color; do
+	t=$term
+	tui_start "$term" || { fail "$t: starts"; continue; }
+	keys w
+	wait_for "> Steps" > /dev/null
+	keys C-f
+	ok "$t: step list: Ctrl-F pages to the last step" wait_for "p  preview, then y applies"
+	keys C-b
+	ok "$t: step list: Ctrl-B pages back to the first step" wait_for "CPU virtualization is on"
+	if [ "$term" != vt100 ]; then
+		keys PageDown
+		ok "$t: step list: PgDn pages down" wait_for "p  preview, then y applies"
+		keys PageUp
+		ok "$t: step list: PgUp pages up" wait_for "CPU virtualization is on"
+	fi
+	keys d
+	wait_for "GPUs for vfio-pci" > /dev/null
+	keys b
+	sleep 0.3
+	ok "$t: step list: b is still the step's own key" bash -c '[[ "$0" == *"Drivers & vfio"* ]]' \
+		"$(row 1 | cut -c45-)"
+	keys q
+	wait_exit > /dev/null
+done

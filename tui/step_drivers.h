@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * Wizard step "Drivers & vfio": which GPUs (and their group's functions) go
+ * to vfio-pci at boot, which host drivers are blacklisted; undo of the last
+ * change set.
+ */
+#include "tui/wizard_step.h"
+
+extern const struct wizard_step_ops step_drivers_ops;

@@ -58,9 +58,7 @@ static char *jpath(const char *root, const char *fmt, ...)
 
 	buf_puts(&rel, JOURNAL_DIR "/");
 	va_start(ap, fmt);
-	char *tail = NULL;
-	if (vasprintf(&tail, fmt, ap) < 0)
-		abort();
+	char *tail = xvasprintf(fmt, ap);
 	va_end(ap);
 	buf_puts(&rel, tail);
 	free(tail);

@@ -147,9 +147,7 @@ static int propose_kernel_cmdline(struct plan *p, const char *what, bool create_
 		}
 		q = next;
 	}
-	line = nl ? strndup(content, (size_t)(nl - content)) : xstrdup(content);
-	if (!line)
-		abort();
+	line = nl ? xstrndup(content, (size_t)(nl - content)) : xstrdup(content);
 	r = cmdline_parse(line, &c);
 	if (r < 0)
 		goto out;
@@ -229,9 +227,7 @@ static int kernelstub_options(struct plan *p, char ***ret, size_t *ret_n, struct
 		}
 		if (*q)
 			q++;
-		v = realloc(v, (n + 1) * sizeof(*v));
-		if (!v)
-			abort();
+		v = xreallocarray(v, n + 1, sizeof(*v));
 		v[n++] = buf_steal(&s);
 	}
 	free(content);
@@ -323,11 +319,9 @@ static int run_kernel_install(struct plan *p, const char *root, const char *why)
 		for (int k = 0; k < n; k++) {
 			char *img = NULL, *rel = NULL;
 			if (list[k]->d_name[0] != '.') {
-				if (asprintf(&rel, "%s/%s/vmlinuz", dirs[i], list[k]->d_name) < 0)
-					abort();
+				rel = xasprintf("%s/%s/vmlinuz", dirs[i], list[k]->d_name);
 				if (exists_at(root, rel) && r >= 0) {
-					if (asprintf(&img, "/%s", rel) < 0)
-						abort();
+					img = xasprintf("/%s", rel);
 					const char *argv[] = { "kernel-install", "add", list[k]->d_name, img, NULL };
 					r = plan_run(p, argv, why);
 					found++;
@@ -403,13 +397,11 @@ int boot_propose_cmdline_for(struct plan *p, const struct host *h, const struct 
 			const char *argv[5] = { "grubby", "--update-kernel=ALL", NULL, NULL, NULL };
 			size_t k = 2;
 			if (n_add) {
-				if (asprintf(&aa, "--args=%s", a) < 0)
-					abort();
+				aa = xasprintf("--args=%s", a);
 				argv[k++] = aa;
 			}
 			if (n_remove) {
-				if (asprintf(&ra, "--remove-args=%s", rm) < 0)
-					abort();
+				ra = xasprintf("--remove-args=%s", rm);
 				argv[k++] = ra;
 			}
 			r = plan_run(p, argv, "update every boot entry (Boot Loader Specification) with grubby");

@@ -7,6 +7,7 @@
 
 #include "core/util/buf.h"
 #include "core/propose/change.h"
+#include "core/util/xalloc.h"
 
 /* The kernel's MODULE_NAME_LEN is 64 minus a pointer. */
 #define MODULE_NAME_MAX 55
@@ -78,9 +79,7 @@ static int parse_module(const char *arg, char **ret, struct gv_error *err)
 			return gv_error_set(err, -EINVAL, "--blacklist %s: '%c' cannot be part of a module name",
 					    arg, c);
 	}
-	m = strdup(arg);
-	if (!m)
-		return -ENOMEM;
+	m = xstrdup(arg);
 	/* kmod treats '-' and '_' alike and reports names with '_'. */
 	for (char *p = m; *p; p++)
 		if (*p == '-')
@@ -174,11 +173,7 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 		r = check_cmdline_arg(opt, arg, kind == CHANGE_CMDLINE_REMOVE, err);
 		if (r < 0)
 			goto out;
-		c.arg = strdup(arg);
-		if (!c.arg) {
-			r = -ENOMEM;
-			goto out;
-		}
+		c.arg = xstrdup(arg);
 		break;
 	case CHANGE_BLACKLIST:
 		r = parse_module(arg, &c.arg, err);
@@ -191,11 +186,7 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 			goto out;
 		break;
 	case CHANGE_VFS:
-		copy = strdup(arg);
-		if (!copy) {
-			r = -ENOMEM;
-			goto out;
-		}
+		copy = xstrdup(arg);
 		sep = strchr(copy, '=');
 		if (!sep) {
 			r = gv_error_set(err, -EINVAL, "%s %s: expected ADDRESS=N (0000:00:02.0=3)", opt, arg);
@@ -214,11 +205,7 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 		 * first ':' that follows the function's '.'. */
 		char *dot, *eq;
 
-		copy = strdup(arg);
-		if (!copy) {
-			r = -ENOMEM;
-			goto out;
-		}
+		copy = xstrdup(arg);
 		dot = strchr(copy, '.');
 		sep = dot ? strchr(dot, ':') : NULL;
 		if (!sep) {
@@ -250,11 +237,7 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 				goto out;
 			}
 		}
-		c.arg = strdup(sep + 1);
-		if (!c.arg) {
-			r = -ENOMEM;
-			goto out;
-		}
+		c.arg = xstrdup(sep + 1);
 		break;
 	}
 	default:
@@ -273,21 +256,10 @@ out:
 
 int change_array_add(struct change **array, size_t *n, const struct change *c)
 {
-	struct change *a;
-	char *arg = NULL;
+	struct change *a = xreallocarray(*array, *n + 1, sizeof(*a));
 
-	if (c->arg) {
-		arg = strdup(c->arg);
-		if (!arg)
-			return -ENOMEM;
-	}
-	a = realloc(*array, (*n + 1) * sizeof(*a));
-	if (!a) {
-		free(arg);
-		return -ENOMEM;
-	}
 	a[*n] = *c;
-	a[*n].arg = arg;
+	a[*n].arg = xstrdup(c->arg);
 	*array = a;
 	(*n)++;
 	return 0;
@@ -310,11 +282,7 @@ int change_parse_argv(int argc, char *const *argv, struct change **ret, size_t *
 			r = gv_error_set(err, -EINVAL, "'%s': expected a CHANGE option (--vfio, --blacklist, ...)", word);
 			goto out;
 		}
-		name = strdup(word);
-		if (!name) {
-			r = -ENOMEM;
-			goto out;
-		}
+		name = xstrdup(word);
 		eq = strchr(name, '=');
 		if (eq) {
 			*eq = '\0';
@@ -336,10 +304,8 @@ int change_parse_argv(int argc, char *const *argv, struct change **ret, size_t *
 		r = change_parse(kind, arg, &c, err);
 		if (r < 0)
 			goto out;
-		r = change_array_add(&array, &n, &c);
+		change_array_add(&array, &n, &c);
 		change_clear(&c);
-		if (r < 0)
-			goto out;
 	}
 	*ret = array;
 	*ret_n = n;

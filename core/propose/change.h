@@ -62,7 +62,8 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 int change_parse_argv(int argc, char *const *argv, struct change **ret, size_t *ret_n,
 		      struct gv_error *err);
 
-/* Append a copy of C to the array *ARRAY of *N changes. Returns 0 or -ENOMEM. */
+/* Append a copy of C to the array *ARRAY of *N changes. Returns 0 (running out
+ * of memory aborts). */
 int change_array_add(struct change **array, size_t *n, const struct change *c);
 
 /* The change back in command-line form ("--vfio 0000:41:00.0"), owned. */

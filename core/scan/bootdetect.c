@@ -54,11 +54,7 @@ int boot_loader_from_name(const char *name, enum boot_loader *ret)
 
 static char *path_at(const char *root, const char *rel)
 {
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/%s", root, rel) < 0)
-		abort();
-	return p;
+	return xasprintf("%s/%s", root, rel);
 }
 
 static bool exists_at(const char *root, const char *rel)
@@ -84,8 +80,7 @@ static char *first_conf(const char *root, const char *rel)
 			continue;
 		if (!found || strcmp(de->d_name, strrchr(found, '/') + 1) < 0) {
 			free(found);
-			if (asprintf(&found, "%s/%s", rel, de->d_name) < 0)
-				abort();
+			found = xasprintf("%s/%s", rel, de->d_name);
 		}
 	}
 	if (d)
@@ -99,15 +94,12 @@ static void evidence(struct boot_detection *d, enum boot_loader l, const char *f
 static void evidence(struct boot_detection *d, enum boot_loader l, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 
 	if (d->n_evidence[l] >= MAX_EVIDENCE)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	d->evidence[l][d->n_evidence[l]++] = xvasprintf(fmt, ap);
 	va_end(ap);
-	d->evidence[l][d->n_evidence[l]++] = s;
 }
 
 static void candidate(struct boot_detection *d, enum boot_loader l)

@@ -581,10 +581,7 @@ static int process_command(struct scan *sc, struct token *w, size_t n, bool cond
 		}
 		free(sc->val[v]);
 		sc->val[v] = buf_steal(&b);
-		struct assign *na = realloc(sc->as, (sc->n_as + 1) * sizeof(*na));
-		if (!na)
-			abort();
-		sc->as = na;
+		sc->as = xreallocarray(sc->as, sc->n_as + 1, sizeof(*sc->as));
 		sc->as[sc->n_as++] = (struct assign){ v, line_at(sc, w[j].start), vs, ve, quote_style(sc->s, vs, ve) };
 	}
 	return 0;
@@ -621,10 +618,7 @@ static int scan_file(struct scan *sc)
 		if (t.kind == T_WORD) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;
-				struct token *nw = realloc(w, cap * sizeof(*nw));
-				if (!nw)
-					abort();
-				w = nw;
+				w = xreallocarray(w, cap, sizeof(*w));
 			}
 			w[n++] = t;
 			continue;
@@ -812,14 +806,12 @@ static int read_direct(void *userdata, const char *path, char **ret_content, siz
 		       struct gv_error *err)
 {
 	const char *root = userdata;
-	char *full = NULL;
+	char *full = xasprintf("%s/%s", root, path);
 	FILE *f;
 	struct buf b = BUF_INIT;
 	char chunk[4096];
 	size_t k;
 
-	if (asprintf(&full, "%s/%s", root, path) < 0)
-		abort();
 	f = fopen(full, "re");
 	free(full);
 	if (!f) {
@@ -869,22 +861,18 @@ static int load_files(const struct grub_source *src, struct gfile **ret, size_t 
 	const char *ours = GRUB_DROPIN + sizeof(GRUB_DROPIN_DIR);
 
 	if (src->dropins) {
-		char *dir = NULL;
+		char *dir = xasprintf("%s/%s", src->root, GRUB_DROPIN_DIR);
 		DIR *d;
 		struct dirent *de;
 		bool have_ours = false;
 
-		if (asprintf(&dir, "%s/%s", src->root, GRUB_DROPIN_DIR) < 0)
-			abort();
 		d = opendir(dir);
 		free(dir);
 		while (d && (de = readdir(d))) {
 			size_t l = strlen(de->d_name);
 			if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".cfg") != 0)
 				continue;
-			names = realloc(names, (n_names + 1) * sizeof(*names));
-			if (!names)
-				abort();
+			names = xreallocarray(names, n_names + 1, sizeof(*names));
 			names[n_names++] = xstrdup(de->d_name);
 			if (strcmp(de->d_name, ours) == 0)
 				have_ours = true;
@@ -892,23 +880,18 @@ static int load_files(const struct grub_source *src, struct gfile **ret, size_t 
 		if (d)
 			closedir(d);
 		if (!have_ours) {
-			names = realloc(names, (n_names + 1) * sizeof(*names));
-			if (!names)
-				abort();
+			names = xreallocarray(names, n_names + 1, sizeof(*names));
 			names[n_names++] = xstrdup(ours);
 		}
 		qsort(names, n_names, sizeof(*names), cmp_str);
 	}
-	files = calloc(n_names + 1, sizeof(*files));
-	if (!files)
-		abort();
+	files = xcalloc(n_names + 1, sizeof(*files));
 	for (size_t i = 0; i <= n_names; i++) {
 		struct gfile *f = &files[n++];
-		if (i == 0) {
+		if (i == 0)
 			f->path = xstrdup(GRUB_DEFAULTS);
-		} else if (asprintf(&f->path, "%s/%s", GRUB_DROPIN_DIR, names[i - 1]) < 0) {
-			abort();
-		}
+		else
+			f->path = xasprintf("%s/%s", GRUB_DROPIN_DIR, names[i - 1]);
 		f->ours = strcmp(f->path, GRUB_DROPIN) == 0;
 		r = rd(ud, f->path, &f->content, &f->len, err);
 		if (r == -ENOENT) {
@@ -1262,9 +1245,7 @@ int grub_propose(const struct grub_source *src, const char *const *add, size_t n
 	r = load_files(src, &files, &n, err);
 	if (r < 0)
 		return r;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		abort();
+	e = xcalloc(1, sizeof(*e));
 	if (src->dropins)
 		r = propose_dropin(files, n, add, n_add, remove_keys, n_remove, e, err);
 	else
@@ -1299,11 +1280,9 @@ static bool os_release_debian(const char *root, bool *found)
 
 	*found = false;
 	for (size_t i = 0; i < 2 && !*found; i++) {
-		char *p = NULL, line[512];
-		FILE *f;
-		if (asprintf(&p, "%s/%s", root, paths[i]) < 0)
-			abort();
-		f = fopen(p, "re");
+		char *p = xasprintf("%s/%s", root, paths[i]), line[512];
+		FILE *f = fopen(p, "re");
+
 		free(p);
 		if (!f)
 			continue;
@@ -1336,12 +1315,10 @@ static bool os_release_debian(const char *root, bool *found)
 
 bool grub_reads_dropins(const char *root)
 {
-	char *p = NULL;
+	char *p = xasprintf("%s/etc/debian_version", root);
 	struct stat st;
 	bool found, r;
 
-	if (asprintf(&p, "%s/etc/debian_version", root) < 0)
-		abort();
 	r = access(p, F_OK) == 0;
 	free(p);
 	if (r)
@@ -1350,8 +1327,7 @@ bool grub_reads_dropins(const char *root)
 		return true;
 	if (found)
 		return false;
-	if (asprintf(&p, "%s/%s", root, GRUB_DROPIN_DIR) < 0)
-		abort();
+	p = xasprintf("%s/%s", root, GRUB_DROPIN_DIR);
 	r = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 	free(p);
 	return r;

@@ -360,8 +360,7 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 		return;
 	}
 	struct host_device *d = host_add_device(h, &a);
-	if (asprintf(&d->syspath, "/sys/bus/pci/devices/%s", name) < 0)
-		abort();
+	d->syspath = xasprintf("/sys/bus/pci/devices/%s", name);
 	d->vendor_id = read_id(fd, d->address, "vendor", false);
 	d->device_id = read_id(fd, d->address, "device", false);
 	d->subsys_vendor_id = read_id(fd, d->address, "subsystem_vendor", true);

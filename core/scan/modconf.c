@@ -284,7 +284,7 @@ int modconf_load(const char *root, struct modconf **ret, struct gv_error *err)
 		paths[i] = fsutil_join(root, config_dirs[i]);
 	ctx = kmod_new_quiet(root, (const char *const *)paths);
 	if (!ctx) {
-		r = gv_error_set(err, -ENOMEM, "%s: libkmod could not read the modprobe configuration", root);
+		r = gv_error_set(err, -EIO, "%s: libkmod could not read the modprobe configuration", root);
 		goto out;
 	}
 

@@ -30,7 +30,7 @@
 struct modconf;
 
 /* Read the modprobe configuration under ROOT. Returns 0 and an owned
- * snapshot, or -ENOMEM with ERR set when libkmod fails outright.
+ * snapshot, or -EIO with ERR set when libkmod cannot read it at all.
  * core/scan/sysconf.h is the one caller: everyone else reads its snapshot. */
 int modconf_load(const char *root, struct modconf **ret, struct gv_error *err);
 void modconf_free(struct modconf *mc);

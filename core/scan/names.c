@@ -9,6 +9,7 @@
 
 #include "core/util/log.h"
 #include "core/scan/names.h"
+#include "core/util/xalloc.h"
 
 struct names {
 	struct pci_access *pacc;
@@ -56,10 +57,8 @@ static void names_debug(char *msg, ...)
 
 struct names *names_new(void)
 {
-	struct names *n = calloc(1, sizeof(*n));
+	struct names *n = xcalloc(1, sizeof(*n));
 
-	if (!n)
-		abort();
 	n->pacc = pci_alloc();
 	if (!n->pacc) {
 		n->broken = true;
@@ -111,16 +110,16 @@ static char *names_lookup(struct names *n, int flags, int vendor_id, int device_
 		r = NULL;
 	}
 	names_jmp = NULL;
-	return r ? strdup(r) : NULL;
+	return xstrdup(r);
 }
 
 char *names_vendor(struct names *n, int vendor_id)
 {
 	char *s = names_lookup(n, PCI_LOOKUP_VENDOR, vendor_id, 0);
 
-	if (!s && asprintf(&s, vendor_id < 0 ? "Vendor unknown" : "Vendor %04x", vendor_id) < 0)
-		abort();
-	return s;
+	if (s)
+		return s;
+	return vendor_id < 0 ? xstrdup("Vendor unknown") : xasprintf("Vendor %04x", vendor_id);
 }
 
 char *names_device(struct names *n, int vendor_id, int device_id)
@@ -129,13 +128,9 @@ char *names_device(struct names *n, int vendor_id, int device_id)
 
 	if (s)
 		return s;
-	if (vendor_id < 0 || device_id < 0) {
-		s = strdup("Device unknown");
-	} else if (asprintf(&s, "Device %04x:%04x", vendor_id, device_id) < 0)
-		s = NULL;
-	if (!s)
-		abort();
-	return s;
+	if (vendor_id < 0 || device_id < 0)
+		return xstrdup("Device unknown");
+	return xasprintf("Device %04x:%04x", vendor_id, device_id);
 }
 
 char *names_class(struct names *n, int class_code)
@@ -145,10 +140,6 @@ char *names_class(struct names *n, int class_code)
 	if (s)
 		return s;
 	if (class_code < 0)
-		s = strdup("Class unknown");
-	else if (asprintf(&s, "Class %04x", class_code >> 8) < 0)
-		s = NULL;
-	if (!s)
-		abort();
-	return s;
+		return xstrdup("Class unknown");
+	return xasprintf("Class %04x", class_code >> 8);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/util/buf.h"
+#include "core/util/xalloc.h"
 
 static void buf_grow(struct buf *b, size_t extra)
 {
@@ -15,10 +16,7 @@ static void buf_grow(struct buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	char *p = realloc(b->data, cap);
-	if (!p)
-		abort();
-	b->data = p;
+	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 }
 
@@ -89,10 +87,8 @@ const char *buf_str(const struct buf *b)
 
 char *buf_steal(struct buf *b)
 {
-	char *p = b->data ? b->data : strdup("");
+	char *p = b->data ? b->data : xstrdup("");
 
-	if (!p)
-		abort();
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return p;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util/diff.h"
+#include "core/util/xalloc.h"
 
 struct line {
 	const char *s;
@@ -25,18 +26,14 @@ struct edit {
 static struct line *split_lines(const char *s, size_t len, size_t *ret_n)
 {
 	size_t n = 0, cap = 16;
-	struct line *v = malloc(cap * sizeof(*v));
+	struct line *v = xmalloc(cap * sizeof(*v));
 
-	if (!v)
-		abort();
 	for (size_t i = 0; i < len;) {
 		const char *nl = memchr(s + i, '\n', len - i);
 		size_t l = nl ? (size_t)(nl - (s + i)) + 1 : len - i;
 		if (n == cap) {
 			cap *= 2;
-			v = realloc(v, cap * sizeof(*v));
-			if (!v)
-				abort();
+			v = xreallocarray(v, cap, sizeof(*v));
 		}
 		v[n].s = s + i;
 		v[n].len = l;
@@ -61,9 +58,7 @@ static void edits_push(struct edits *e, enum op op, size_t a, size_t b)
 {
 	if (e->n == e->cap) {
 		e->cap = e->cap ? 2 * e->cap : 64;
-		e->v = realloc(e->v, e->cap * sizeof(*e->v));
-		if (!e->v)
-			abort();
+		e->v = xreallocarray(e->v, e->cap, sizeof(*e->v));
 	}
 	e->v[e->n++] = (struct edit){ op, a, b };
 }
@@ -88,15 +83,11 @@ static void myers_reverse(const struct line *A, long n, const struct line *B, lo
 			edits_push(out, OP_DEL, (size_t)(a0 + i), (size_t)(b0));
 		return;
 	}
-	v = calloc((size_t)(2 * max + 3), sizeof(long));
-	trace = calloc((size_t)max + 1, sizeof(long *));
-	if (!v || !trace)
-		abort();
+	v = xcalloc((size_t)(2 * max + 3), sizeof(long));
+	trace = xcalloc((size_t)max + 1, sizeof(long *));
 	for (d = 0; d <= max; d++) {
 		/* Round d reads diagonals -(d+1)..d+1 only: keep just those. */
-		trace[d] = malloc((size_t)(2 * d + 3) * sizeof(long));
-		if (!trace[d])
-			abort();
+		trace[d] = xmalloc((size_t)(2 * d + 3) * sizeof(long));
 		memcpy(trace[d], v + off - (d + 1), (size_t)(2 * d + 3) * sizeof(long));
 		for (long k = -d; k <= d; k += 2) {
 			if (k == -d || (k != d && v[off + k - 1] < v[off + k + 1]))

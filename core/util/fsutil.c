@@ -15,6 +15,7 @@
 
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
+#include "core/util/xalloc.h"
 
 char *fsutil_join(const char *root, const char *rel)
 {
@@ -36,19 +37,15 @@ char *fsutil_join(const char *root, const char *rel)
 static char *dir_of(const char *path, const char **ret_base)
 {
 	const char *slash = strrchr(path, '/');
-	char *dir;
 
 	if (!slash) {
 		*ret_base = path;
-		return strdup(".");
+		return xstrdup(".");
 	}
 	*ret_base = slash + 1;
 	if (slash == path)
-		return strdup("/");
-	dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		abort();
-	return dir;
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
 }
 
 static int read_fd(int fd, char **ret_data, size_t *ret_len)
@@ -382,12 +379,10 @@ int fsutil_clean_temps(const char *path)
 
 int fsutil_mkdir_p(const char *path, mode_t mode, size_t *ret_created)
 {
-	char *p = strdup(path);
+	char *p = xstrdup(path);
 	size_t created = 0;
 	int r = 0;
 
-	if (!p)
-		abort();
 	for (char *s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
@@ -432,10 +427,8 @@ out:
 
 void fsutil_rmdir_parents(const char *path, size_t n)
 {
-	char *p = strdup(path);
+	char *p = xstrdup(path);
 
-	if (!p)
-		abort();
 	for (size_t i = 0; i < n; i++) {
 		if (rmdir(p) < 0)
 			break;

@@ -5,6 +5,7 @@
  * snapshot, a plan, a preview); when they fail there is no sane way to go on,
  * so these abort rather than make every caller handle NULL (git's xmalloc).
  */
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);
@@ -17,5 +18,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* asprintf that cannot fail */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vasprintf that cannot fail; AP is consumed as by vasprintf */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* N bytes of S and a terminating NUL */
 char *xmemdup(const char *s, size_t n);

@@ -37,11 +37,10 @@ static void problem(struct findings *fs, const char *id, enum finding_status st,
 		    const char *fmt, ...)
 {
 	va_list ap;
-	char *title = NULL, *fix = fix_for(id, arg);
+	char *title, *fix = fix_for(id, arg);
 
 	va_start(ap, fmt);
-	if (vasprintf(&title, fmt, ap) < 0)
-		abort();
+	title = xvasprintf(fmt, ap);
 	va_end(ap);
 	findings_add(fs, &(struct finding){ .id = id, .status = st, .category = FINDING_LINT, .title = title,
 					    .evidence = arg, .fix = fix });

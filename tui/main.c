@@ -35,7 +35,7 @@ static const struct cmd commands[] = {
 	{ "plan", cmd_plan, CMD_SESSION },
 	{ "apply", cmd_apply, CMD_SESSION },
 	{ "undo", cmd_undo, CMD_SESSION },
-	{ "export", NULL, 0 },          /* documented, not built yet */
+	{ "export", cmd_export, CMD_SESSION },
 };
 
 static void usage(FILE *f)

@@ -25,6 +25,7 @@ int cmd_check(int argc, char **argv, const struct gv_globals *g, struct session 
 int cmd_plan(int argc, char **argv, const struct gv_globals *g, struct session *s);
 int cmd_apply(int argc, char **argv, const struct gv_globals *g, struct session *s);
 int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *s);
+int cmd_export(int argc, char **argv, const struct gv_globals *g, struct session *s);
 /* `gpuvirt plan --undo [--json]`: the preview `gpuvirt undo` shows; writes nothing. */
 int cli_undo_preview(struct session *s, bool json);
 /* The full-screen wizard. */

@@ -191,33 +191,34 @@ static struct finding verify_numvfs(const struct host *h, const char *addr, cons
 static struct finding verify_mdev(const struct host *h, const char *uuid, const char *value, bool pending,
 				  const char *ref)
 {
-	char path[512];
-	struct stat st;
+	/* what /sys/bus/mdev/devices/UUID showed at scan time */
+	const char *type = value ? strrchr(value, ':') : NULL;
+	const char *have = NULL;
+	char *path = xasprintf("/sys/bus/mdev/devices/%s", uuid);
+	struct finding f;
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
-	if (stat(path, &st) == 0) {
-		const char *type = value ? strrchr(value, ':') : NULL;
-		const char *have = NULL;
-
-		for (size_t i = 0; h && i < host_n_devices(h) && !have; i++) {
-			const struct host_device *d = host_device(h, i);
-			for (size_t j = 0; j < d->n_mdevs; j++)
-				if (!strcmp(d->mdevs[j].uuid, uuid))
-					have = d->mdevs[j].type ? d->mdevs[j].type : "";
-		}
-		if (type && have && *have && strcmp(have, type + 1))
-			return found_own("verify-mdev", FINDING_FAIL,
-					 xasprintf("mdev %s is of type %s, expected %s", uuid, have, type + 1),
-					 xasprintf("%s/mdev_type: %s (%s)", path, have, ref),
-					 xasprintf("mdevctl stop -u %s; mdevctl start -u %s", uuid, uuid));
-		return found_own("verify-mdev", FINDING_PASS, xasprintf("mdev %s is present", uuid),
-				 xasprintf("%s: present", path), NULL);
+	for (size_t i = 0; h && i < host_n_devices(h) && !have; i++) {
+		const struct host_device *d = host_device(h, i);
+		for (size_t j = 0; j < d->n_mdevs; j++)
+			if (!strcmp(d->mdevs[j].uuid, uuid))
+				have = d->mdevs[j].type ? d->mdevs[j].type : "";
 	}
-	return found_own("verify-mdev", pending ? FINDING_WARN : FINDING_FAIL,
-			 xasprintf("mdev %s (%s) is not present", uuid, value ? value : "?"),
-			 xasprintf("%s: absent (%s)", path, ref),
-			 xasprintf("mdevctl start -u %s; at boot mdevctl starts it only when its definition says \"start\": \"auto\" and the parent's driver is loaded",
-			     uuid));
+	if (have && type && *have && strcmp(have, type + 1))
+		f = found_own("verify-mdev", FINDING_FAIL,
+			      xasprintf("mdev %s is of type %s, expected %s", uuid, have, type + 1),
+			      xasprintf("%s/mdev_type: %s (%s)", path, have, ref),
+			      xasprintf("mdevctl stop -u %s; mdevctl start -u %s", uuid, uuid));
+	else if (have)
+		f = found_own("verify-mdev", FINDING_PASS, xasprintf("mdev %s is present", uuid),
+			      xasprintf("%s: present", path), NULL);
+	else
+		f = found_own("verify-mdev", pending ? FINDING_WARN : FINDING_FAIL,
+			      xasprintf("mdev %s (%s) is not present", uuid, value ? value : "?"),
+			      xasprintf("%s: absent (%s)", path, ref),
+			      xasprintf("mdevctl start -u %s; at boot mdevctl starts it only when its definition says \"start\": \"auto\" and the parent's driver is loaded",
+					uuid));
+	free(path);
+	return f;
 }
 
 /* Append F about change set SET_ID (0: none), freeing its strings. */

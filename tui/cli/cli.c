@@ -230,6 +230,26 @@ int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s,
 	return CLI_EXIT_OK;
 }
 
+int cli_confirm_apply(const char *cmd, const char *question, const struct cli_opts *c, struct session *s,
+		      struct plan *p)
+{
+	struct plan_apply_opts ao = {
+		.no_run = c->no_run || session_demo(s),
+		.force_hand_edits = c->force_hand_edits,
+	};
+	struct gv_error err = { 0 };
+	int r;
+
+	if (!cli_confirm(cmd, question, c->yes))
+		return CLI_EXIT_FAILED;
+	r = plan_apply(p, &ao, &err);
+	if (r < 0) {
+		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
+		return CLI_EXIT_FAILED;
+	}
+	return CLI_EXIT_OK;
+}
+
 int cli_print_preview(const char *cmd, const struct plan *p, bool json)
 {
 	struct gv_error err = { 0 };

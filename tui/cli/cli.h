@@ -76,5 +76,12 @@ bool cli_confirm(const char *cmd, const char *question, bool yes);
  * owned plan is in *RET. Errors are printed. */
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret);
 
+/* Ask QUESTION (cli_confirm()), then apply P with C's --no-run and
+ * --force-hand-edits (commands are always listed, not run, under --demo:
+ * the scratch root holds configuration only). Returns an exit status; a
+ * failure is printed, naming CMD. */
+int cli_confirm_apply(const char *cmd, const char *question, const struct cli_opts *c, struct session *s,
+		      struct plan *p);
+
 /* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */
 int cli_print_preview(const char *cmd, const struct plan *p, bool json);

@@ -24,7 +24,6 @@ static void apply_usage(FILE *f)
 
 int cmd_apply(int argc, char **argv, const struct gv_globals *g, struct session *s)
 {
-	struct plan_apply_opts ao = { 0 };
 	struct gv_error err = { 0 };
 	struct cli_opts c = { 0 };
 	struct plan *p = NULL;
@@ -75,20 +74,9 @@ int cmd_apply(int argc, char **argv, const struct gv_globals *g, struct session 
 	if (status)
 		goto out;
 	snprintf(question, sizeof(question), "Apply %zu changes?", plan_n_actions(p));
-	if (!cli_confirm("apply", question, c.yes)) {
-		status = CLI_EXIT_FAILED;
+	status = cli_confirm_apply("apply", question, &c, s, p);
+	if (status)
 		goto out;
-	}
-	/* the demo's commands would run chrooted in its scratch root, which
-	 * holds configuration only: they are listed, as the wizard does */
-	ao.no_run = c.no_run || session_demo(s);
-	ao.force_hand_edits = c.force_hand_edits;
-	r = plan_apply(p, &ao, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt apply: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		status = CLI_EXIT_FAILED;
-		goto out;
-	}
 	if (session_demo(s))
 		printf("Applied to the demo's scratch root %s; `gpuvirt --demo undo` takes it back.\n", root);
 	else

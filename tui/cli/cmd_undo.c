@@ -80,12 +80,10 @@ int cli_undo_preview(struct session *s, bool json)
 
 int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *s)
 {
-	struct plan_apply_opts ao = { 0 };
-	struct gv_error err = { 0 };
 	struct cli_opts c = { 0 };
 	struct plan *p = NULL;
 	char question[64];
-	int r, status;
+	int status;
 
 	status = cli_parse(argc, argv, CLI_TAKES_APPLY, usage, &c);
 	if (status) {
@@ -101,19 +99,9 @@ int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *
 	if (status)
 		goto out;
 	snprintf(question, sizeof(question), "Undo change set %d?", undo_plan_set(p));
-	if (!cli_confirm("undo", question, c.yes)) {
-		status = CLI_EXIT_FAILED;
+	status = cli_confirm_apply("undo", question, &c, s, p);
+	if (status)
 		goto out;
-	}
-	/* the demo's scratch root has nothing to run the commands in */
-	ao.no_run = c.no_run || session_demo(s);
-	ao.force_hand_edits = c.force_hand_edits;
-	r = plan_apply(p, &ao, &err);
-	if (r < 0) {
-		fprintf(stderr, "gpuvirt undo: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		status = CLI_EXIT_FAILED;
-		goto out;
-	}
 	printf("Undone. Reboot for the previous configuration to take effect.\n");
 	status = CLI_EXIT_OK;
 out:

@@ -230,6 +230,26 @@ static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_DIGEST_STRIN
 	return true;
 }
 
+/* NAME as a change set id in 1..JOURNAL_MAX_ID, or -1; with CANONICAL only
+ * its "%04d" spelling (a file name). Parsed unsigned and bounded, so a
+ * hostile name can neither overflow the next id nor name a set that
+ * load_set() would not find again. */
+static int parse_id(const char *name, bool canonical)
+{
+	char canon[16];
+	unsigned long v;
+	char *end;
+
+	if (name[0] < '0' || name[0] > '9' || strlen(name) > 7)
+		return -1;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (errno || *end || v == 0 || v > JOURNAL_MAX_ID)
+		return -1;
+	snprintf(canon, sizeof(canon), "%04lu", v);
+	return !canonical || strcmp(canon, name) == 0 ? (int)v : -1;
+}
+
 /* Parse manifest FILE into T. Errors name file:line. */
 static int parse_manifest(const char *file, struct journal_txn *t, struct gv_error *err)
 {
@@ -266,7 +286,7 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 		if (strcmp(f[0], "end") == 0) {
 			ended = true;
 		} else if (strcmp(f[0], "id") == 0 && n == 2) {
-			t->id = atoi(f[1]);
+			t->id = parse_id(f[1], false);
 		} else if (strcmp(f[0], "state") == 0 && n == 2) {
 			free(t->state);
 			t->state = xstrdup(f[1]);
@@ -357,12 +377,16 @@ static int set_ids(const char *root, int **ret_ids, size_t *ret_n)
 		return 0;
 	}
 	while ((de = readdir(d))) {
-		char *end;
-		long id = strtol(de->d_name, &end, 10);
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || id <= 0)
+		int id = parse_id(de->d_name, true);
+
+		if (id < 0) {
+			if (de->d_name[0] != '.' && !strchr(de->d_name, '.'))
+				gv_log(GV_LOG_WARN, "%s/" JOURNAL_DIR "/journal/%s: not a change set name "
+				       "(0001 to %d); ignored", root, de->d_name, JOURNAL_MAX_ID);
 			continue;
+		}
 		ids = xrealloc(ids, (n + 1) * sizeof(int));
-		ids[n++] = (int)id;
+		ids[n++] = id;
 	}
 	closedir(d);
 	if (n)
@@ -404,6 +428,11 @@ int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_erro
 	r = set_ids(root, &ids, &n);
 	if (r < 0)
 		return gv_error_set(err, r, "reading the journal under %s/" JOURNAL_DIR ": %s", root, strerror(-r));
+	if (n && ids[n - 1] >= JOURNAL_MAX_ID) {
+		free(ids);
+		return gv_error_set(err, -ENOSPC, "%s/" JOURNAL_DIR "/journal: change set %d is the last one gpuvirt "
+				    "numbers; undo or remove old sets first", root, JOURNAL_MAX_ID);
+	}
 	t = xcalloc(1, sizeof(*t));
 	t->root = xstrdup(root);
 	t->id = n ? ids[n - 1] + 1 : 1;

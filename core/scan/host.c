@@ -11,6 +11,7 @@
 #include "core/scan/host.h"
 #include "core/scan/host-private.h"
 #include "core/util/log.h"
+#include "core/util/testbed.h"
 #include "core/scan/names.h"
 #include "core/util/xalloc.h"
 
@@ -426,7 +427,7 @@ int host_scan(struct host **ret, struct gv_error *err)
 		int busfd = dirfd(bus);
 		/* Tests only: inside a test bed, GPUVIRT_TEST_VANISH names a device
 		 * that disappears between enumeration and reading. */
-		const char *vanish = access("/sys/.gpuvirt-testbed", F_OK) == 0 ? getenv("GPUVIRT_TEST_VANISH") : NULL;
+		const char *vanish = testbed_getenv("GPUVIRT_TEST_VANISH");
 		while ((de = readdir(bus)))
 			if (de->d_name[0] != '.')
 				scan_device(h, busfd, de->d_name, vanish, &dm);

@@ -7,6 +7,7 @@
 
 #include "core/util/buf.h"
 #include "core/propose/change.h"
+#include "core/util/text.h"
 #include "core/util/xalloc.h"
 
 /* The kernel's MODULE_NAME_LEN is 64 minus a pointer. */
@@ -164,6 +165,9 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 	for (const char *q = arg; q && *q; q++)
 		if (is_ctrl(*q))
 			return gv_error_set(err, -EINVAL, "%s: control character in argument", opt);
+	/* ... and end up in JSON (plan --json), which is UTF-8 */
+	if (arg && !text_utf8_valid(arg))
+		return gv_error_set(err, -EINVAL, "%s: the argument is not valid UTF-8", opt);
 
 	switch (kind) {
 	case CHANGE_IOMMU:

@@ -229,3 +229,10 @@ run_gv --root "$ROOT" apply --vfio 01:00.0 --save "$TMPROOT/x.plan"
 ok "--save is not an option of apply" bash -c "[ $RC -eq 2 ] && [ ! -e '$TMPROOT/x.plan' ]"
 run_gv --root "$ROOT" plan --vfio 01:00.0 --save "$TMPROOT/no/such/dir/x.plan"
 ok "--save into a missing directory: exit 1, one line naming it" bash -c "[ $RC -eq 1 ] && [ \$(grep -c '^gpuvirt plan: ' '$ERR') -eq 1 ] && grep -q '^gpuvirt plan: .*no/such/dir' '$ERR'"
+
+# Arguments end up in the boot loader's file and in plan --json (UTF-8)
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" apply --cmdline-add "foo=$(printf '\377')" --yes --no-run
+ok "--cmdline-add with a byte that is not UTF-8: exit 2" [ "$RC" -eq 2 ]
+ok "--cmdline-add not UTF-8: one line saying so" bash -c "[ \$(grep -c . '$ERR') -eq 1 ] && grep -q 'not valid UTF-8' '$ERR'"
+ok "--cmdline-add not UTF-8: nothing written" [ "$before" = "$(snapshot "$ROOT")" ]

@@ -14,6 +14,19 @@
 		ck_assert_str_eq(next_, (want_next));                             \
 	} while (0)
 
+START_TEST(utf8_validity)
+{
+	ck_assert(text_utf8_valid(""));
+	ck_assert(text_utf8_valid("plain ascii"));
+	ck_assert(text_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	ck_assert(!text_utf8_valid("\xff"));
+	ck_assert(!text_utf8_valid("\xc0\xaf"));           /* overlong '/' */
+	ck_assert(!text_utf8_valid("\xed\xa0\x80"));       /* a surrogate */
+	ck_assert(!text_utf8_valid("\xf4\x90\x80\x80"));   /* above U+10FFFF */
+	ck_assert(!text_utf8_valid("\xe2\x82"));           /* cut short */
+}
+END_TEST
+
 START_TEST(fits_whole)
 {
 	ck_row("hello world", 20, 0, "hello world", "");
@@ -96,6 +109,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("wrap");
 
 	tcase_add_test(tc, fits_whole);
+	tcase_add_test(tc, utf8_validity);
 	tcase_add_test(tc, breaks_at_the_last_blank);
 	tcase_add_test(tc, long_word_is_cut);
 	tcase_add_test(tc, long_word_breaks_after_punctuation);

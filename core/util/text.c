@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/util/text.h"
+#include "core/util/xalloc.h"
 
 static int is_continuation(char c)
 {
@@ -68,4 +69,24 @@ bool text_utf8_valid(const char *s)
 		p += n + 1;
 	}
 	return true;
+}
+
+char *text_visible(const char *s)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ? 2 : 1;
+	o = out = xmalloc(n + 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+			*o++ = '^';
+			*o++ = (char)(*p ^ 0x40);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
 }

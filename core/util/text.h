@@ -29,6 +29,11 @@ enum text_wrap_flags {
  */
 size_t text_wrap_row(const char *s, size_t width, unsigned flags, const char **ret_next);
 
+/* S with every control character but newline and tab shown visibly, as
+ * ^[ (caret notation; DEL is ^?), so that text read from a file can never
+ * move the cursor or erase a line it is shown with. Owned. */
+char *text_visible(const char *s);
+
 /* True when S is well-formed UTF-8 (no overlong forms, no surrogates, nothing
  * above U+10FFFF). */
 bool text_utf8_valid(const char *s);

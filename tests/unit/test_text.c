@@ -14,6 +14,15 @@
 		ck_assert_str_eq(next_, (want_next));                             \
 	} while (0)
 
+START_TEST(control_characters_visible)
+{
+	char *v = text_visible("a\033[2Kb\tc\nd\x7f\x01");
+
+	ck_assert_str_eq(v, "a^[[2Kb\tc\nd^?^A");
+	free(v);
+}
+END_TEST
+
 START_TEST(utf8_validity)
 {
 	ck_assert(text_utf8_valid(""));
@@ -110,6 +119,7 @@ static Suite *suite(void)
 
 	tcase_add_test(tc, fits_whole);
 	tcase_add_test(tc, utf8_validity);
+	tcase_add_test(tc, control_characters_visible);
 	tcase_add_test(tc, breaks_at_the_last_blank);
 	tcase_add_test(tc, long_word_is_cut);
 	tcase_add_test(tc, long_word_breaks_after_punctuation);

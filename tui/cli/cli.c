@@ -7,6 +7,7 @@
 
 #include "core/plan/plan.h"
 #include "core/propose/propose.h"
+#include "core/util/text.h"
 #include "tui/cli/cli.h"
 
 enum {
@@ -250,6 +251,14 @@ int cli_confirm_apply(const char *cmd, const char *question, const struct cli_op
 	return CLI_EXIT_OK;
 }
 
+void cli_puts_visible(const char *s, FILE *f)
+{
+	char *v = text_visible(s);
+
+	fputs(v, f);
+	free(v);
+}
+
 int cli_print_preview(const char *cmd, const struct plan *p, bool json)
 {
 	struct gv_error err = { 0 };
@@ -260,9 +269,13 @@ int cli_print_preview(const char *cmd, const struct plan *p, bool json)
 		fprintf(stderr, "gpuvirt %s: %s\n", cmd, err.msg[0] ? err.msg : strerror(-r));
 		return CLI_EXIT_FAILED;
 	}
-	fputs(text, stdout);
-	if (json && (!*text || text[strlen(text) - 1] != '\n'))
-		putchar('\n');
+	if (json) {
+		fputs(text, stdout);
+		if (!*text || text[strlen(text) - 1] != '\n')
+			putchar('\n');
+	} else {
+		cli_puts_visible(text, stdout);
+	}
 	free(text);
 	fflush(stdout);
 	return CLI_EXIT_OK;

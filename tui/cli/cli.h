@@ -83,5 +83,11 @@ int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s,
 int cli_confirm_apply(const char *cmd, const char *question, const struct cli_opts *c, struct session *s,
 		      struct plan *p);
 
-/* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */
+/* fputs() of S with its control characters shown visibly (text_visible()):
+ * whatever came from a file (a diff, a plan file's "why", the journal's
+ * summary) cannot rewrite the terminal it is printed on. */
+void cli_puts_visible(const char *s, FILE *f);
+
+/* Print P's preview (JSON when JSON) on stdout, control characters visible.
+ * Returns an exit status. */
 int cli_print_preview(const char *cmd, const struct plan *p, bool json);

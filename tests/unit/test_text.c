@@ -2,6 +2,8 @@
 #include <check.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "core/util/text.h"
 
 /* The first row of S at WIDTH: its text, and where the next one starts. */

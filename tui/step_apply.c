@@ -176,7 +176,12 @@ static void verify_refresh(struct tui *t, struct ap *st)
 	verify_summarize(st);
 }
 
-bool step_apply_verify_at_start(struct tui *t, void *state, char *why, size_t size)
+/* Start-up: verify the journal against the running host (only a directory
+ * listing when nothing was applied). When something applied before this
+ * boot is not in effect, the wizard opens on this step, which keeps what
+ * was computed and shows its "After the reboot" section; WHY, the log
+ * line, names the first such expectation and its change set. */
+static bool ap_opens_at_start(struct tui *t, void *state, char *why, size_t size)
 {
 	struct ap *st = state;
 	const struct finding *f;
@@ -193,7 +198,7 @@ bool step_apply_verify_at_start(struct tui *t, void *state, char *why, size_t si
 	/* the set first: on an 80-column log line the end may not show */
 	if (f->set_id > 0)
 		snprintf(ref, sizeof(ref), "change set %d: ", f->set_id);
-	snprintf(why, size, "%s%s", ref, f->title);
+	snprintf(why, size, "opened on verification: %s%s", ref, f->title);
 	if (st->n_fail > 1)
 		snprintf(why + strlen(why), size - strlen(why), " (and %zu more)", st->n_fail - 1);
 	return true;
@@ -237,9 +242,9 @@ static enum wizard_status draft_summary(struct tui *t, char *line, size_t lsize,
 	}
 	wizard_cmdline_facts(t, &loader, &cmdline_pending);
 	reboot = wizdraft_reboot_pending(d, m, t->host, cmdline_pending);
-	snprintf(line, lsize, "Plan: the %zu drafted change%s %s in place: the configuration says %s.%s", n, s,
+	snprintf(line, lsize, "Plan: the %zu drafted change%s %s in place: the configuration says %s.%s%s", n, s,
 		 n == 1 ? "is" : "are", n == 1 ? "it" : "all of them",
-		 reboot ? " Reboot pending: the next boot takes it up." : "");
+		 reboot ? " Reboot pending: the next boot takes " : "", reboot ? (n == 1 ? "it up." : "them up.") : "");
 	if (reboot)
 		snprintf(brief, bsize, "%zu drafted, in place; reboot pending", n);
 	else
@@ -389,10 +394,12 @@ static void ap_draw(struct tui *t, void *state, const struct layout_rect *r)
 		textview_add(&tv, UI_LOG_WARN, "Read-only: applying needs root.");
 	textview_blank(&tv);
 	textview_add_indented(&tv, UI_LABEL, 3, "p  preview, then y applies");
-	textview_add_indented(&tv, UI_LABEL, 3, "u  undo the last change set");
-	textview_add_indented(&tv, UI_LABEL, 3, "S  save the plan as a file");
 	textview_add_indented(&tv, UI_LABEL, 3, "o  open a saved plan file");
-	textview_add_indented(&tv, UI_LABEL, 3, "x  forget the plan file");
+	/* at 80x24 the section below stays in view */
+	if (st->plan_file)
+		textview_add_indented(&tv, UI_LABEL, 3, "x  forget the plan file");
+	textview_add_indented(&tv, UI_LABEL, 3, "S  save the plan as a file");
+	textview_add_indented(&tv, UI_LABEL, 3, "u  undo the last change set");
 	textview_add_indented(&tv, UI_LABEL, 3, "n  run or only list commands");
 	textview_add_indented(&tv, UI_LABEL, 3, "t  sysfs write timeout");
 	textview_blank(&tv);
@@ -615,4 +622,5 @@ const struct wizard_step_ops step_apply_ops = {
 	.draw = ap_draw,
 	.key = ap_key,
 	.rescan = ap_rescan,
+	.opens_at_start = ap_opens_at_start,
 };

@@ -506,10 +506,9 @@ int tui_run(const struct gv_globals *g, struct session *s)
 	tree_build(t.tree, t.host);
 	/* Something applied before this boot is not in effect: that is the
 	 * first thing to see. Without a journal this is one failed opendir. */
-	if (!t.demo && wizard_apply_verify_at_start(&t, why, sizeof(why))) {
+	if (!t.demo && (open_step = wizard_step_at_start(&t, why, sizeof(why))) >= 0) {
 		t.view = TUI_VIEW_WIZARD;
-		open_step = wizard_step_by_letter('a');
-		gv_log(GV_LOG_WARN, "opened on verification: %s", why);
+		gv_log(GV_LOG_WARN, "%s", why);
 	}
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {

@@ -213,12 +213,13 @@ void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pend
 	*ret_pending = b->pending && !cmdline_diff_empty(b->pending);
 }
 
-bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
+int wizard_step_at_start(struct tui *t, char *why, size_t size)
 {
 	for (size_t i = 0; i < N_STEPS; i++)
-		if (steps[i].ops == &step_apply_ops)
-			return step_apply_verify_at_start(t, t->wiz->state[i], why, size);
-	return false;
+		if (steps[i].ops && steps[i].ops->opens_at_start &&
+		    steps[i].ops->opens_at_start(t, t->wiz->state[i], why, size))
+			return (int)i;
+	return -1;
 }
 
 unsigned wizard_key(struct tui *t, int key)

@@ -91,6 +91,7 @@ const struct wizard_boot *wizard_boot(struct tui *t);
  * the person chooses; NULL when none was found) and whether the next boot's
  * kernel command line differs from the running one. */
 void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending);
-/* Start-up: true when something applied before this boot is not in effect;
- * WHY gets one line about it. The wizard then opens on "Apply & verify". */
-bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size);
+/* Start-up: the step the program is to open on (its opens_at_start(): on
+ * "Apply & verify" when something applied before this boot is not in
+ * effect), WHY the line for the log; -1 for none. */
+int wizard_step_at_start(struct tui *t, char *why, size_t size);

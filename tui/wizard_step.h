@@ -11,6 +11,7 @@
  * wizard makes it with new() and hands it to every callback as ST; no step
  * keeps state of its own in its file.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tui/layout.h"
@@ -47,4 +48,8 @@ struct wizard_step_ops {
 	/* The snapshots were taken again: drop anything that pointed into the
 	 * old ones. May be NULL. */
 	void (*rescan)(struct tui *t, void *st);
+	/* Start-up, before the first draw (not under --demo): true when the
+	 * program is to open on this step, WHY the line the log gets about it.
+	 * May be NULL. */
+	bool (*opens_at_start)(struct tui *t, void *st, char *why, size_t size);
 };

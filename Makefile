@@ -53,8 +53,9 @@ endif
 CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
 TUI_SRC := $(sort $(wildcard tui/*.c tui/*/*.c))
 # The curses-free parts of the interface (theme files, pane layout, the
-# line-mode commands' exit codes and options), unit-tested on their own.
-UI_SRC := tui/theme.c tui/layout.c tui/cli/cli.c
+# wizard's draft edits, the line-mode commands' exit codes and options),
+# unit-tested on their own.
+UI_SRC := tui/theme.c tui/layout.c tui/wizdraft.c tui/cli/cli.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 # Every tests/tools/*.c is a program, except the kernel double (kmock.c), a
 # preload library.

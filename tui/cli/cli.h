@@ -27,9 +27,10 @@ enum {
 };
 
 /* Which options a command takes (cli_parse()'s TAKES). */
-#define CLI_TAKES_CHANGES (1u << 0)     /* the CHANGE options and --bootloader */
+#define CLI_TAKES_CHANGES (1u << 0)     /* the CHANGE options, --bootloader, --vfs-driver,
+					 * --boot-only, --force-vfs-in-use */
 #define CLI_TAKES_JSON (1u << 1)
-#define CLI_TAKES_APPLY (1u << 2)       /* --yes --no-run --force-hand-edits */
+#define CLI_TAKES_APPLY (1u << 2)       /* --yes --no-run --force-hand-edits --live */
 #define CLI_TAKES_PLAN (1u << 3)        /* --plan FILE */
 #define CLI_TAKES_FORCE_GPU (1u << 4)   /* --force-boot-gpu */
 #define CLI_TAKES_SAVE (1u << 5)        /* --save FILE */
@@ -40,6 +41,7 @@ struct cli_opts {
 	 * the wizard edits, so both build their plan by one call. */
 	struct draft *draft;
 	bool json, yes, no_run, force_hand_edits;
+	bool live;                      /* apply --live: sysfs writes under another --root */
 	bool undo;                      /* plan --undo */
 	const char *plan_file;          /* apply --plan FILE */
 	const char *save_file;          /* plan --save FILE */
@@ -75,6 +77,11 @@ bool cli_confirm(const char *cmd, const char *question, bool yes);
  * (draft_build_plan(), as the wizard does). Returns an exit status; on 0 the
  * owned plan is in *RET. Errors are printed. */
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret);
+
+/* Whether an apply under session S with C makes the sysfs writes a plan
+ * names: on the running system's root "/" (not under --demo, not with
+ * --boot-only), elsewhere only with --live. */
+bool cli_live(const struct cli_opts *c, struct session *s);
 
 /* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */
 int cli_print_preview(const char *cmd, const struct plan *p, bool json);

@@ -19,7 +19,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits]\n", f);
+	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits] [--live]\n", f);
 }
 
 /* "# undo change set N, applied WHEN: SUMMARY", from the journal's list. */
@@ -92,6 +92,11 @@ int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *
 		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 		goto out;
 	}
+	if (c.live && session_demo(s)) {
+		fprintf(stderr, "gpuvirt undo: --live: nothing live is written under --demo\n");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
 	if (cli_needs_root(session_root(s))) {
 		fprintf(stderr, "gpuvirt undo: writing the configuration under / needs root; run it with sudo\n");
 		status = CLI_EXIT_FAILED;
@@ -108,6 +113,8 @@ int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *
 	/* the demo's scratch root has nothing to run the commands in */
 	ao.no_run = c.no_run || session_demo(s);
 	ao.force_hand_edits = c.force_hand_edits;
+	/* the values the change set found are put back where it wrote them */
+	ao.no_live = !cli_live(&c, s);
 	r = plan_apply(p, &ao, &err);
 	if (r < 0) {
 		fprintf(stderr, "gpuvirt undo: %s\n", err.msg[0] ? err.msg : strerror(-r));

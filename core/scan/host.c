@@ -441,7 +441,8 @@ static void scan_sriov(struct host_device *d, int fd, struct driver_modules *dm)
 		if (!f->sriov_read)
 			driver_sriov(f);
 		f->sriov_read = true;
-		d->sriov_driver = f->sriov;
+		/* VFs there say it can, whatever gpuvirt knows of the driver */
+		d->sriov_driver = d->sriov_num > 0 ? HOST_SRIOV_DRIVER_CAN : f->sriov;
 		d->sriov_driver_max_vfs = f->max_vfs;
 	}
 	for (int i = 0; i < d->sriov_total && i < 4096; i++) {

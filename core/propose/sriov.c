@@ -666,10 +666,12 @@ static bool block_start(const char *line, char addr[PCIADDR_STRLEN])
 	struct pciaddr a;
 	size_t n;
 
-	if (strncmp(line, "# ", 2))
+	const char *end;
+
+	if (strncmp(line, "# ", 2) || !(end = strstr(line + 2, ": ")))
 		return false;
-	n = strcspn(line + 2, ": ");
-	if (n == 0 || n >= sizeof(word) || line[2 + n] != ':')
+	n = (size_t)(end - (line + 2));
+	if (n == 0 || n >= sizeof(word))
 		return false;
 	memcpy(word, line + 2, n);
 	word[n] = '\0';
@@ -757,7 +759,7 @@ static const char sysfs_header[] =
 
 static const char udev_header[] =
 	"# Written by gpuvirt: SR-IOV VFs at boot, set when the PF's driver binds\n"
-	"# (sysfsutils is not installed). Undo with `gpuvirt undo`, or\n"
+	"# (without sysfsutils). Undo with `gpuvirt undo`, or\n"
 	"# `gpuvirt apply --vfs ADDRESS=0`.\n";
 
 /* ---- the plan ---- */

@@ -228,21 +228,24 @@ static void class_text(const struct host_device *d, struct buf *b)
  * A VF shows what differs from its PF only (the class is the PF's, and so is
  * the name unless the VF has ids of its own).
  */
-/* "SR-IOV: 3 of 7 VFs enabled, 3 at the next boot (etc/sysfs.conf:1)", then
- * what the driver can do. */
+/* "SR-IOV: 3 of 7 VFs enabled", "at the next boot: 3, from etc/sysfs.conf:1",
+ * then what the driver can do. */
 static void human_sriov(const struct host_device *d, const struct sriov_conf *conf, int pad, struct buf *b)
 {
 	struct buf line = BUF_INIT;
 	struct sriov_boot boot;
 
 	sriov_conf_boot(conf, d, &boot);
-	buf_printf(&line, "SR-IOV: %d of %d VFs enabled, ", d->sriov_num < 0 ? 0 : d->sriov_num, d->sriov_total);
+	buf_printf(&line, "SR-IOV: %d of %d VFs enabled", d->sriov_num < 0 ? 0 : d->sriov_num, d->sriov_total);
 	if (boot.via == SRIOV_PERSIST_NONE)
-		buf_puts(&line, "none set for the next boot");
-	else
-		buf_printf(&line, "%d at the next boot (%s%s)", boot.count, boot.where,
-			   boot.ignored ? ", never read" : "");
+		buf_puts(&line, ", none set for the next boot");
 	put_wrapped(b, pad, buf_str(&line));
+	if (boot.via != SRIOV_PERSIST_NONE) {
+		buf_reset(&line);
+		buf_printf(&line, "at the next boot: %d, from %s%s", boot.count, boot.where,
+			   boot.ignored ? " (never read: see gpuvirt check)" : "");
+		put_wrapped(b, pad, buf_str(&line));
+	}
 	buf_reset(&line);
 	switch (d->sriov_driver) {
 	case HOST_SRIOV_DRIVER_NONE:

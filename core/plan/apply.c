@@ -348,15 +348,15 @@ static int check_file(const struct apply *ap, const struct step *s, struct gv_er
 	return r;
 }
 
-/* What attribute step I finds: an earlier step on the same attribute left
- * its value there (sriov_numvfs 0, then N: N is a change from 0, and its
+/* What attribute step I finds: an earlier step on the same attribute (not a
+ * write-only one: it keeps no value) left its value there (sriov_numvfs 0, then N: N is a change from 0, and its
  * undo puts 0 back before the 0 step puts back the count before it). */
 static void sysfs_look(struct apply *ap, size_t i)
 {
 	struct step *s = &ap->steps[i];
 	char *dir;
 
-	for (size_t j = i; j-- > 0;) {
+	for (size_t j = i; j-- > 0 && !plan_sysfs_write_only(s->a->path);) {
 		const struct action *e = ap->steps[j].a;
 		if (e->kind == PLAN_WRITE_SYSFS && !strcmp(e->path, s->a->path) && ap->steps[j].changes) {
 			s->sysfs_before = xstrdup(e->value);

@@ -66,18 +66,6 @@ static int reverse_dir(struct plan *p, const struct journal_dir *d, int id, stru
 	return r < 0 ? gv_error_set(err, r, "change set %d: bad directory %s", id, d->dir) : 0;
 }
 
-/* The kernel's write-only PCI attributes. */
-static bool write_only(const char *attr)
-{
-	static const char *const names[] = { "bind", "unbind", "drivers_probe", "new_id", "remove_id", "remove" };
-	const char *base = strrchr(attr, '/');
-
-	for (size_t i = 0; base && i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(base + 1, names[i]))
-			return true;
-	return false;
-}
-
 int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs, struct plan **ret,
 		 struct gv_error *err)
 {
@@ -107,7 +95,7 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 		if (!s->before) {
 			/* bind, drivers_probe...: actions, not state; what they did
 			 * goes with the state put back around them */
-			gv_log(write_only(s->attr) ? GV_LOG_DEBUG : GV_LOG_WARN,
+			gv_log(plan_sysfs_write_only(s->attr) ? GV_LOG_DEBUG : GV_LOG_WARN,
 			       "%s could not be read before change set %d, so it cannot be put back", s->attr, rec.id);
 			continue;
 		}

@@ -244,7 +244,7 @@ static bool cause(struct pf *p)
 		pf_vfio(p);
 		return true;
 	}
-	if (p->gpu && d->sriov_driver == HOST_SRIOV_DRIVER_CANNOT) {
+	if (p->gpu && d->driver && !strcmp(d->driver, p->gpu) && d->sriov_driver == HOST_SRIOV_DRIVER_CANNOT) {
 		stock_driver(p);
 		return true;
 	}
@@ -252,6 +252,9 @@ static bool cause(struct pf *p)
 		no_driver(p);
 		return true;
 	}
+	/* the parameters never reached this boot: what follows from it is no cause */
+	if (p->gpu && p->next_cmdline && cmdline_missing(p))
+		return true;
 	if (p->gpu && d->sriov_total == 0) {
 		no_total(p);
 		return true;
@@ -265,7 +268,7 @@ static bool cause(struct pf *p)
 		    xasprintf("gpuvirt apply --vfs %s=%d", d->address, d->sriov_total));
 		return true;
 	}
-	return p->gpu && p->next_cmdline && cmdline_missing(p);
+	return false;
 }
 
 /* The count at boot; CAUSED: a cause above explains a difference already. */
@@ -342,16 +345,19 @@ void sriov_check_run(struct findings *fs, const struct host *h, const struct sys
 
 		if (d->sriov_total < 0 || d->physfn)
 			continue;
-		if (d->driver && (!strcmp(d->driver, "i915") || !strcmp(d->driver, "xe")))
-			p.gpu = d->driver;
+		/* an Intel GPU: its driver's parameters say whether VFs are wanted */
+		if (d->driver && !strcmp(d->driver, "xe"))
+			p.gpu = "xe";
+		else if ((d->driver && !strcmp(d->driver, "i915")) || (d->vendor_id == 0x8086 && host_device_is_display(d)))
+			p.gpu = "i915";
 		sriov_conf_boot(conf, d, &p.boot);
 		p.now = d->sriov_num < 0 ? 0 : d->sriov_num;
 		p.want = p.boot.count > p.now ? p.boot.count : p.now;
-		if (p.gpu) {
+		if (p.gpu && p.want == 0) {
+			/* max_vfs alone says VFs are meant, if not how many */
 			key = xasprintf("%s.max_vfs", p.gpu);
-			int m = arg_int(firmware_cmdline(p.fw), key);
-			if (m > 0 && p.want == 0)
-				p.want = m;
+			int m = arg_int(firmware_cmdline(p.fw), key), n = arg_int(next, key);
+			p.want = m > n ? m : n > 0 ? n : 0;
 			free(key);
 		}
 		if (interesting(&p)) {

@@ -612,6 +612,68 @@ START_TEST(why_pf_on_vfio)
 }
 END_TEST
 
+/* ROOT gets modules for KERNEL: an i915 with PARAMS ("max_vfs" for the
+ * SR-IOV build), built with the compiler and depmod as a kernel build would. */
+static void install_i915(const char *root, const char *kernel, const char *params)
+{
+	sh("set -e; m='%s/lib/modules/%s'; mkdir -p \"$m/updates/dkms\"; cd \"$m\"; "
+	   "printf '%%s\\n' 'static const char mi[] __attribute__((section(\".modinfo\"), used, aligned(1))) = "
+	   "\"license=GPL\\0name=i915\\0parm=enable_guc:GuC (int)\\0%s\";' > i.c; "
+	   "cc -c -o updates/dkms/i915.ko i.c; rm i.c; PATH=$PATH:/sbin:/usr/sbin depmod -b '%s' %s 2>/dev/null",
+	   root, kernel, params, root, kernel);
+}
+
+/* The SR-IOV build installed for the kernel, the stock module running: the
+ * count waits for the next boot; the check says to rebuild the initramfs. */
+START_TEST(sriov_build_installed_not_loaded)
+{
+	struct env e;
+	char *text = NULL;
+	const char *root;
+
+	testbed_use("sriov-stock-i915");
+	root = testbed_root("sriov-stock-i915");
+	install_i915(root, "6.8.12-4-pve", "parm=max_vfs:VFs (uint)\\0");
+	env_open(&e, root);
+	ck_assert_int_eq(check_vfs(&e, "00:02.0=3", NULL), 0);
+	ck_assert_msg(plan_of(&e, (char *[]){ "--vfs", "00:02.0=3", NULL }, NULL, &text) == 0, "%s", e.err.msg);
+	LACKS(text, "echo ");
+	HAS(logged, "the count is set at the next boot, not now: the running i915 cannot make VFs; the module "
+	    "installed for the next boot can");
+	free(text);
+	run_checks(&e);
+	const struct finding *f = find("sriov-driver", FINDING_FAIL);
+	HAS(f->evidence, "the SR-IOV build (max_vfs)");
+	ck_assert_str_eq(f->fix, "update-initramfs -u -k 6.8.12-4-pve (the SR-IOV build is installed, the initramfs "
+			 "still loads the stock module), then reboot");
+	env_close(&e);
+}
+END_TEST
+
+/* No i915 at all, Secure Boot on and a DKMS build installed: its key. */
+START_TEST(why_secure_boot)
+{
+	struct env e;
+	const char *bed = testbed_use_copy("sriov-stock-i915"), *root = testbed_root("sriov-stock-i915");
+
+	sh("cd %s/sys && rm devices/pci0000:00/0000:00:02.0/driver && printf '\\006\\000\\000\\000\\001' > "
+	   "firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", bed);
+	install_i915(root, "6.8.12-4-pve", "parm=max_vfs:VFs (uint)\\0");
+	env_open(&e, root);
+	run_checks(&e);
+	const struct finding *f = find("sriov-secure-boot", FINDING_FAIL);
+	HAS(f->evidence, "SecureBoot efivar: 1");
+	ck_assert(!strncmp(f->fix, "mokutil --import /var/lib/dkms/mok.pub", 38));
+	env_close(&e);
+	/* without the DKMS build: no driver, and what to load */
+	sh("rm -r %s/lib/modules", root);
+	env_open(&e, root);
+	run_checks(&e);
+	HAS(find("sriov-no-driver", FINDING_FAIL)->fix, "modprobe i915");
+	env_close(&e);
+}
+END_TEST
+
 /* ---- apply through the kernel double ---- */
 
 /* 3 -> 7, its 0 write hangs: timed out, the files rolled back, 3 VFs left;
@@ -757,6 +819,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, why_boot_loader_file);
 	tcase_add_test(tc, why_persistence);
 	tcase_add_test(tc, why_pf_on_vfio);
+	tcase_add_test(tc, sriov_build_installed_not_loaded);
+	tcase_add_test(tc, why_secure_boot);
 	tcase_add_test(tc, apply_hang_and_undo_order);
 	tcase_add_test(tc, apply_vfio_undo_quiet);
 	suite_add_tcase(s, tc);

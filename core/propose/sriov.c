@@ -448,33 +448,36 @@ void sriov_conf_boot(const struct sriov_conf *c, const struct host_device *pf, s
 		else if (!strncmp(set->file, SYSFS_DIR "/", strlen(SYSFS_DIR) + 1) && !c->sysfs_conf)
 			b.ignored = xasprintf("%s is missing: sysfsutils 2.1.1-6 and later (Debian 13, Proxmox 9) "
 					      "skip %s without it", SYSFS_CONF, SYSFS_DIR);
-	} else if (rule) {
+	}
+	/* a rule that is read wins over lines that are not */
+	if (rule && (!set || b.ignored)) {
+		sriov_boot_clear(&b);
 		b.via = SRIOV_PERSIST_UDEV;
 		b.count = rule->count;
 		b.where = xasprintf("%s:%u", rule->file, rule->line);
 		b.file = xstrdup(rule->file);
-	} else if (pf->driver) {
-		const char *m = module_of(pf);
-		for (size_t i = 0; i < sizeof(count_params) / sizeof(count_params[0]) && b.via == SRIOV_PERSIST_NONE; i++) {
-			const char *where = NULL;
-			char *key;
-			int v;
+	}
+	/* else a driver that makes VFs when it loads */
+	for (size_t i = 0; b.via == SRIOV_PERSIST_NONE && pf->driver && i < sizeof(count_params) / sizeof(count_params[0]);
+	     i++) {
+		const char *m = module_of(pf), *where = NULL;
+		char *key;
+		int v;
 
-			if (!modconf_module_eq(m, count_params[i].module))
-				continue;
-			key = xasprintf("%s.%s", count_params[i].module, count_params[i].param);
-			v = cmdline_value(c->next_cmdline, key);
-			if (v >= 0)
-				b.where = xasprintf("the next boot's kernel command line: %s=%d", key, v);
-			else if ((v = modprobe_value(c->mc, m, count_params[i].param, &where)) >= 0) {
-				b.where = xasprintf("%s: options %s %s=%d", where, m, count_params[i].param, v);
-				b.file = xstrdup(where);
-			}
-			free(key);
-			if (v >= 0) {
-				b.via = SRIOV_PERSIST_DRIVER;
-				b.count = v;
-			}
+		if (!modconf_module_eq(m, count_params[i].module))
+			continue;
+		key = xasprintf("%s.%s", count_params[i].module, count_params[i].param);
+		v = cmdline_value(c->next_cmdline, key);
+		if (v >= 0) {
+			b.where = xasprintf("the next boot's kernel command line: %s=%d", key, v);
+		} else if ((v = modprobe_value(c->mc, m, count_params[i].param, &where)) >= 0) {
+			b.where = xasprintf("%s: options %s %s=%d", where, m, count_params[i].param, v);
+			b.file = xstrdup(where);
+		}
+		free(key);
+		if (v >= 0) {
+			b.via = SRIOV_PERSIST_DRIVER;
+			b.count = v;
 		}
 	}
 	*ret = b;

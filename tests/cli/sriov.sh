@@ -63,6 +63,8 @@ ok "n100: the double saw 0, then 7" [ "$(stores)" = "0000:00:02.0/sriov_numvfs 0
 0000:00:02.0/sriov_numvfs 7 ok" ]
 ok "n100: 7 VFs, on i915 (autoprobe)" [ "$(vfs 0000:00:02.0)" = "0000:00:02.1:i915 0000:00:02.2:i915 0000:00:02.3:i915 0000:00:02.4:i915 0000:00:02.5:i915 0000:00:02.6:i915 0000:00:02.7:i915" ]
 after7=$(sums "$ROOT")
+run --root "$ROOT" apply --yes --no-run --live --vfs 00:02.0=7
+ok "n100: applying it again changes nothing" bash -c "[ $RC -eq 0 ] && grep -q 'Nothing to change' '$OUT' && [ \$(wc -l < '$UMOCKDEV_DIR/kmock.log') -eq 2 ]"
 out=$(gv_kmock --root "$ROOT" list)
 ok "n100: list shows 7 of 7" grep -qx "      SR-IOV: 7 of 7 VFs enabled" <<< "$out"
 ok "n100: list shows the count at boot and where it is set" \

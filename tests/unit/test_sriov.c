@@ -221,6 +221,17 @@ START_TEST(boot_count_sources)
 	ck_assert_str_eq(b.where, "etc/udev/rules.d/80-vfs.rules:2");
 	sriov_boot_clear(&b);
 	env_close(&e);
+
+	/* a rule that is read wins over a line nothing reads */
+	sh("rm %s/var/lib/dpkg/info/sysfsutils.list", root);
+	put(root, "etc/sysfs.conf", "bus/pci/devices/0000:00:02.0/sriov_numvfs = 6\n");
+	env_open(&e, root);
+	boot_of(&e, "0000:00:02.0", &b);
+	ck_assert_int_eq(b.via, SRIOV_PERSIST_UDEV);
+	ck_assert_int_eq(b.count, 5);
+	ck_assert_ptr_null(b.ignored);
+	sriov_boot_clear(&b);
+	env_close(&e);
 }
 END_TEST
 

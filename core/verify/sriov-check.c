@@ -35,12 +35,6 @@ static void add(struct pf *p, const char *id, enum finding_status st, char *titl
 	free(fix);
 }
 
-/* ROOT/REL as a person types it: "/etc/sysfs.conf", "/mnt/etc/sysfs.conf". */
-static char *in_root(const char *root, const char *rel)
-{
-	return fsutil_join(root, rel);
-}
-
 /* The value of KEY ("i915.max_vfs") on LINE, as written; NULL when absent. */
 static char *arg_value(const char *line, const char *key)
 {
@@ -114,7 +108,7 @@ static void summary(struct pf *p)
 	    (p->boot.via == SRIOV_PERSIST_NONE ? p->now == 0 : p->boot.count == p->now && !p->boot.ignored)
 		? FINDING_PASS : FINDING_INFO,
 	    xasprintf("%s has %d of %d VFs; %s", d->address, p->now, d->sriov_total, boot),
-	    xasprintf("/sys/bus/pci/devices/%s: sriov_numvfs %d, sriov_totalvfs %d, driver %s (%s)", d->address,
+	    xasprintf("/sys/bus/pci/devices/%s: sriov_numvfs %d, sriov_totalvfs %d; driver %s (sets the count: %s)", d->address,
 		      p->now, d->sriov_total, d->driver ? d->driver : "none", host_sriov_driver_name(d->sriov_driver)),
 	    NULL);
 	free(boot);
@@ -288,7 +282,8 @@ static void persistence(struct pf *p, bool caused)
 	}
 	if (p->boot.ignored) {
 		bool no_sysfsutils = strstr(p->boot.ignored, "not installed") != NULL;
-		char *conf = in_root(p->root, "etc/sysfs.conf");
+		/* as a person types it: /etc/sysfs.conf, /mnt/etc/sysfs.conf */
+		char *conf = fsutil_join(p->root, "etc/sysfs.conf");
 		add(p, "sriov-persist", p->boot.count > 0 ? FINDING_FAIL : FINDING_WARN,
 		    xasprintf("%s: the count at boot in %s is never read", d->address, p->boot.where),
 		    xasprintf("%s: sriov_numvfs = %d; %s", p->boot.where, p->boot.count, p->boot.ignored),

@@ -126,7 +126,7 @@ bench: $(BUILD)/gpuvirt $(TOOL_BIN)
 DEB_PKGS := build-essential pkg-config libncurses-dev libpci-dev pci.ids libudev-dev libkmod-dev \
 	check libumockdev-dev umockdev tmux pciutils kmod bsdutils util-linux coreutils dash \
 	ncurses-term python3 bc perl-base groff-base bsdextrautils strace xxd patch file diffutils \
-	libmd-dev procps libxml2-utils libvirt0 qemu-system-x86
+	libmd-dev procps libxml2-utils libvirt0 qemu-system-x86 sysfsutils
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 1; fi
 	apt-get update -qq

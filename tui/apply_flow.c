@@ -64,6 +64,9 @@ static unsigned apply_confirmed(struct tui *t, void *userdata, const struct dial
 		goto out;
 	opts.no_run = apply_flow_settings(t)->no_run;
 	opts.sysfs_timeout_ms = (int)apply_flow_settings(t)->timeout_s * 1000;
+	/* sysfs writes change the running host: only when the root is that
+	 * host's, never under the demo or on a rescue session's --root */
+	opts.no_live = t->demo || strcmp(t->root, "/") != 0;
 	/* commands such as update-initramfs talk to the terminal */
 	if (!opts.no_run)
 		screen_suspend("gpuvirt: %s %zu change(s) under %s ...\n", undo ? "undoing" : "applying",

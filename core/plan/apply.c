@@ -27,6 +27,7 @@ struct step {
 	struct action *a;
 	struct fileview v;  /* files; for a directory only abs */
 	char *sysfs_before;
+	bool sysfs_fresh;   /* on a device the plan itself makes (a VF): it goes with it */
 	bool changes, done;
 	char *mkdir_abs;    /* the directory fsutil_mkdir_p() made, and how many levels */
 	size_t mkdir_n;
@@ -95,6 +96,8 @@ static void step_rollback(struct step *s, int timeout_ms)
 			fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
 		break;
 	case PLAN_WRITE_SYSFS:
+		if (s->sysfs_fresh)
+			break;
 		if (!s->sysfs_before)
 			gv_log(GV_LOG_WARN, "rollback: %s was unreadable before; it cannot be put back", s->a->path);
 		else if (fsutil_write_child(s->a->path, s->sysfs_before, timeout_ms, &e) < 0)
@@ -152,6 +155,70 @@ static int write_file(struct step *s, struct gv_error *err)
 	return 0;
 }
 
+/* PATH is the sriov_numvfs of a PF: beside it the kernel has sriov_totalvfs. */
+static bool is_numvfs(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *total;
+	bool r;
+
+	if (!slash || strcmp(slash + 1, "sriov_numvfs"))
+		return false;
+	total = xasprintf("%.*s/sriov_totalvfs", (int)(slash - path), path);
+	r = access(total, F_OK) == 0;
+	free(total);
+	return r;
+}
+
+/* After sriov_numvfs took N: the kernel's links say the VFs are there
+ * (virtfn0..N-1, and no virtfnN). A count the driver lowered reads back
+ * lower: say so as the driver's log does. */
+static int sriov_read_back(const struct action *a, const char *back, struct gv_error *err)
+{
+	long want = strtol(a->value, NULL, 10);
+	char *dir = xstrdup(a->path), *link;
+	int r = 0;
+
+	*strrchr(dir, '/') = '\0';
+	if (back && strtol(back, NULL, 10) < want) {
+		r = gv_error_set(err, -EIO, "%s: %ld VFs requested, only %s enabled (the driver's log says why: dmesg)",
+				 a->path, want, back);
+		goto out;
+	}
+	link = xasprintf("%s/virtfn%ld", dir, want);
+	if (access(link, F_OK) == 0)
+		r = gv_error_set(err, -EIO, "%s: wrote %ld, but virtfn%ld is still there", a->path, want, want);
+	free(link);
+	if (r == 0 && want > 0) {
+		link = xasprintf("%s/virtfn%ld", dir, want - 1);
+		if (access(link, F_OK) < 0)
+			r = gv_error_set(err, -EIO, "%s: wrote %ld, but no VF appeared (no virtfn%ld)", a->path, want,
+					 want - 1);
+		free(link);
+	}
+out:
+	free(dir);
+	return r;
+}
+
+/* What the kernel's answer to a sriov_numvfs store means (drivers/pci/iov.c,
+ * SRIOV-MDEV-VM.md §1.2 and §1.6). */
+static const char *sriov_errno_hint(int r)
+{
+	switch (-r) {
+	case ENOENT: return "no driver is bound, or its driver cannot set the count (the stock i915); gpuvirt check says which";
+	case ENOMEM: return "no room for the VFs' memory (BARs; the kernel logs \"not enough MMIO resources for SR-IOV\"): "
+			    "ask for fewer, or turn on \"Above 4G decoding\" in the BIOS";
+	case ERANGE: return "more than sriov_totalvfs, which the driver may have lowered (max_vfs)";
+	case EBUSY: return "VFs are enabled already: the kernel takes a new count only after 0";
+	case EPERM: return "the driver keeps VFs that are still assigned (a VM holds one)";
+	case EACCES: return "only root may write it";
+	case ETIMEDOUT: return "removing VFs waits until every VM lets go of its VF";
+	case ENODEV: case EIO: return "the driver could not enable SR-IOV (xe not in PF mode, firmware): see dmesg";
+	default: return NULL;
+	}
+}
+
 static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 {
 	const struct action *a = s->a;
@@ -159,10 +226,20 @@ static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 	int r;
 
 	r = fsutil_write_child(a->path, a->value, timeout_ms, err);
+	if (r < 0 && is_numvfs(a->path) && sriov_errno_hint(r) && err) {
+		char said[sizeof(err->msg)];
+		snprintf(said, sizeof(said), "%s", err->msg);
+		gv_error_set(err, r, "%s: %s", said, sriov_errno_hint(r));
+	}
 	if (r < 0)
 		return r;
 	s->done = true;
 	back = plan_sysfs_read(a->path);
+	if (is_numvfs(a->path)) {
+		r = sriov_read_back(a, back, err);
+		free(back);
+		return r;
+	}
 	if (back && strcmp(back, a->value) != 0) {
 		r = gv_error_set(err, -EIO, "wrote %s to %s, but it reads back %s", a->value, a->path, back);
 		free(back);
@@ -271,6 +348,33 @@ static int check_file(const struct apply *ap, const struct step *s, struct gv_er
 	return r;
 }
 
+/* What attribute step I finds: an earlier step on the same attribute (not a
+ * write-only one: it keeps no value) left its value there (sriov_numvfs 0, then N: N is a change from 0, and its
+ * undo puts 0 back before the 0 step puts back the count before it). */
+static void sysfs_look(struct apply *ap, size_t i)
+{
+	struct step *s = &ap->steps[i];
+	char *dir;
+
+	for (size_t j = i; j-- > 0 && !plan_sysfs_write_only(s->a->path);) {
+		const struct action *e = ap->steps[j].a;
+		if (e->kind == PLAN_WRITE_SYSFS && !strcmp(e->path, s->a->path) && ap->steps[j].changes) {
+			s->sysfs_before = xstrdup(e->value);
+			s->sysfs_fresh = ap->steps[j].sysfs_fresh;
+			s->changes = strcmp(s->sysfs_before, s->a->value) != 0;
+			return;
+		}
+	}
+	s->sysfs_before = plan_sysfs_read(s->a->path);
+	if (!s->sysfs_before) {
+		dir = xstrdup(s->a->path);
+		*strrchr(dir, '/') = '\0';
+		s->sysfs_fresh = access(dir, F_OK) < 0;
+		free(dir);
+	}
+	s->changes = !s->sysfs_before || strcmp(s->sysfs_before, s->a->value) != 0;
+}
+
 /* Look before touching anything: every file, every hand edit. */
 static int look(struct apply *ap, struct gv_error *err)
 {
@@ -295,8 +399,12 @@ static int look(struct apply *ap, struct gv_error *err)
 			}
 			break;
 		case PLAN_WRITE_SYSFS:
-			s->sysfs_before = plan_sysfs_read(s->a->path);
-			s->changes = !s->sysfs_before || strcmp(s->sysfs_before, s->a->value) != 0;
+			if (ap->opts->no_live) {
+				gv_log(GV_LOG_INFO, "not written (the running host is left alone): echo %s > %s",
+				       s->a->value, s->a->path);
+				continue;
+			}
+			sysfs_look(ap, i);
 			break;
 		case PLAN_REMOVE_DIR:
 			s->v.abs = fsutil_join(p->root, s->a->path);
@@ -343,7 +451,8 @@ static int record(struct apply *ap, struct gv_error *err)
 				return r;
 			break;
 		case PLAN_WRITE_SYSFS:
-			journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
+			if (!s->sysfs_fresh)
+				journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
 			break;
 		case PLAN_REMOVE_DIR:   /* undo plans only */
 			break;

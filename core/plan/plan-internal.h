@@ -87,3 +87,8 @@ bool plan_base_holds(const struct action *a, const struct fileview *v);
 
 /* The attribute's current value, trimmed; NULL when it cannot be read. */
 char *plan_sysfs_read(const char *attr);
+
+/* True for the kernel's write-only PCI attributes (bind, unbind,
+ * drivers_probe, new_id, remove_id, remove): actions, with no value to put
+ * back. */
+bool plan_sysfs_write_only(const char *attr);

@@ -387,6 +387,17 @@ static char *trim(char *s)
 /* The attribute's current value, trimmed; NULL when it cannot be read
  * (write-only attributes such as unbind or new_id). O_NONBLOCK: reading
  * must never hang the process that holds the lock. */
+bool plan_sysfs_write_only(const char *attr)
+{
+	static const char *const names[] = { "bind", "unbind", "drivers_probe", "new_id", "remove_id", "remove" };
+	const char *base = strrchr(attr, '/');
+
+	for (size_t i = 0; base && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(base + 1, names[i]))
+			return true;
+	return false;
+}
+
 char *plan_sysfs_read(const char *attr)
 {
 	struct buf b = BUF_INIT;

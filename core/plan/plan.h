@@ -85,6 +85,9 @@ int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *er
 
 struct plan_apply_opts {
 	bool no_run;           /* list commands as still to run instead of running them */
+	bool no_live;          /* list the sysfs writes instead of making them: the
+				* running host is left alone (a --root that is not
+				* the running system's, --boot-only, the demo) */
 	bool force_hand_edits; /* overwrite files changed by hand since gpuvirt wrote them */
 	int sysfs_timeout_ms;  /* 0: default (5000) */
 };
@@ -94,7 +97,9 @@ struct plan_apply_opts {
  * refuse (-ESTALE, "PATH: changed since the plan was made; make the plan
  * again") when a file to change differs from its base, re-check that
  * nothing changed by hand since gpuvirt wrote it, back up, write atomically (symlinks
- * resolved), sysfs writes in a child with a timeout and read back, then run
+ * resolved), sysfs writes in a child with a timeout and read back (an
+ * attribute written twice counts from the value the first write leaves;
+ * sriov_numvfs also by its VFs' virtfnN links), then run
  * the commands (chroot ROOT when the root is not "/"). Stops at the first
  * failing action and rolls back the ones already done; the error names the
  * action and the reason. On success the change set is journaled under

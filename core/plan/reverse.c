@@ -93,8 +93,10 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 	for (size_t i = rec.n_sysfs; i-- > 0;) {
 		const struct journal_sysfs *s = &rec.sysfs[i];
 		if (!s->before) {
-			gv_log(GV_LOG_WARN, "%s could not be read before change set %d, so it cannot be put back",
-			       s->attr, rec.id);
+			/* bind, drivers_probe...: actions, not state; what they did
+			 * goes with the state put back around them */
+			gv_log(plan_sysfs_write_only(s->attr) ? GV_LOG_DEBUG : GV_LOG_WARN,
+			       "%s could not be read before change set %d, so it cannot be put back", s->attr, rec.id);
 			continue;
 		}
 		r = plan_write_sysfs(p, s->attr, s->before, why);

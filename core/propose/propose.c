@@ -627,7 +627,9 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	struct propose_opts o = opts ? *opts : (struct propose_opts){ 0 };
 	struct ctx c = { .h = h, .sc = sc, .root = root, .p = p, .err = err, .mc = sysconf_modconf(sc) };
 	struct vfio_target *targets = NULL;
-	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0;
+	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0, n_vfs = 0;
+	char **vfs_args = NULL, *configured = NULL;
+	size_t n_vfs_args = 0;
 	const char *const *iommu = NULL;
 	char *content = NULL;
 	int r = 0;
@@ -656,6 +658,20 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			n_remove++;
 			break;
 		case CHANGE_VFS:
+			for (size_t j = 0; j < i; j++) {
+				if (changes[j].kind == CHANGE_VFS && !strcmp(changes[j].address, changes[i].address) &&
+				    changes[j].count != changes[i].count) {
+					r = gv_error_set(err, -EINVAL, "--vfs %s=%u and --vfs %s=%u: one count a PF",
+							 changes[j].address, changes[j].count, changes[i].address,
+							 changes[i].count);
+					goto out;
+				}
+			}
+			r = sriov_check_change(h, sc, &changes[i], &o.sriov, err);
+			if (r < 0)
+				goto out;
+			n_vfs++;
+			break;
 		case CHANGE_MDEV:
 			r = gv_error_set(err, -EOPNOTSUPP, "%s is not available in this version of gpuvirt", opt);
 			goto out;
@@ -683,6 +699,19 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			if (r < 0)
 				goto out;
 		}
+		for (size_t j = 0; j < t->n; j++) {
+			const struct host_device *m = t->members[j];
+			unsigned vfs = m->sriov_num > 0 ? (unsigned)m->sriov_num : 0;
+			for (size_t k = 0; k < n; k++)
+				if (changes[k].kind == CHANGE_VFS && !strcmp(changes[k].address, m->address))
+					vfs = changes[k].count;
+			if (vfs) {
+				r = gv_error_set(err, -EINVAL, "%s has %u VFs: a PF with VFs is never bound to vfio-pci "
+						 "(its VFs would go with it); give a VF to a VM instead (--vfio %s)",
+						 m->address, vfs, m->vfs && m->n_vfs ? m->vfs[0] : "VF");
+				goto out;
+			}
+		}
 		guard = guard_text(h, t);
 		if (guard && !o.force_boot_gpu) {
 			r = gv_error_set(err, -EPERM, "%s", guard);
@@ -697,10 +726,18 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	c.targets = targets;
 	c.n_targets = n_targets;
 
+	/* What the SR-IOV drivers need at the next boot, measured against the
+	 * command line configured for it. */
+	if (n_vfs && boot_configured_cmdline_for(sc, o.boot_loader, &configured, NULL) < 0)
+		configured = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (changes[i].kind == CHANGE_VFS)
+			sriov_cmdline_args(h, sc, configured, &changes[i], &vfs_args, &n_vfs_args);
+
 	/* The kernel command line: one call for every argument, so the file is
 	 * edited once and the boot loader's command queued once. */
-	if (iommu || n_add || n_remove) {
-		const char **add = xcalloc(n_iommu + n_add + 1, sizeof(*add));
+	if (iommu || n_add || n_remove || n_vfs_args) {
+		const char **add = xcalloc(n_iommu + n_add + n_vfs_args + 1, sizeof(*add));
 		const char **remove = xcalloc(n_remove + 1, sizeof(*remove));
 		size_t na = 0, nr = 0;
 
@@ -712,6 +749,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			else if (changes[i].kind == CHANGE_CMDLINE_REMOVE)
 				remove[nr++] = changes[i].arg;
 		}
+		for (size_t i = 0; i < n_vfs_args; i++)
+			add[na++] = vfs_args[i];
 		r = boot_propose_cmdline_for(p, h, sc, o.boot_loader, add, na, remove, nr, err);
 		free(add);
 		free(remove);
@@ -737,6 +776,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			goto out;
 	}
 	r = write_files(&c, host_kernel_release(h));
+	if (r >= 0 && n_vfs)
+		r = sriov_propose(p, h, sc, changes, n, &o.sriov, err);
 out:
 	if (r < 0 && err && !err->code)
 		gv_error_set(err, r, "cannot build the plan: %s", strerror(-r));
@@ -744,6 +785,10 @@ out:
 		target_clear(&targets[i]);
 	free(targets);
 	free(content);
+	for (size_t i = 0; i < n_vfs_args; i++)
+		free(vfs_args[i]);
+	free(vfs_args);
+	free(configured);
 	modconf_file_free(c.mine);
 	buf_free(&c.why_modprobe);
 	buf_free(&c.udev_lines);

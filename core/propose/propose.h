@@ -27,7 +27,11 @@
  *                   command line, in the file the detected boot loader reads
  *                   (boot_propose_cmdline_for(), core/propose/boot.h); --iommu is
  *                   boot_iommu_args() for the host's CPU vendor.
- *   --vfs, --mdev   not available in this version.
+ *   --vfs ADDR=N    the PF's VF count now and at every boot, and what its
+ *                   driver needs on the kernel command line (core/propose/
+ *                   sriov.h); opts->sriov: --vfs-driver, --boot-only.
+ *                   A PF with VFs never goes to vfio-pci.
+ *   --mdev          not available in this version.
  *
  * Configuration that already says the same elsewhere is reported through
  * gv_log() (INFO, naming the file) and not written twice.
@@ -37,6 +41,7 @@
 
 #include "core/propose/boot.h"
 #include "core/propose/change.h"
+#include "core/propose/sriov.h"
 #include "core/util/error.h"
 #include "core/scan/host.h"
 #include "core/scan/sysconf.h"
@@ -50,6 +55,8 @@ struct propose_opts {
 	/* The boot loader for command-line changes; BOOT_AUTO (0): detect. The
 	 * TUI passes the person's choice when detection is ambiguous. */
 	enum boot_loader boot_loader;
+	/* --vfs-driver, --boot-only, --force-vfs-in-use */
+	struct sriov_opts sriov;
 };
 
 /*
@@ -60,8 +67,10 @@ struct propose_opts {
  *                force_boot_gpu (ERR says which console goes dark);
  *   -ENODEV      a device is not on the host, or no longer what the scan saw;
  *   -EINVAL      a change that cannot apply to this host (a bridge, a vfio
- *                module blacklisted while binding to vfio-pci);
- *   -EOPNOTSUPP  --vfs / --mdev: not available in this version;
+ *                module blacklisted while binding to vfio-pci, a PF with
+ *                VFs to vfio-pci, a VF count the PF cannot have);
+ *   -ENOPKG, -ENXIO, -EBUSY, -EIO  --vfs: see sriov_check_change();
+ *   -EOPNOTSUPP  --mdev: not available in this version;
  *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
  *                ask, then pass opts->boot_loader); -ENOENT: none found;
  *   -E2BIG       the kernel command line would be too long;

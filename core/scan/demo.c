@@ -138,6 +138,17 @@ int host_demo(struct host **ret)
 		d->driver_module = xstrdup(dd->module);
 		d->iommu_group = dd->group;
 		d->boot_vga = dd->boot_vga;
+		if (dd->vendor == 0x8086 && dd->device == 0x1521) {
+			/* Intel I350: 7 VFs a port (8086:1520), none enabled; the
+			 * two ports' VFs interleave on the next bus */
+			d->sriov_total = 7;
+			d->sriov_num = 0;
+			d->sriov_offset = 0x180;
+			d->sriov_stride = 4;
+			d->sriov_vf_device = 0x1520;
+			d->sriov_autoprobe = 1;
+			d->sriov_driver = HOST_SRIOV_DRIVER_CAN;
+		}
 		if (dd->vendor == 0x10de) {
 			struct host_mdev_type *t = host_device_add_mdev_type(d, "nvidia-300");
 			t->name = xstrdup("GRID V100-8C");

@@ -34,6 +34,16 @@ struct host_mdev {
 	char *type;               /* mdev type id, NULL if unknown */
 };
 
+/* Whether a PF's driver sets the VF count when sriov_numvfs is written:
+ * the kernel hands the write to the driver's sriov_configure, and answers
+ * ENOENT without one (SRIOV-MDEV-VM.md §1.2). */
+enum host_sriov_driver {
+	HOST_SRIOV_DRIVER_UNKNOWN,  /* a driver gpuvirt has no facts about: the kernel decides */
+	HOST_SRIOV_DRIVER_NONE,     /* no driver bound */
+	HOST_SRIOV_DRIVER_CAN,      /* the i915 SR-IOV build or xe (a max_vfs parameter), NIC drivers */
+	HOST_SRIOV_DRIVER_CANNOT,   /* stock i915 (no max_vfs parameter), nouveau, amdgpu */
+};
+
 struct host_device {
 	struct pciaddr addr;
 	char address[PCIADDR_STRLEN];   /* canonical text form */
@@ -53,6 +63,15 @@ struct host_device {
 	int sriov_total, sriov_num;
 	char **vfs; size_t n_vfs;       /* VF addresses, ordered by virtfn index */
 	char *physfn;                   /* PF address for a VF, else NULL */
+	int sriov_offset, sriov_stride; /* routing ID of VF 0 from the PF's, and
+					 * between VFs; -1 unknown */
+	int sriov_vf_device;            /* the VFs' device id; -1 unknown */
+	int sriov_autoprobe;            /* sriov_drivers_autoprobe: 1, 0, -1 unknown */
+	enum host_sriov_driver sriov_driver;
+	int sriov_driver_max_vfs;       /* the driver's max_vfs parameter now
+					 * (i915, xe, igb); -1 none or unreadable */
+	int vfio_open;                  /* bound to vfio-pci: 1 when a user (a VM)
+					 * has it open ("enable"), 0 not; -1 other drivers */
 	struct host_mdev_type *mdev_types; size_t n_mdev_types;
 	struct host_mdev *mdevs; size_t n_mdevs;
 };
@@ -112,3 +131,20 @@ bool host_device_shares_group(const struct host *h, const struct host_device *d)
 
 /* The number of display devices that are not VFs: "the only GPU". */
 size_t host_n_gpus(const struct host *h);
+
+/* The path of attribute ATTR of D in the running host's sysfs
+ * ("/sys/bus/pci/devices/ADDRESS/ATTR"), also for the sample host, whose
+ * plans list the writes they would make. ADDRESS may name a function the
+ * snapshot does not have yet (a VF a plan makes). Owned. */
+char *host_device_attr_path(const struct host_device *d, const char *attr);
+char *host_address_attr_path(const char *address, const char *attr);
+/* The path of the PCI bus attribute ATTR ("/sys/bus/pci/drivers_probe"). Owned. */
+char *host_pci_bus_attr_path(const char *attr);
+
+/* The address of VF I of PF D, from its offset and stride (PCI SR-IOV
+ * routing IDs: PF + offset + I * stride). Returns 0, or -ENOENT when the
+ * offset or stride is unknown, -ERANGE past the bus numbers. */
+int host_device_vf_address(const struct host_device *d, unsigned i, char ret[PCIADDR_STRLEN]);
+
+/* "can", "cannot", "no-driver", "unknown". */
+const char *host_sriov_driver_name(enum host_sriov_driver s);

@@ -5,6 +5,7 @@
  * into one list, in this order:
  *   firmware   the checklist (core/verify/fwcheck.h)
  *   lint       the configuration under the root (core/verify/lint.h)
+ *   sriov      why SR-IOV VFs did not appear (core/verify/sriov-check.h)
  *   verify     the journal's change sets against the running host
  *              (core/verify/verify.h)
  */

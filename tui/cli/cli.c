@@ -21,6 +21,10 @@ enum {
 	OPT_FORCE_BOOT_GPU,
 	OPT_FORCE_HAND_EDITS,
 	OPT_BOOTLOADER,
+	OPT_VFS_DRIVER,
+	OPT_BOOT_ONLY,
+	OPT_FORCE_VFS_IN_USE,
+	OPT_LIVE,
 	OPT_HELP,
 };
 
@@ -34,6 +38,10 @@ static const struct option other_options[] = {
 	{ "force-boot-gpu", no_argument, NULL, OPT_FORCE_BOOT_GPU },
 	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
 	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
+	{ "vfs-driver", required_argument, NULL, OPT_VFS_DRIVER },
+	{ "boot-only", no_argument, NULL, OPT_BOOT_ONLY },
+	{ "force-vfs-in-use", no_argument, NULL, OPT_FORCE_VFS_IN_USE },
+	{ "live", no_argument, NULL, OPT_LIVE },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
 
@@ -98,6 +106,7 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 {
 	const char *cmd = argv[0];
 	enum boot_loader loader;
+	struct sriov_opts so;
 	int opt;
 
 	if (!c->draft)
@@ -159,6 +168,29 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 			}
 			draft_set_boot_loader(c->draft, loader);
 			break;
+		case OPT_VFS_DRIVER:
+			ok = takes & CLI_TAKES_CHANGES;
+			so = *draft_sriov(c->draft);
+			if (ok && sriov_vf_driver_parse(optarg, &so.vf_driver) < 0) {
+				fprintf(stderr, "gpuvirt %s: --vfs-driver: '%s' is not vfio-pci or host\n", cmd, optarg);
+				return -1;
+			}
+			draft_set_sriov(c->draft, &so);
+			break;
+		case OPT_BOOT_ONLY:
+		case OPT_FORCE_VFS_IN_USE:
+			ok = takes & CLI_TAKES_CHANGES;
+			so = *draft_sriov(c->draft);
+			if (opt == OPT_BOOT_ONLY)
+				so.boot_only = true;
+			else
+				so.force_in_use = true;
+			draft_set_sriov(c->draft, &so);
+			break;
+		case OPT_LIVE:
+			ok = takes & CLI_TAKES_APPLY;
+			c->live = true;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
@@ -179,7 +211,18 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 		fprintf(stderr, "gpuvirt %s: unexpected argument '%s'\n", cmd, argv[optind]);
 		return -1;
 	}
+	if (c->live && draft_sriov(c->draft)->boot_only) {
+		fprintf(stderr, "gpuvirt %s: --live and --boot-only contradict each other\n", cmd);
+		return -1;
+	}
 	return 0;
+}
+
+bool cli_live(const struct cli_opts *c, struct session *s)
+{
+	if (session_demo(s) || draft_sriov(c->draft)->boot_only)
+		return false;
+	return c->live || !strcmp(session_root(s), "/");
 }
 
 int cli_exit_status(int r)
@@ -189,7 +232,7 @@ int cli_exit_status(int r)
 	case -ENODEV:
 	case -EOPNOTSUPP:
 	case -E2BIG:
-		return CLI_EXIT_USAGE;
+		return CLI_EXIT_USAGE;   /* -ENOPKG, -ENXIO, -EBUSY (--vfs): what the host does not allow */
 	default:
 		return CLI_EXIT_FAILED;
 	}
@@ -237,6 +280,7 @@ int cli_confirm_apply(const char *cmd, const char *question, const struct cli_op
 	struct plan_apply_opts ao = {
 		.no_run = c->no_run || session_demo(s),
 		.force_hand_edits = c->force_hand_edits,
+		.no_live = !cli_live(c, s),
 	};
 	struct gv_error err = { 0 };
 	int r;

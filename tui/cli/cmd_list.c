@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/propose/sriov.h"
 #include "core/util/buf.h"
 #include "core/scan/demo.h"
 #include "core/scan/host.h"
@@ -60,7 +61,45 @@ static void json_hex(struct buf *b, const char *key, int v, int digits)
 		buf_printf(b, "\"%0*x\"", digits, v);
 }
 
-static void list_json(const struct host *h, const bool *sel, struct buf *b)
+static void json_int(struct buf *b, const char *key, int v)
+{
+	if (v < 0)
+		buf_printf(b, ", \"%s\": null", key);
+	else
+		buf_printf(b, ", \"%s\": %d", key, v);
+}
+
+/* The PF's "sriov" object (man/10-list.man documents it). */
+static void json_sriov(const struct host_device *d, const struct sriov_conf *conf, struct buf *b)
+{
+	struct sriov_boot boot;
+
+	buf_printf(b, "{\"total_vfs\": %d, \"num_vfs\": %d, \"vfs\": [", d->sriov_total,
+		   d->sriov_num < 0 ? 0 : d->sriov_num);
+	for (size_t j = 0; j < d->n_vfs; j++) {
+		if (j)
+			buf_puts(b, ", ");
+		buf_json_str(b, d->vfs[j]);
+	}
+	buf_puts(b, "]");
+	json_int(b, "offset", d->sriov_offset);
+	json_int(b, "stride", d->sriov_stride);
+	buf_puts(b, ", ");
+	json_hex(b, "vf_device_id", d->sriov_vf_device, 4);
+	buf_printf(b, ", \"autoprobe\": %s", d->sriov_autoprobe < 0 ? "null" : d->sriov_autoprobe ? "true" : "false");
+	buf_printf(b, ", \"driver_sriov\": \"%s\"", host_sriov_driver_name(d->sriov_driver));
+	json_int(b, "driver_max_vfs", d->sriov_driver_max_vfs);
+	sriov_conf_boot(conf, d, &boot);
+	json_int(b, "boot_vfs", boot.count);
+	buf_printf(b, ", \"boot_via\": \"%s\", \"boot_source\": ", sriov_persist_name(boot.via));
+	buf_json_str(b, boot.where);
+	buf_puts(b, ", \"boot_ignored\": ");
+	buf_json_str(b, boot.ignored);
+	buf_puts(b, "}");
+	sriov_boot_clear(&boot);
+}
+
+static void list_json(const struct host *h, const struct sriov_conf *conf, const bool *sel, struct buf *b)
 {
 	bool first = true;
 
@@ -92,18 +131,10 @@ static void list_json(const struct host *h, const bool *sel, struct buf *b)
 			buf_printf(b, "%d", d->iommu_group);
 		buf_printf(b, ", \"boot_vga\": %s", d->boot_vga == 1 ? "true" : "false");
 		buf_puts(b, ", \"sriov\": ");
-		if (d->sriov_total < 0) {
+		if (d->sriov_total < 0)
 			buf_puts(b, "null");
-		} else {
-			buf_printf(b, "{\"total_vfs\": %d, \"num_vfs\": %d, \"vfs\": [", d->sriov_total,
-				   d->sriov_num < 0 ? 0 : d->sriov_num);
-			for (size_t j = 0; j < d->n_vfs; j++) {
-				if (j)
-					buf_puts(b, ", ");
-				buf_json_str(b, d->vfs[j]);
-			}
-			buf_puts(b, "]}");
-		}
+		else
+			json_sriov(d, conf, b);
 		buf_puts(b, ", \"physfn\": ");
 		buf_json_str(b, d->physfn);
 		buf_puts(b, ", \"mdev_types\": [");
@@ -197,7 +228,53 @@ static void class_text(const struct host_device *d, struct buf *b)
  * A VF shows what differs from its PF only (the class is the PF's, and so is
  * the name unless the VF has ids of its own).
  */
-static void human_device(const struct host *h, const struct host_device *d, int indent, struct buf *b)
+/* "SR-IOV: 3 of 7 VFs enabled", "at the next boot: 3, from etc/sysfs.conf:1",
+ * then what the driver can do. */
+static void human_sriov(const struct host_device *d, const struct sriov_conf *conf, int pad, struct buf *b)
+{
+	struct buf line = BUF_INIT;
+	struct sriov_boot boot;
+
+	sriov_conf_boot(conf, d, &boot);
+	buf_printf(&line, "SR-IOV: %d of %d VFs enabled", d->sriov_num < 0 ? 0 : d->sriov_num, d->sriov_total);
+	if (boot.via == SRIOV_PERSIST_NONE)
+		buf_puts(&line, ", none set for the next boot");
+	put_wrapped(b, pad, buf_str(&line));
+	if (boot.via != SRIOV_PERSIST_NONE) {
+		buf_reset(&line);
+		buf_printf(&line, "at the next boot: %d, from %s%s", boot.count, boot.where,
+			   boot.ignored ? " (never read: see gpuvirt check)" : "");
+		put_wrapped(b, pad, buf_str(&line));
+	}
+	buf_reset(&line);
+	switch (d->sriov_driver) {
+	case HOST_SRIOV_DRIVER_NONE:
+		buf_puts(&line, "no driver: the count cannot be set");
+		break;
+	case HOST_SRIOV_DRIVER_CAN:
+		buf_printf(&line, "%s sets the count", d->driver);
+		break;
+	case HOST_SRIOV_DRIVER_CANNOT:
+		buf_printf(&line, "%s cannot make VFs%s", d->driver,
+			   !strcmp(d->driver, "i915") ? " (the stock module)" : "");
+		break;
+	default:
+		buf_printf(&line, "%s: the kernel says whether it sets the count", d->driver);
+		break;
+	}
+	if (d->sriov_driver_max_vfs >= 0)
+		buf_printf(&line, ", max_vfs=%d", d->sriov_driver_max_vfs);
+	if (d->sriov_vf_device >= 0)
+		buf_printf(&line, "; VFs are %04x:%04x", d->vendor_id < 0 ? 0 : d->vendor_id, d->sriov_vf_device);
+	if (d->sriov_autoprobe >= 0)
+		buf_printf(&line, "; autoprobe %s", d->sriov_autoprobe ? "on" : "off (new VFs get no driver)");
+	put_wrapped(b, pad, buf_str(&line));
+	buf_free(&line);
+	sriov_boot_clear(&boot);
+}
+
+static void human_device(const struct host *h, const struct sriov_conf *conf, const struct host_device *d,
+			 int indent, struct buf *b)
 {
 	const struct host_device *pf = d->physfn ? host_find(h, d->physfn) : NULL;
 	int pad = indent + 4;
@@ -231,8 +308,7 @@ static void human_device(const struct host *h, const struct host_device *d, int 
 		put_wrapped(b, pad, buf_str(&line));
 	}
 	if (d->sriov_total >= 0)
-		buf_printf(b, "%*sSR-IOV: %d of %d VFs enabled\n", pad, "", d->sriov_num < 0 ? 0 : d->sriov_num,
-			   d->sriov_total);
+		human_sriov(d, conf, pad, b);
 	for (size_t j = 0; j < d->n_mdev_types; j++) {
 		const struct host_mdev_type *t = &d->mdev_types[j];
 		buf_reset(&line);
@@ -251,13 +327,14 @@ static void human_device(const struct host *h, const struct host_device *d, int 
 	buf_free(&line);
 }
 
-static void human_with_vfs(const struct host *h, const struct host_device *d, const bool *sel, struct buf *b)
+static void human_with_vfs(const struct host *h, const struct sriov_conf *conf, const struct host_device *d,
+			   const bool *sel, struct buf *b)
 {
-	human_device(h, d, 2, b);
+	human_device(h, conf, d, 2, b);
 	for (size_t j = 0; j < d->n_vfs; j++) {
 		const struct host_device *vf = host_find(h, d->vfs[j]);
 		if (vf && sel[vf - host_device(h, 0)])
-			human_device(h, vf, 6, b);
+			human_device(h, conf, vf, 6, b);
 	}
 }
 
@@ -268,7 +345,8 @@ static bool shown_under_pf(const struct host *h, const struct host_device *d, co
 	return pf && sel[pf - host_device(h, 0)];
 }
 
-static void list_human(const struct host *h, const bool *sel, bool all, struct buf *b)
+static void list_human(const struct host *h, const struct sriov_conf *conf, const bool *sel, bool all,
+		       struct buf *b)
 {
 	size_t shown = 0;
 
@@ -288,7 +366,7 @@ static void list_human(const struct host *h, const bool *sel, bool all, struct b
 		for (size_t j = 0; j < g->n_devices; j++) {
 			const struct host_device *d = g->devices[j];
 			if (sel[d - host_device(h, 0)] && !shown_under_pf(h, d, sel))
-				human_with_vfs(h, d, sel, b);
+				human_with_vfs(h, conf, d, sel, b);
 		}
 	}
 	bool header = false;
@@ -301,7 +379,7 @@ static void list_human(const struct host *h, const bool *sel, bool all, struct b
 				   host_n_groups(h) ? "" : " (the IOMMU is off: see gpuvirt check)");
 			header = true;
 		}
-		human_with_vfs(h, d, sel, b);
+		human_with_vfs(h, conf, d, sel, b);
 		shown++;
 	}
 	if (!shown)
@@ -343,10 +421,13 @@ int cmd_list(int argc, char **argv, const struct gv_globals *g, struct session *
 	}
 
 	bool *sel = list_selection(h, all);
+	/* the count at the next boot is the root's to say */
+	struct sriov_conf *conf = sriov_conf_load(session_root(s), session_sysconf(s));
 	if (json)
-		list_json(h, sel, &out);
+		list_json(h, conf, sel, &out);
 	else
-		list_human(h, sel, all, &out);
+		list_human(h, conf, sel, all, &out);
+	sriov_conf_free(conf);
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_free(&out);
 	free(sel);

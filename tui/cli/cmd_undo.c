@@ -20,7 +20,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits]\n", f);
+	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits] [--live]\n", f);
 }
 
 /* "# undo change set N, applied WHEN: SUMMARY", from the journal's list. */
@@ -97,6 +97,11 @@ int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *
 	status = cli_parse(argc, argv, CLI_TAKES_APPLY, usage, &c);
 	if (status) {
 		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (c.live && session_demo(s)) {
+		fprintf(stderr, "gpuvirt undo: --live: nothing live is written under --demo\n");
+		status = CLI_EXIT_USAGE;
 		goto out;
 	}
 	if (cli_needs_root(session_root(s))) {

@@ -27,6 +27,9 @@
  *                   command line, in the file the detected boot loader reads
  *                   (boot_propose_cmdline_for(), core/propose/boot.h); --iommu is
  *                   boot_iommu_args() for the host's CPU vendor.
+ *   --assign DEVICE,vm=NAME | DEVICE,vmid=N   the device to a libvirt domain
+ *                   or a Proxmox VM under the root, through virsh or qm
+ *                   (core/propose/assign.h), after every other action.
  *   --vfs, --mdev   not available in this version.
  *
  * Configuration that already says the same elsewhere is reported through
@@ -65,6 +68,8 @@ struct propose_opts {
  *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
  *                ask, then pass opts->boot_loader); -ENOENT: none found;
  *   -E2BIG       the kernel command line would be too long;
+ *   -EBUSY, -ENOSPC  --assign: the device is another VM's, the VM has no
+ *                hostpci left (assign_propose());
  *   another -errno (reading the configuration).
  * Every kind is checked before anything is added, but a failure later on
  * may leave some actions in P: throw the plan away on error.

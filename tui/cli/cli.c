@@ -7,6 +7,7 @@
 
 #include "core/plan/plan.h"
 #include "core/propose/propose.h"
+#include "core/util/xalloc.h"
 #include "tui/cli/cli.h"
 
 enum {
@@ -21,6 +22,9 @@ enum {
 	OPT_FORCE_HAND_EDITS,
 	OPT_BOOTLOADER,
 	OPT_HELP,
+	OPT_VM,
+	OPT_VMID,
+	OPT_HOSTPCI,
 };
 
 static const struct option other_options[] = {
@@ -34,6 +38,9 @@ static const struct option other_options[] = {
 	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
 	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "vmid", required_argument, NULL, OPT_VMID },
+	{ "hostpci", required_argument, NULL, OPT_HOSTPCI },
 };
 
 #define N_OTHER (sizeof(other_options) / sizeof(other_options[0]))
@@ -46,6 +53,7 @@ static const char *const change_metavar[_CHANGE_KIND_MAX] = {
 	[CHANGE_VFIO] = "ADDRESS",
 	[CHANGE_VFS] = "ADDRESS=N",
 	[CHANGE_MDEV] = "PARENT:TYPE[=COUNT]",
+	[CHANGE_ASSIGN] = "DEVICE --vm NAME|--vmid N [--hostpci K]",
 };
 
 /* getopt's table: the CHANGE options by their one spelling in change.c, then ours. */
@@ -70,7 +78,7 @@ void cli_usage_changes(FILE *f)
 	fputs("CHANGE:", f);
 	for (int k = 0; k < _CHANGE_KIND_MAX; k++) {
 		const char *m = change_metavar[k];
-		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO ? "\n       " : " |",
+		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO || k == CHANGE_ASSIGN ? "\n       " : " |",
 			change_kind_option((enum change_kind)k), m ? " " : "", m ? m : "");
 	}
 	fputc('\n', f);
@@ -93,9 +101,60 @@ static int add_change(const char *cmd, enum change_kind kind, const char *arg, s
 	return 0;
 }
 
+/* --assign DEVICE and its --vm NAME or --vmid N [--hostpci K], in any
+ * order, until the next --assign: one CHANGE, "DEVICE,vm=NAME". */
+struct pending_assign {
+	const char *device, *vm, *vmid, *hostpci;
+};
+
+static int flush_assign(const char *cmd, struct pending_assign *a, struct cli_opts *c)
+{
+	char *arg;
+	int r;
+
+	if (!a->device && !a->vm && !a->vmid && !a->hostpci)
+		return 0;
+	if (!a->device) {
+		fprintf(stderr, "gpuvirt %s: %s %s: which device? --assign DEVICE\n", cmd,
+			a->vm ? "--vm" : a->vmid ? "--vmid" : "--hostpci", a->vm ? a->vm : a->vmid ? a->vmid : a->hostpci);
+		return -1;
+	}
+	if (!a->vm && !a->vmid) {
+		fprintf(stderr, "gpuvirt %s: --assign %s: which VM? --vm NAME (libvirt) or --vmid N (Proxmox)\n", cmd,
+			a->device);
+		return -1;
+	}
+	if (a->vm && (a->vmid || a->hostpci)) {
+		fprintf(stderr, "gpuvirt %s: --assign %s: --vm NAME is a libvirt domain; --vmid and --hostpci are for a "
+			"Proxmox VM\n", cmd, a->device);
+		return -1;
+	}
+	if (a->vm)
+		arg = xasprintf("%s,vm=%s", a->device, a->vm);
+	else
+		arg = xasprintf("%s,vmid=%s%s%s", a->device, a->vmid, a->hostpci ? ",hostpci=" : "",
+				a->hostpci ? a->hostpci : "");
+	r = add_change(cmd, CHANGE_ASSIGN, arg, c);
+	free(arg);
+	*a = (struct pending_assign){ 0 };
+	return r;
+}
+
+/* Set *FIELD of the pending --assign to VALUE, once. */
+static int assign_part(const char *cmd, const char *word, const char **field, const char *value)
+{
+	if (*field) {
+		fprintf(stderr, "gpuvirt %s: %s twice for one --assign\n", cmd, word);
+		return -1;
+	}
+	*field = value;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), struct cli_opts *c)
 {
 	const char *cmd = argv[0];
+	struct pending_assign assign = { 0 };
 	enum boot_loader loader;
 	int opt;
 
@@ -111,7 +170,24 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, word, cmd);
 				return -1;
 			}
+			if (opt == OPT_CHANGE + CHANGE_ASSIGN && !strchr(optarg, ',')) {
+				if ((assign.device && flush_assign(cmd, &assign, c) < 0) ||
+				    assign_part(cmd, word, &assign.device, optarg) < 0)
+					return -1;
+				continue;
+			}
 			if (add_change(cmd, (enum change_kind)(opt - OPT_CHANGE), optarg, c) < 0)
+				return -1;
+			continue;
+		}
+		if (opt == OPT_VM || opt == OPT_VMID || opt == OPT_HOSTPCI) {
+			if (!(takes & CLI_TAKES_CHANGES)) {
+				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, word, cmd);
+				return -1;
+			}
+			if (assign_part(cmd, opt == OPT_VM ? "--vm" : opt == OPT_VMID ? "--vmid" : "--hostpci",
+					opt == OPT_VM ? &assign.vm : opt == OPT_VMID ? &assign.vmid : &assign.hostpci,
+					optarg) < 0)
 				return -1;
 			continue;
 		}
@@ -178,7 +254,7 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 		fprintf(stderr, "gpuvirt %s: unexpected argument '%s'\n", cmd, argv[optind]);
 		return -1;
 	}
-	return 0;
+	return flush_assign(cmd, &assign, c);
 }
 
 int cli_exit_status(int r)

@@ -142,8 +142,27 @@ out:
 	return r;
 }
 
+/* The first error of a parse: libxml2 goes on after it and keeps only the
+ * last, which for a tag left open is "Premature end of data" at the end of
+ * the file rather than the line at fault. */
+struct first_error {
+	int line;
+	char *msg;
+};
+
+static void keep_first_error(void *data, xmlErrorPtr e)
+{
+	struct first_error *first = ((xmlParserCtxtPtr)data)->_private;
+
+	if (first->msg || !e || e->level < XML_ERR_ERROR)
+		return;
+	first->line = e->line;
+	first->msg = xstrdup(e->message ? e->message : "not well-formed XML");
+}
+
 static int parse_domain(struct vmconf *vm, const char *data, size_t len, const char *want, struct gv_error *err)
 {
+	struct first_error first = { 0 };
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 	const xmlNode *top, *name;
@@ -155,16 +174,19 @@ static int parse_domain(struct vmconf *vm, const char *data, size_t len, const c
 	ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		abort();   /* libxml2's only failure here is memory */
+	ctxt->_private = &first;
+	ctxt->sax->serror = keep_first_error;
 	doc = xmlCtxtReadMemory(ctxt, data, (int)len, vm->path, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		char *msg = xstrdup(e && e->message ? e->message : "not well-formed XML");
+		char *msg = first.msg ? first.msg : xstrdup(e && e->message ? e->message : "not well-formed XML");
 		size_t n = strlen(msg);
 
+		first.msg = NULL;
 		while (n && isspace((unsigned char)msg[n - 1]))
 			msg[--n] = '\0';
-		r = gv_error_set(err, -EINVAL, "%s:%d: %s", vm->path, e ? e->line : 0, msg);
+		r = gv_error_set(err, -EINVAL, "%s:%d: %s", vm->path, first.line ? first.line : e ? e->line : 0, msg);
 		free(msg);
 		goto out;
 	}
@@ -190,6 +212,7 @@ static int parse_domain(struct vmconf *vm, const char *data, size_t len, const c
 		if (is_element(c, "hostdev"))
 			r = parse_hostdev(vm, c, err);
 out:
+	free(first.msg);
 	xmlFree(text);
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);

@@ -3,6 +3,7 @@
 #include "core/verify/fwcheck.h"
 #include "core/verify/lint.h"
 #include "core/verify/verify.h"
+#include "core/verify/vmcheck.h"
 
 struct findings *checks_run(const struct host *h, const struct sysconf *sc, const char *root)
 {
@@ -10,6 +11,7 @@ struct findings *checks_run(const struct host *h, const struct sysconf *sc, cons
 
 	fwcheck_run(fs, h);
 	lint_run(fs, h, sc, root);
+	vmcheck_run(fs, h, root);
 	verify_run(fs, h, sc, root);
 	return fs;
 }

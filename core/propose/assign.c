@@ -179,6 +179,9 @@ struct ctx {
 	struct plan *p;
 	struct gv_error *err;
 	struct vmconf_list *all;  /* every VM under the root, read once */
+	bool warned;              /* about those that do not parse */
+	char **notes;             /* the exports' notes, told when every assign fits */
+	size_t n_notes;
 	struct given *given;
 	size_t n_given;
 	/* hostpci slots this plan takes, per Proxmox VM */
@@ -252,6 +255,30 @@ static char *where(const struct vmconf *vm, const struct vmconf_dev *d)
 	return xasprintf("%s:%u", vm->path, d->line);
 }
 
+/* A note of the export, kept for the end (once). */
+static void add_note(struct ctx *c, const char *note)
+{
+	for (size_t i = 0; i < c->n_notes; i++)
+		if (!strcmp(c->notes[i], note))
+			return;
+	c->notes = xreallocarray(c->notes, c->n_notes + 1, sizeof(*c->notes));
+	c->notes[c->n_notes++] = xstrdup(note);
+}
+
+/* Once a plan: the VMs whose configuration does not parse, other than
+ * TARGET (its own error stops the assign). */
+static void warn_unread(struct ctx *c, const struct vmconf *target)
+{
+	size_t n = strlen(target->path);
+
+	if (c->warned)
+		return;
+	c->warned = true;
+	for (size_t i = 0; i < c->all->n_errors; i++)
+		if (strncmp(c->all->errors[i], target->path, n) != 0 || c->all->errors[i][n] != ':')
+			gv_log(GV_LOG_WARN, "not read, so not checked for the devices it has: %s", c->all->errors[i]);
+}
+
 /* Refuse what another VM under the root, or another --assign of this plan,
  * has already. */
 static int check_others(struct ctx *c, const struct assign_spec *s, const char *desc,
@@ -316,20 +343,30 @@ static char *libvirt_source(const struct export_result *r, size_t i)
 static int assign_libvirt(struct ctx *c, const struct assign_spec *s, const char *desc, const struct vmconf *vm,
 			  const struct export_result *r)
 {
-	size_t n = r->n_members ? r->n_members : 1, added = 0;
+	size_t n = r->n_members ? r->n_members : 1, added = 0, n_present = 0;
+	bool *present = xcalloc(n, sizeof(*present));
 	int rc = 0;
 
-	if (r->n_hostdevs != n)
+	if (r->n_hostdevs != n) {
+		free(present);
 		return gv_error_set(c->err, -EINVAL, "--assign %s: the export has %zu <hostdev> for %zu device%s", desc,
 				    r->n_hostdevs, n, n == 1 ? "" : "s");
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < vm->n_devs; j++)
+			present[i] |= is_this(vm, r, &vm->devs[j], i, NULL);
+		n_present += present[i];
+	}
+	if (n_present == n) {
+		gv_log(GV_LOG_INFO, "libvirt domain %s has %s already (%s): nothing to add", s->vm, s->device, vm->path);
+		free(present);
+		return 0;
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		const char *dev = r->n_members ? r->members[i] : r->device;
 		char *path, *file, *content, *alias, *expect, *why;
-		bool present = false;
 
-		for (size_t j = 0; j < vm->n_devs; j++)
-			present |= is_this(vm, r, &vm->devs[j], i, NULL);
-		if (present) {
+		if (present[i]) {
 			gv_log(GV_LOG_INFO, "libvirt domain %s has %s already (%s); not adding it again", s->vm, dev,
 			       vm->path);
 			continue;
@@ -366,9 +403,8 @@ static int assign_libvirt(struct ctx *c, const struct assign_spec *s, const char
 		free(alias);
 		free(expect);
 	}
-	if (!rc && !added)
-		gv_log(GV_LOG_INFO, "libvirt domain %s has %s already: nothing to add", s->vm, s->device);
-	return rc;
+	free(present);
+	return rc < 0 ? rc : (int)added;
 }
 
 static int assign_proxmox(struct ctx *c, const struct assign_spec *s, const char *desc, const struct vmconf *vm,
@@ -494,8 +530,7 @@ static int assign_one(struct ctx *c, const struct assign_spec *s, bool force_boo
 		rc = gv_error_set(c->err, rc, "--assign %s: %s", desc, e.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < r->n_notes; i++)
-		gv_log(GV_LOG_INFO, "%s", r->notes[i]);
+	warn_unread(c, vm);
 	rc = check_others(c, s, desc, r);
 	if (rc < 0)
 		goto out;
@@ -511,10 +546,13 @@ static int assign_one(struct ctx *c, const struct assign_spec *s, bool force_boo
 		rc = assign_proxmox(c, s, desc, vm, r, k, mdev_type);
 		if (rc == 0)
 			*plan_slots(c, s->vm) &= ~(1u << k);
-		rc = rc < 0 ? rc : 0;
 	}
-	if (rc == 0)
-		remember(c, s, r);
+	if (rc < 0)
+		goto out;
+	remember(c, s, r);
+	for (size_t i = 0; rc > 0 && i < r->n_notes; i++)
+		add_note(c, r->notes[i]);
+	rc = 0;
 out:
 	export_result_free(r);
 	vmconf_free(vm);
@@ -531,11 +569,15 @@ int assign_propose(const struct host *h, const char *root, const struct assign_s
 	if (!n)
 		return 0;
 	c.all = vmconf_scan(root);
-	/* the one asked for says so itself, as an error */
-	for (size_t i = 0; i < c.all->n_errors; i++)
-		gv_log(GV_LOG_WARN, "not read, so not checked for the devices it has: %s", c.all->errors[i]);
 	for (size_t i = 0; i < n && r == 0; i++)
 		r = assign_one(&c, &specs[i], force_boot_gpu);
+	/* what to know before the VM starts */
+	for (size_t i = 0; i < c.n_notes; i++) {
+		if (r == 0)
+			gv_log(GV_LOG_INFO, "%s", c.notes[i]);
+		free(c.notes[i]);
+	}
+	free(c.notes);
 	vmconf_list_free(c.all);
 	for (size_t i = 0; i < c.n_given; i++) {
 		free(c.given[i].what);

@@ -123,7 +123,7 @@ static int run(const char *root, const char *const *argv, struct buf *capture, s
 		_exit(127);
 	}
 	close(pfd[1]);
-	gv_log(GV_LOG_INFO, "running: %s%s%s", chroot_it ? "chroot " : "", chroot_it ? root : "", line);
+	gv_log(GV_LOG_INFO, "running: %s%s%s%s", chroot_it ? "chroot " : "", chroot_it ? root : "", chroot_it ? " " : "", line);
 	log_output(pfd[0], capture);
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0) {

@@ -167,12 +167,13 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 
 		if (opt >= OPT_CHANGE && opt < OPT_CHANGE + _CHANGE_KIND_MAX) {
 			if (!(takes & CLI_TAKES_CHANGES)) {
-				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, word, cmd);
+				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd,
+					change_kind_option((enum change_kind)(opt - OPT_CHANGE)), cmd);
 				return -1;
 			}
 			if (opt == OPT_CHANGE + CHANGE_ASSIGN && !strchr(optarg, ',')) {
 				if ((assign.device && flush_assign(cmd, &assign, c) < 0) ||
-				    assign_part(cmd, word, &assign.device, optarg) < 0)
+				    assign_part(cmd, "--assign", &assign.device, optarg) < 0)
 					return -1;
 				continue;
 			}
@@ -181,13 +182,14 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 			continue;
 		}
 		if (opt == OPT_VM || opt == OPT_VMID || opt == OPT_HOSTPCI) {
+			/* WORD is the argument here: getopt has moved past it */
+			const char *name = opt == OPT_VM ? "--vm" : opt == OPT_VMID ? "--vmid" : "--hostpci";
 			if (!(takes & CLI_TAKES_CHANGES)) {
-				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, word, cmd);
+				fprintf(stderr, "gpuvirt %s: %s is not an option of %s\n", cmd, name, cmd);
 				return -1;
 			}
-			if (assign_part(cmd, opt == OPT_VM ? "--vm" : opt == OPT_VMID ? "--vmid" : "--hostpci",
-					opt == OPT_VM ? &assign.vm : opt == OPT_VMID ? &assign.vmid : &assign.hostpci,
-					optarg) < 0)
+			if (assign_part(cmd, name, opt == OPT_VM ? &assign.vm : opt == OPT_VMID ? &assign.vmid
+					: &assign.hostpci, optarg) < 0)
 				return -1;
 			continue;
 		}

@@ -466,20 +466,21 @@ static int pick_hostpci(struct ctx *c, const struct assign_spec *s, const char *
 {
 	uint32_t *mine = plan_slots(c, s->vm), used = vm->hostpci_used | *mine;
 
+	if (s->hostpci >= 0 && (used & (1u << s->hostpci))) {
+		char *at = NULL;
+		int rc;
+
+		/* the line that sets it, else another --assign of this plan */
+		for (size_t j = 0; j < vm->n_devs && !at; j++)
+			if (vm->devs[j].hostpci == s->hostpci)
+				at = xasprintf(":%u", vm->devs[j].line);
+		rc = gv_error_set(c->err, -EINVAL, "--assign %s: hostpci%d of Proxmox VM %s is taken (%s%s); name a "
+				  "free one, or leave --hostpci out for the next free one", desc, s->hostpci, s->vm,
+				  vm->path, at ? at : (*mine & (1u << s->hostpci)) ? ", by this plan" : "");
+		free(at);
+		return rc;
+	}
 	if (s->hostpci >= 0) {
-		if (used & (1u << s->hostpci)) {
-			const char *line = "";
-			char *at = NULL;
-			for (size_t j = 0; j < vm->n_devs && !at; j++)
-				if (vm->devs[j].hostpci == s->hostpci)
-					at = xasprintf(":%u", vm->devs[j].line);
-			line = at ? at : (*mine & (1u << s->hostpci)) ? " (by this plan)" : "";
-			int rc = gv_error_set(c->err, -EINVAL, "--assign %s: hostpci%d of Proxmox VM %s is taken (%s%s); "
-					      "name a free one, or leave --hostpci out for the next free one", desc,
-					      s->hostpci, s->vm, vm->path, line);
-			free(at);
-			return rc;
-		}
 		*ret = (unsigned)s->hostpci;
 	} else {
 		unsigned k = 0;

@@ -505,6 +505,25 @@ static int run_actions(struct apply *ap, struct gv_error *err)
 	return 0;
 }
 
+/* A reversible command's read-back: its output must show what the command
+ * was to change. */
+static int read_back(const struct plan *p, const struct action *a, struct gv_error *err)
+{
+	char *out = NULL, *line = exec_argv_str((const char *const *)a->check_argv);
+	int r = exec_capture(p->root, (const char *const *)a->check_argv, &out, err);
+
+	if (r == 0 && !strstr(out, a->check_text)) {
+		char *cmd = exec_argv_str((const char *const *)a->argv);
+		r = gv_error_set(err, -EIO, "`%s` ran, but `%s` does not show %s", cmd, line, a->check_text);
+		free(cmd);
+	}
+	if (r == 0)
+		gv_log(GV_LOG_INFO, "read back: `%s` shows %s", line, a->check_text);
+	free(out);
+	free(line);
+	return r;
+}
+
 /* Commands run after every file: they regenerate from the new ones. */
 static int run_commands(struct apply *ap, struct gv_error *err)
 {
@@ -514,14 +533,20 @@ static int run_commands(struct apply *ap, struct gv_error *err)
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &ap->steps[i];
 		const char *const *argv = (const char *const *)s->a->argv;
+		const char *const *undo = (const char *const *)s->a->undo_argv;
 		if (s->a->kind != PLAN_RUN)
 			continue;
 		if (ap->opts->no_run) {
 			char *line = exec_argv_str(argv);
 			gv_log(GV_LOG_INFO, "not run (--no-run), still to run: %s", line);
 			free(line);
+			if (s->a->check_argv) {
+				line = exec_argv_str((const char *const *)s->a->check_argv);
+				gv_log(GV_LOG_INFO, "  then check that `%s` shows %s", line, s->a->check_text);
+				free(line);
+			}
 			if (ap->txn)
-				journal_txn_run(ap->txn, argv, -1);
+				journal_txn_run(ap->txn, argv, undo, -1);
 			continue;
 		}
 		ap->failed_at = i;
@@ -530,7 +555,19 @@ static int run_commands(struct apply *ap, struct gv_error *err)
 			return r;
 		s->done = true;
 		if (ap->txn)
-			journal_txn_run(ap->txn, argv, 0);
+			journal_txn_run(ap->txn, argv, undo, 0);
+		/* Recorded right away: after a crash, the undo must know that
+		 * this one ran, since the files alone do not reverse it. */
+		if (undo && ap->txn) {
+			r = journal_txn_commit(ap->txn, false, NULL, err);
+			if (r < 0)
+				return r;
+		}
+		if (s->a->check_argv) {
+			r = read_back(p, s->a, err);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -571,7 +608,8 @@ static void rollback(struct apply *ap, int r, struct gv_error *err)
 	struct plan *p = ap->p;
 	struct buf what = BUF_INIT;
 	char reason[sizeof(err->msg)];
-	size_t earlier = 0;
+	char undone[64] = "";
+	size_t earlier = 0, reversed = 0;
 	bool ran = false, by_command = ap->failed_at < p->n && p->a[ap->failed_at].kind == PLAN_RUN;
 
 	snprintf(reason, sizeof(reason), "%s", err ? err->msg : strerror(-r));
@@ -579,6 +617,17 @@ static void rollback(struct apply *ap, int r, struct gv_error *err)
 		action_desc(&p->a[ap->failed_at], &what);
 	else
 		buf_puts(&what, "recording the journal");
+	/* What the files cannot put back goes first, newest first: a command
+	 * that changed a VM's configuration is reversed by its undo. */
+	for (size_t i = p->n; i-- > 0;) {
+		struct gv_error e = { 0 };
+		const struct action *a = ap->steps[i].a;
+		if (a->kind != PLAN_RUN || !ap->steps[i].done || !a->undo_argv)
+			continue;
+		reversed++;
+		if (exec_run(p->root, (const char *const *)a->undo_argv, &e) < 0)
+			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
+	}
 	for (size_t i = p->n; i-- > 0;) {
 		if (!ap->steps[i].done || ap->steps[i].a->kind == PLAN_RUN)
 			continue;
@@ -590,14 +639,17 @@ static void rollback(struct apply *ap, int r, struct gv_error *err)
 	 * them again so that what they generate matches the old ones. */
 	for (size_t i = 0; i < p->n; i++) {
 		struct gv_error e = { 0 };
-		if (ap->steps[i].a->kind != PLAN_RUN || !ap->steps[i].done)
+		if (ap->steps[i].a->kind != PLAN_RUN || !ap->steps[i].done || ap->steps[i].a->undo_argv)
 			continue;
 		ran = true;
 		if (exec_run(p->root, (const char *const *)ap->steps[i].a->argv, &e) < 0)
 			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
 	}
+	if (reversed)
+		snprintf(undone, sizeof(undone), ", %zu command%s reversed by %s undo", reversed,
+			 reversed == 1 ? "" : "s", reversed == 1 ? "its" : "their");
 	if (by_command)
-		gv_error_set(err, r, "%s; the files were rolled back%s", reason,
+		gv_error_set(err, r, "%s; the files were rolled back%s%s", reason, undone,
 			     ran ? " and the commands before it run again" : "");
 	else
 		gv_error_set(err, r, "apply stopped at %s: %s; %zu earlier change%s rolled back", what.data, reason,

@@ -52,8 +52,9 @@ int journal_txn_file(struct journal_txn *t, const char *path, const char *target
 void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n);
 /* Record a sysfs write; BEFORE is the value read before (NULL: unreadable). */
 void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *before, const char *after);
-/* Record a command: STATUS is its exit status, or -1 when left pending. */
-void journal_txn_run(struct journal_txn *t, const char *const *argv, int status);
+/* Record a command: STATUS is its exit status, or -1 when left pending;
+ * UNDO (may be NULL) is the command that reverses it (plan_run_reversible()). */
+void journal_txn_run(struct journal_txn *t, const char *const *argv, const char *const *undo, int status);
 /* Record an expectation for after the reboot (see plan_expect()). */
 void journal_txn_expect(struct journal_txn *t, const char *kind, const char *key, const char *value);
 /* Write the manifest atomically. APPLIED false marks the set as being
@@ -86,6 +87,7 @@ struct journal_sysfs {
 
 struct journal_run {
 	char **argv;
+	char **undo;                /* what reverses it; NULL: a regeneration command, run again */
 	int status;                 /* -1: left pending (--no-run) */
 };
 

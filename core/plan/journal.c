@@ -98,6 +98,9 @@ static void txn_clear(struct journal_txn *t)
 		for (char **a = t->runs[i].argv; a && *a; a++)
 			free(*a);
 		free(t->runs[i].argv);
+		for (char **a = t->runs[i].undo; a && *a; a++)
+			free(*a);
+		free(t->runs[i].undo);
 	}
 	for (size_t i = 0; i < t->n_expects; i++) {
 		free(t->expects[i].kind);
@@ -167,6 +170,12 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 		else
 			buf_printf(b, "run %d", t->runs[i].status);
 		for (char **a = t->runs[i].argv; *a; a++)
+			put_field(b, *a);
+		buf_putc(b, '\n');
+		if (!t->runs[i].undo)
+			continue;
+		buf_puts(b, "undo");
+		for (char **a = t->runs[i].undo; *a; a++)
 			put_field(b, *a);
 		buf_putc(b, '\n');
 	}
@@ -327,6 +336,15 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 				run->argv[i - 2] = decode(f[i]);
 				run->argv[i - 1] = NULL;
 				if (!run->argv[i - 2])
+					goto bad;
+			}
+		} else if (strcmp(f[0], "undo") == 0 && n >= 2 && t->n_runs && !t->runs[t->n_runs - 1].undo) {
+			/* the command that reverses the run line before it */
+			struct journal_run *run = &t->runs[t->n_runs - 1];
+			run->undo = xcalloc(n, sizeof(char *));
+			for (size_t i = 1; i < n; i++) {
+				run->undo[i - 1] = decode(f[i]);
+				if (!run->undo[i - 1])
 					goto bad;
 			}
 		} else if (strcmp(f[0], "expect") == 0 && (n == 3 || n == 4)) {
@@ -520,17 +538,28 @@ void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *befo
 	s->after = xstrdup(after);
 }
 
-void journal_txn_run(struct journal_txn *t, const char *const *argv, int status)
+static char **argv_dup(const char *const *argv)
 {
-	struct journal_run *run = PUSH(t->runs, t->n_runs);
 	size_t n = 0;
+	char **copy;
 
+	if (!argv)
+		return NULL;
 	while (argv[n])
 		n++;
-	run->argv = xrealloc(NULL, (n + 1) * sizeof(char *));
+	copy = xrealloc(NULL, (n + 1) * sizeof(char *));
 	for (size_t i = 0; i < n; i++)
-		run->argv[i] = xstrdup(argv[i]);
-	run->argv[n] = NULL;
+		copy[i] = xstrdup(argv[i]);
+	copy[n] = NULL;
+	return copy;
+}
+
+void journal_txn_run(struct journal_txn *t, const char *const *argv, const char *const *undo, int status)
+{
+	struct journal_run *run = PUSH(t->runs, t->n_runs);
+
+	run->argv = argv_dup(argv);
+	run->undo = argv_dup(undo);
 	run->status = status;
 }
 

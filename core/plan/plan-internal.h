@@ -33,6 +33,11 @@ struct action {
 	bool mode_exact;   /* write: the file ends with MODE even if it exists (undo) */
 	char *value;       /* sysfs */
 	char **argv;       /* run, NULL-terminated */
+	/* A run that changes something outside the root's files (a VM's
+	 * configuration), so re-running it is no reversal: */
+	char **undo_argv;  /* what reverses it (undo, rollback); NULL: a regeneration command */
+	char **check_argv; /* run right after it; NULL: no read-back */
+	char *check_text;  /* what CHECK_ARGV's output must contain */
 	char *why;
 	enum base_kind base;   /* files */
 	char base_sha[SHA256_DIGEST_STRING_LENGTH];

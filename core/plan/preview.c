@@ -93,6 +93,16 @@ int plan_preview(const struct plan *p, char **ret_text, struct gv_error *err)
 			char *line = exec_argv_str((const char *const *)a->argv);
 			buf_printf(&b, "$ %s\n", line);
 			free(line);
+			if (a->check_argv) {
+				line = exec_argv_str((const char *const *)a->check_argv);
+				buf_printf(&b, "# read back: %s shows %s\n", line, a->check_text);
+				free(line);
+			}
+			if (a->undo_argv) {
+				line = exec_argv_str((const char *const *)a->undo_argv);
+				buf_printf(&b, "# undo: %s\n", line);
+				free(line);
+			}
 			break;
 		}
 		}
@@ -116,6 +126,17 @@ static const char *kind_name(enum plan_action_kind k)
 	case PLAN_REMOVE_DIR: return "remove-dir";
 	}
 	return "?";
+}
+
+static void json_argv(struct buf *b, char **argv)
+{
+	buf_putc(b, '[');
+	for (size_t j = 0; argv[j]; j++) {
+		if (j)
+			buf_putc(b, ',');
+		buf_json_str(b, argv[j]);
+	}
+	buf_putc(b, ']');
 }
 
 int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *err)
@@ -158,13 +179,18 @@ int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *er
 			buf_printf(&b, ",\"changed\":%s", changes ? "true" : "false");
 			break;
 		case PLAN_RUN:
-			buf_puts(&b, ",\"argv\":[");
-			for (size_t j = 0; a->argv[j]; j++) {
-				if (j)
-					buf_putc(&b, ',');
-				buf_json_str(&b, a->argv[j]);
+			buf_puts(&b, ",\"argv\":");
+			json_argv(&b, a->argv);
+			if (a->undo_argv) {
+				buf_puts(&b, ",\"undo\":");
+				json_argv(&b, a->undo_argv);
 			}
-			buf_putc(&b, ']');
+			if (a->check_argv) {
+				buf_puts(&b, ",\"readback\":");
+				json_argv(&b, a->check_argv);
+				buf_puts(&b, ",\"expect\":");
+				buf_json_str(&b, a->check_text);
+			}
 			break;
 		}
 		buf_putc(&b, '}');

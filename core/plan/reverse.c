@@ -105,8 +105,24 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 			goto fail;
 		}
 	}
+	/* A command the files cannot reverse has its undo, newest first; one
+	 * that ran is reversed even when a crash stopped the set, since it
+	 * was recorded as it ran. */
+	snprintf(why, sizeof(why), "reverse what change set %d ran", rec.id);
+	for (size_t i = rec.n_runs; i-- > 0;) {
+		const struct journal_run *run = &rec.runs[i];
+		if (!run->undo || (!with_runs && run->status < 0))
+			continue;
+		r = plan_run(p, (const char *const *)run->undo, why);
+		if (r < 0) {
+			gv_error_set(err, r, "change set %d: an undo command without a name", rec.id);
+			goto fail;
+		}
+	}
 	snprintf(why, sizeof(why), "regenerate from the configuration before change set %d", rec.id);
 	for (size_t i = 0; with_runs && i < rec.n_runs; i++) {
+		if (rec.runs[i].undo)
+			continue;
 		r = plan_run(p, (const char *const *)rec.runs[i].argv, why);
 		if (r < 0) {
 			gv_error_set(err, r, "change set %d: a command without a name", rec.id);

@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util/buf.h"
+#include "core/propose/assign.h"
 #include "core/propose/change.h"
 #include "core/util/text.h"
+#include "core/util/buf.h"
 #include "core/util/xalloc.h"
 
 /* The kernel's MODULE_NAME_LEN is 64 minus a pointer. */
@@ -25,6 +26,7 @@ static const char *const option_names[_CHANGE_KIND_MAX] = {
 	[CHANGE_VFIO] = "--vfio",
 	[CHANGE_VFS] = "--vfs",
 	[CHANGE_MDEV] = "--mdev",
+	[CHANGE_ASSIGN] = "--assign",
 };
 
 const char *change_kind_option(enum change_kind kind)
@@ -244,6 +246,18 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 		c.arg = xstrdup(sep + 1);
 		break;
 	}
+	case CHANGE_ASSIGN: {
+		struct assign_spec a;
+
+		r = assign_spec_parse(arg, &a, err);
+		if (r < 0)
+			goto out;
+		c.arg = assign_spec_format(&a);
+		if (pciaddr_parse(a.device, &c.addr) == 0)
+			pciaddr_format(&c.addr, c.address);
+		assign_spec_clear(&a);
+		break;
+	}
 	default:
 		break;
 	}
@@ -342,6 +356,17 @@ char *change_to_string(const struct change *c)
 	case CHANGE_MDEV:
 		buf_printf(&b, " %s:%s=%u", c->address, c->arg ? c->arg : "", c->count);
 		break;
+	case CHANGE_ASSIGN: {
+		struct assign_spec a;
+
+		if (c->arg && assign_spec_parse(c->arg, &a, NULL) == 0) {
+			char *d = assign_spec_describe(&a);
+			buf_printf(&b, " %s", d);
+			free(d);
+			assign_spec_clear(&a);
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -6,6 +6,9 @@
  *
  *   --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE
  *   --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]
+ *   --assign DEVICE,vm=NAME | --assign DEVICE,vmid=N[,hostpci=K]
+ *     (the command line also takes --assign DEVICE --vm NAME, --vmid N,
+ *     --hostpci K: core/propose/assign.h)
  *
  * Parsing checks the syntax only (a well-formed address, a valid module
  * name); whether the device exists on this host is propose_build()'s job.
@@ -25,6 +28,8 @@ enum change_kind {
 	CHANGE_VFIO,            /* address: bind to vfio-pci at boot */
 	CHANGE_VFS,             /* address, count: SR-IOV VFs at boot */
 	CHANGE_MDEV,            /* address (parent), arg: mdev type, count */
+	CHANGE_ASSIGN,          /* arg: "DEVICE,vm=NAME" or "DEVICE,vmid=N[,hostpci=K]";
+				 * address: DEVICE when it is a PCI function */
 	_CHANGE_KIND_MAX
 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/propose/assign.h"
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
 #include "core/propose/initramfs.h"
@@ -620,6 +621,26 @@ out:
 	return r;
 }
 
+/* Every --assign of CHANGES, together (two of them into one Proxmox VM
+ * take two hostpci slots). */
+static int propose_assign(const struct host *h, const char *root, const struct change *changes, size_t n,
+			  const struct propose_opts *o, struct plan *p, struct gv_error *err)
+{
+	struct assign_spec *specs = xcalloc(n ? n : 1, sizeof(*specs));
+	size_t k = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (changes[i].kind == CHANGE_ASSIGN)
+			r = assign_spec_parse(changes[i].arg, &specs[k++], err);
+	if (r == 0)
+		r = assign_propose(h, root, specs, k, o->force_boot_gpu, p, err);
+	for (size_t i = 0; i < k; i++)
+		assign_spec_clear(&specs[i]);
+	free(specs);
+	return r;
+}
+
 int propose_build(const struct host *h, const struct sysconf *sc, const char *root,
 		  const struct change *changes, size_t n, const struct propose_opts *opts, struct plan *p,
 		  struct gv_error *err)
@@ -656,6 +677,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			break;
 		case CHANGE_CMDLINE_REMOVE:
 			n_remove++;
+			break;
+		case CHANGE_ASSIGN:
 			break;
 		case CHANGE_VFS:
 			for (size_t j = 0; j < i; j++) {
@@ -778,6 +801,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	r = write_files(&c, host_kernel_release(h));
 	if (r >= 0 && n_vfs)
 		r = sriov_propose(p, h, sc, changes, n, &o.sriov, err);
+	if (r >= 0)
+		r = propose_assign(h, root, changes, n, &o, p, err);
 out:
 	if (r < 0 && err && !err->code)
 		gv_error_set(err, r, "cannot build the plan: %s", strerror(-r));

@@ -31,6 +31,9 @@
  *                   driver needs on the kernel command line (core/propose/
  *                   sriov.h); opts->sriov: --vfs-driver, --boot-only.
  *                   A PF with VFs never goes to vfio-pci.
+ *   --assign DEVICE,vm=NAME | DEVICE,vmid=N   the device to a libvirt domain
+ *                   or a Proxmox VM under the root, through virsh or qm
+ *                   (core/propose/assign.h), after every other action.
  *   --mdev          not available in this version.
  *
  * Configuration that already says the same elsewhere is reported through
@@ -74,6 +77,8 @@ struct propose_opts {
  *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
  *                ask, then pass opts->boot_loader); -ENOENT: none found;
  *   -E2BIG       the kernel command line would be too long;
+ *   -EBUSY, -ENOSPC  --assign: the device is another VM's, the VM has no
+ *                hostpci left (assign_propose());
  *   another -errno (reading the configuration).
  * Every kind is checked before anything is added, but a failure later on
  * may leave some actions in P: throw the plan away on error.

@@ -180,10 +180,6 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return CLI_EXIT_USAGE;
 		}
-		if (!cmd->fn) {
-			fprintf(stderr, "gpuvirt: '%s' is not part of this build yet\n", cmd->name);
-			return CLI_EXIT_USAGE;
-		}
 	}
 	/* the command parses its own options from a fresh getopt state */
 	argc -= optind;

@@ -215,6 +215,7 @@ START_TEST(crash_hook_needs_a_testbed)
 	s = get(p);
 	ck_assert_str_eq(s, "new\n");
 	free(s);
+	free(d);
 }
 END_TEST
 

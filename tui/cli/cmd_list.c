@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util/buf.h"
+#include "core/util/jsonout.h"
 #include "core/scan/demo.h"
 #include "core/scan/host.h"
 #include "tui/cli/commands.h"
@@ -51,105 +52,92 @@ static bool group_selected(const struct host *h, const struct host_iommu_group *
 	return false;
 }
 
-static void json_hex(struct buf *b, const char *key, int v, int digits)
+/* An id as 4 (or 6) lower-case hex digits; null when unknown. */
+static struct json_object *json_hex(int v, int digits)
 {
-	buf_printf(b, "\"%s\": ", key);
+	char s[16];
+
 	if (v < 0)
-		buf_puts(b, "null");
-	else
-		buf_printf(b, "\"%0*x\"", digits, v);
+		return NULL;
+	snprintf(s, sizeof(s), "%0*x", digits, v);
+	return jsonout_str(s);
+}
+
+static struct json_object *json_device(const struct host_device *d)
+{
+	struct json_object *o = jsonout_object(), *a;
+
+	jsonout_set(o, "address", jsonout_str(d->address));
+	jsonout_set(o, "vendor_id", json_hex(d->vendor_id, 4));
+	jsonout_set(o, "device_id", json_hex(d->device_id, 4));
+	jsonout_set(o, "class", json_hex(d->class_code, 6));
+	jsonout_set(o, "vendor_name", jsonout_str(d->vendor_name));
+	jsonout_set(o, "device_name", jsonout_str(d->device_name));
+	jsonout_set(o, "driver", jsonout_str(d->driver));
+	jsonout_set(o, "iommu_group", jsonout_count(d->iommu_group));
+	jsonout_set(o, "boot_vga", jsonout_bool(d->boot_vga == 1));
+	if (d->sriov_total < 0) {
+		jsonout_set(o, "sriov", NULL);
+	} else {
+		struct json_object *s = jsonout_object();
+		jsonout_set(s, "total_vfs", jsonout_int(d->sriov_total));
+		jsonout_set(s, "num_vfs", jsonout_int(d->sriov_num < 0 ? 0 : d->sriov_num));
+		a = jsonout_array();
+		for (size_t j = 0; j < d->n_vfs; j++)
+			jsonout_push(a, jsonout_str(d->vfs[j]));
+		jsonout_set(s, "vfs", a);
+		jsonout_set(o, "sriov", s);
+	}
+	jsonout_set(o, "physfn", jsonout_str(d->physfn));
+	a = jsonout_array();
+	for (size_t j = 0; j < d->n_mdev_types; j++) {
+		const struct host_mdev_type *t = &d->mdev_types[j];
+		struct json_object *to = jsonout_object();
+		jsonout_set(to, "id", jsonout_str(t->id));
+		jsonout_set(to, "name", jsonout_str(t->name));
+		jsonout_set(to, "available_instances", jsonout_count(t->available_instances));
+		jsonout_set(to, "device_api", jsonout_str(t->device_api));
+		jsonout_set(to, "description", jsonout_str(t->description));
+		jsonout_push(a, to);
+	}
+	jsonout_set(o, "mdev_types", a);
+	a = jsonout_array();
+	for (size_t j = 0; j < d->n_mdevs; j++) {
+		struct json_object *mo = jsonout_object();
+		jsonout_set(mo, "uuid", jsonout_str(d->mdevs[j].uuid));
+		jsonout_set(mo, "type", jsonout_str(d->mdevs[j].type));
+		jsonout_push(a, mo);
+	}
+	jsonout_set(o, "mdevs", a);
+	return o;
 }
 
 static void list_json(const struct host *h, const bool *sel, struct buf *b)
 {
-	bool first = true;
+	struct json_object *doc = jsonout_object(), *devices = jsonout_array(), *groups = jsonout_array();
 
-	buf_puts(b, "{\n  \"devices\": [");
-	for (size_t i = 0; i < host_n_devices(h); i++) {
-		const struct host_device *d = host_device(h, i);
-		if (!sel[i])
-			continue;
-		buf_puts(b, first ? "\n    {" : ",\n    {");
-		first = false;
-		buf_puts(b, "\"address\": ");
-		buf_json_str(b, d->address);
-		buf_puts(b, ", ");
-		json_hex(b, "vendor_id", d->vendor_id, 4);
-		buf_puts(b, ", ");
-		json_hex(b, "device_id", d->device_id, 4);
-		buf_puts(b, ", ");
-		json_hex(b, "class", d->class_code, 6);
-		buf_puts(b, ", \"vendor_name\": ");
-		buf_json_str(b, d->vendor_name);
-		buf_puts(b, ", \"device_name\": ");
-		buf_json_str(b, d->device_name);
-		buf_puts(b, ", \"driver\": ");
-		buf_json_str(b, d->driver);
-		buf_puts(b, ", \"iommu_group\": ");
-		if (d->iommu_group < 0)
-			buf_puts(b, "null");
-		else
-			buf_printf(b, "%d", d->iommu_group);
-		buf_printf(b, ", \"boot_vga\": %s", d->boot_vga == 1 ? "true" : "false");
-		buf_puts(b, ", \"sriov\": ");
-		if (d->sriov_total < 0) {
-			buf_puts(b, "null");
-		} else {
-			buf_printf(b, "{\"total_vfs\": %d, \"num_vfs\": %d, \"vfs\": [", d->sriov_total,
-				   d->sriov_num < 0 ? 0 : d->sriov_num);
-			for (size_t j = 0; j < d->n_vfs; j++) {
-				if (j)
-					buf_puts(b, ", ");
-				buf_json_str(b, d->vfs[j]);
-			}
-			buf_puts(b, "]}");
-		}
-		buf_puts(b, ", \"physfn\": ");
-		buf_json_str(b, d->physfn);
-		buf_puts(b, ", \"mdev_types\": [");
-		for (size_t j = 0; j < d->n_mdev_types; j++) {
-			const struct host_mdev_type *t = &d->mdev_types[j];
-			buf_puts(b, j ? ", {\"id\": " : "{\"id\": ");
-			buf_json_str(b, t->id);
-			buf_puts(b, ", \"name\": ");
-			buf_json_str(b, t->name);
-			buf_puts(b, ", \"available_instances\": ");
-			if (t->available_instances < 0)
-				buf_puts(b, "null");
-			else
-				buf_printf(b, "%d", t->available_instances);
-			buf_puts(b, ", \"device_api\": ");
-			buf_json_str(b, t->device_api);
-			buf_puts(b, ", \"description\": ");
-			buf_json_str(b, t->description);
-			buf_puts(b, "}");
-		}
-		buf_puts(b, "], \"mdevs\": [");
-		for (size_t j = 0; j < d->n_mdevs; j++) {
-			buf_puts(b, j ? ", {\"uuid\": " : "{\"uuid\": ");
-			buf_json_str(b, d->mdevs[j].uuid);
-			buf_puts(b, ", \"type\": ");
-			buf_json_str(b, d->mdevs[j].type);
-			buf_puts(b, "}");
-		}
-		buf_puts(b, "]}");
-	}
-	buf_puts(b, first ? "],\n  \"iommu_groups\": [" : "\n  ],\n  \"iommu_groups\": [");
-	first = true;
+	jsonout_set(doc, "devices", devices);
+	jsonout_set(doc, "iommu_groups", groups);
+	for (size_t i = 0; i < host_n_devices(h); i++)
+		if (sel[i])
+			jsonout_push(devices, json_device(host_device(h, i)));
 	for (size_t i = 0; i < host_n_groups(h); i++) {
 		const struct host_iommu_group *g = host_group(h, i);
+		struct json_object *go, *members;
 		if (!group_selected(h, g, sel))
 			continue;
-		buf_printf(b, "%s\n    {\"id\": %d, \"devices\": [", first ? "" : ",", g->id);
-		first = false;
-		for (size_t j = 0; j < g->n_devices; j++) {
-			if (j)
-				buf_puts(b, ", ");
-			buf_json_str(b, g->devices[j]->address);
-		}
-		buf_puts(b, "]}");
+		go = jsonout_object();
+		members = jsonout_array();
+		jsonout_set(go, "id", jsonout_int(g->id));
+		for (size_t j = 0; j < g->n_devices; j++)
+			jsonout_push(members, jsonout_str(g->devices[j]->address));
+		jsonout_set(go, "devices", members);
+		jsonout_push(groups, go);
 	}
-	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
+	/* a device a line, under the two lists */
+	jsonout_lines(b, doc, 2);
+	buf_putc(b, '\n');
+	jsonout_free(doc);
 }
 
 #define LIST_WIDTH 80

@@ -6,6 +6,7 @@
  *
  *   --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE
  *   --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]
+ *   --mdev-remove UUID | --vgpu VF=TYPE_ID
  *
  * Parsing checks the syntax only (a well-formed address, a valid module
  * name); whether the device exists on this host is propose_build()'s job.
@@ -24,16 +25,19 @@ enum change_kind {
 	CHANGE_BLACKLIST,       /* arg: module name, '-' normalized to '_' */
 	CHANGE_VFIO,            /* address: bind to vfio-pci at boot */
 	CHANGE_VFS,             /* address, count: SR-IOV VFs at boot */
-	CHANGE_MDEV,            /* address (parent), arg: mdev type, count */
+	CHANGE_MDEV,            /* address (parent), arg: mdev type, count (0: remove gpuvirt's) */
+	CHANGE_MDEV_REMOVE,     /* arg: an mdev UUID, lower case */
+	CHANGE_VGPU,            /* address: an NVIDIA VF, count: its vGPU type id (0: none) */
 	_CHANGE_KIND_MAX
 };
 
 struct change {
 	enum change_kind kind;
 	char *arg;                       /* owned; NULL for kinds without one */
-	struct pciaddr addr;             /* VFIO, VFS, MDEV */
+	struct pciaddr addr;             /* VFIO, VFS, MDEV, VGPU */
 	char address[PCIADDR_STRLEN];    /* canonical form of addr, "" otherwise */
-	unsigned count;                  /* VFS: N (0 allowed); MDEV: COUNT (default 1) */
+	unsigned count;                  /* VFS: N (0 allowed); MDEV: COUNT (default 1, 0
+					  * allowed); VGPU: the type id */
 };
 
 /* The option that spells KIND, with its dashes: "--vfio". */

@@ -95,7 +95,10 @@ static void step_rollback(struct step *s, int timeout_ms)
 			fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
 		break;
 	case PLAN_WRITE_SYSFS:
-		if (!s->sysfs_before)
+		if (s->a->undo_path) {
+			if (fsutil_write_child(s->a->undo_path, s->a->undo_value, timeout_ms, &e) < 0)
+				gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
+		} else if (!s->sysfs_before)
 			gv_log(GV_LOG_WARN, "rollback: %s was unreadable before; it cannot be put back", s->a->path);
 		else if (fsutil_write_child(s->a->path, s->sysfs_before, timeout_ms, &e) < 0)
 			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
@@ -152,6 +155,71 @@ static int write_file(struct step *s, struct gv_error *err)
 	return 0;
 }
 
+/* The base name of PATH is NAME. */
+static bool is_attr(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && !strcmp(slash + 1, name);
+}
+
+/*
+ * An mdev's create and remove cannot be read back: the instance can
+ * (SRIOV-MDEV-VM.md §2.5). After create, PARENT/UUID is there with the
+ * type written to, a device API and an IOMMU group; after remove it is gone.
+ */
+static int mdev_read_back(const struct action *a, struct gv_error *err)
+{
+	char *dir = xstrdup(a->path), *p, *inst, *type = NULL, *api = NULL, *link;
+	char buf[4096];
+	ssize_t n;
+	int r = 0;
+
+	*strrchr(dir, '/') = '\0';
+	if (is_attr(a->path, "remove")) {
+		if (access(dir, F_OK) == 0)
+			r = gv_error_set(err, -EIO, "wrote %s to %s, but the mdev is still there", a->value, a->path);
+		free(dir);
+		return r;
+	}
+	/* DIR is PARENT/mdev_supported_types/TYPE */
+	type = xstrdup(strrchr(dir, '/') + 1);
+	p = strstr(dir, "/mdev_supported_types/");
+	*p = '\0';
+	inst = xasprintf("%s/%s", dir, a->value);
+	link = xasprintf("%s/mdev_type", inst);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	free(link);
+	if (n <= 0) {
+		r = gv_error_set(err, -EIO, "wrote %s to %s, but %s does not exist", a->value, a->path, inst);
+		goto out;
+	}
+	buf[n] = '\0';
+	if (strcmp(strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf, type)) {
+		r = gv_error_set(err, -EIO, "wrote %s to %s, but %s/mdev_type is %s", a->value, a->path, inst, buf);
+		goto out;
+	}
+	link = xasprintf("%s/mdev_type/device_api", inst);
+	api = plan_sysfs_read(link);
+	free(link);
+	if (!api) {
+		r = gv_error_set(err, -EIO, "%s: its type has no device API (mdev_type/device_api)", inst);
+		goto out;
+	}
+	link = xasprintf("%s/iommu_group", inst);
+	if (access(link, F_OK) < 0)
+		r = gv_error_set(err, -EIO, "%s has no IOMMU group: a VM cannot use it", inst);
+	free(link);
+	if (r == 0)
+		gv_log(GV_LOG_DEBUG, "%s: type %s, device API %s, in an IOMMU group", inst, type, api);
+out:
+	free(api);
+	free(inst);
+	free(type);
+	free(dir);
+	return r;
+}
+
 static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 {
 	const struct action *a = s->a;
@@ -162,6 +230,9 @@ static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 	if (r < 0)
 		return r;
 	s->done = true;
+	if ((is_attr(a->path, "create") && strstr(a->path, "/mdev_supported_types/")) ||
+	    (is_attr(a->path, "remove") && a->undo_path && is_attr(a->undo_path, "create")))
+		return mdev_read_back(a, err);
 	back = plan_sysfs_read(a->path);
 	if (back && strcmp(back, a->value) != 0) {
 		r = gv_error_set(err, -EIO, "wrote %s to %s, but it reads back %s", a->value, a->path, back);
@@ -295,6 +366,11 @@ static int look(struct apply *ap, struct gv_error *err)
 			}
 			break;
 		case PLAN_WRITE_SYSFS:
+			if (ap->opts->no_live) {
+				gv_log(GV_LOG_INFO, "not written (the running host is left alone): echo %s > %s",
+				       s->a->value, s->a->path);
+				continue;
+			}
 			s->sysfs_before = plan_sysfs_read(s->a->path);
 			s->changes = !s->sysfs_before || strcmp(s->sysfs_before, s->a->value) != 0;
 			break;
@@ -344,6 +420,8 @@ static int record(struct apply *ap, struct gv_error *err)
 			break;
 		case PLAN_WRITE_SYSFS:
 			journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
+			if (s->a->undo_path)
+				journal_txn_sysfs_undo(ap->txn, s->a->undo_path, s->a->undo_value);
 			break;
 		case PLAN_REMOVE_DIR:   /* undo plans only */
 			break;

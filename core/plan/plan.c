@@ -24,6 +24,8 @@ static void action_clear(struct action *a)
 	free(a->path);
 	free(a->content);
 	free(a->value);
+	free(a->undo_path);
+	free(a->undo_value);
 	for (char **v = a->argv; v && *v; v++)
 		free(*v);
 	free(a->argv);
@@ -191,6 +193,27 @@ int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, c
 	return 0;
 }
 
+int plan_write_sysfs_undo(struct plan *p, const char *attr_path, const char *value, const char *undo_attr,
+			  const char *undo_value, const char *why)
+{
+	int r;
+
+	if (!undo_attr || strncmp(undo_attr, "/sys/", 5) != 0 || !rel_path_ok(undo_attr + 5) || !plan_text_ok(undo_value))
+		return -EINVAL;
+	r = plan_write_sysfs(p, attr_path, value, why);
+	if (r < 0)
+		return r;
+	for (size_t i = p->n; i-- > 0;) {
+		struct action *a = &p->a[i];
+		if (a->kind == PLAN_WRITE_SYSFS && !a->undo_path && !strcmp(a->path, attr_path)) {
+			a->undo_path = xstrdup(undo_attr);
+			a->undo_value = xstrdup(undo_value);
+			break;
+		}
+	}
+	return 0;
+}
+
 int plan_remove_dir(struct plan *p, const char *dir, const char *why)
 {
 	struct action *a;
@@ -243,7 +266,7 @@ int plan_run(struct plan *p, const char *const *argv, const char *why)
 
 int plan_expect(struct plan *p, const char *kind, const char *key, const char *value)
 {
-	static const char *const kinds[] = { "cmdline", "module", "driver", "numvfs", "mdev", "no-module" };
+	static const char *const kinds[] = { "cmdline", "module", "driver", "numvfs", "mdev", "no-module", "vgpu" };
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

@@ -92,6 +92,15 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 	snprintf(why, sizeof(why), "its value before change set %d", rec.id);
 	for (size_t i = rec.n_sysfs; i-- > 0;) {
 		const struct journal_sysfs *s = &rec.sysfs[i];
+		if (s->undo_attr) {
+			/* an mdev created is removed, one removed made again */
+			r = plan_write_sysfs_undo(p, s->undo_attr, s->undo_value, s->attr, s->after, why);
+			if (r < 0) {
+				gv_error_set(err, r, "change set %d: cannot reverse %s", rec.id, s->attr);
+				goto fail;
+			}
+			continue;
+		}
 		if (!s->before) {
 			gv_log(GV_LOG_WARN, "%s could not be read before change set %d, so it cannot be put back",
 			       s->attr, rec.id);

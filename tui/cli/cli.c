@@ -20,6 +20,7 @@ enum {
 	OPT_FORCE_BOOT_GPU,
 	OPT_FORCE_HAND_EDITS,
 	OPT_BOOTLOADER,
+	OPT_LIVE,
 	OPT_HELP,
 };
 
@@ -33,6 +34,7 @@ static const struct option other_options[] = {
 	{ "force-boot-gpu", no_argument, NULL, OPT_FORCE_BOOT_GPU },
 	{ "force-hand-edits", no_argument, NULL, OPT_FORCE_HAND_EDITS },
 	{ "bootloader", required_argument, NULL, OPT_BOOTLOADER },
+	{ "live", no_argument, NULL, OPT_LIVE },
 	{ "help", no_argument, NULL, OPT_HELP },
 };
 
@@ -46,6 +48,8 @@ static const char *const change_metavar[_CHANGE_KIND_MAX] = {
 	[CHANGE_VFIO] = "ADDRESS",
 	[CHANGE_VFS] = "ADDRESS=N",
 	[CHANGE_MDEV] = "PARENT:TYPE[=COUNT]",
+	[CHANGE_MDEV_REMOVE] = "UUID",
+	[CHANGE_VGPU] = "VF=TYPE_ID",
 };
 
 /* getopt's table: the CHANGE options by their one spelling in change.c, then ours. */
@@ -70,7 +74,7 @@ void cli_usage_changes(FILE *f)
 	fputs("CHANGE:", f);
 	for (int k = 0; k < _CHANGE_KIND_MAX; k++) {
 		const char *m = change_metavar[k];
-		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO ? "\n       " : " |",
+		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO || k == CHANGE_MDEV_REMOVE ? "\n       " : " |",
 			change_kind_option((enum change_kind)k), m ? " " : "", m ? m : "");
 	}
 	fputc('\n', f);
@@ -158,6 +162,10 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 			}
 			draft_set_boot_loader(c->draft, loader);
 			break;
+		case OPT_LIVE:
+			ok = takes & CLI_TAKES_APPLY;
+			c->live = true;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
@@ -179,6 +187,13 @@ int cli_parse(int argc, char **argv, unsigned takes, void (*usage)(FILE *f), str
 		return -1;
 	}
 	return 0;
+}
+
+bool cli_live(const struct cli_opts *c, struct session *s)
+{
+	if (session_demo(s))
+		return false;
+	return c->live || !strcmp(session_root(s), "/");
 }
 
 int cli_exit_status(int r)
@@ -235,6 +250,7 @@ int cli_confirm_apply(const char *cmd, const char *question, const struct cli_op
 {
 	struct plan_apply_opts ao = {
 		.no_run = c->no_run || session_demo(s),
+		.no_live = !cli_live(c, s),
 		.force_hand_edits = c->force_hand_edits,
 	};
 	struct gv_error err = { 0 };

@@ -29,7 +29,7 @@ enum {
 /* Which options a command takes (cli_parse()'s TAKES). */
 #define CLI_TAKES_CHANGES (1u << 0)     /* the CHANGE options and --bootloader */
 #define CLI_TAKES_JSON (1u << 1)
-#define CLI_TAKES_APPLY (1u << 2)       /* --yes --no-run --force-hand-edits */
+#define CLI_TAKES_APPLY (1u << 2)       /* --yes --no-run --force-hand-edits --live */
 #define CLI_TAKES_PLAN (1u << 3)        /* --plan FILE */
 #define CLI_TAKES_FORCE_GPU (1u << 4)   /* --force-boot-gpu */
 #define CLI_TAKES_SAVE (1u << 5)        /* --save FILE */
@@ -40,6 +40,7 @@ struct cli_opts {
 	 * the wizard edits, so both build their plan by one call. */
 	struct draft *draft;
 	bool json, yes, no_run, force_hand_edits;
+	bool live;                      /* apply --live: sysfs writes under another --root */
 	bool undo;                      /* plan --undo */
 	const char *plan_file;          /* apply --plan FILE */
 	const char *save_file;          /* plan --save FILE */
@@ -76,12 +77,17 @@ bool cli_confirm(const char *cmd, const char *question, bool yes);
  * owned plan is in *RET. Errors are printed. */
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret);
 
-/* Ask QUESTION (cli_confirm()), then apply P with C's --no-run and
- * --force-hand-edits (commands are always listed, not run, under --demo:
+/* Ask QUESTION (cli_confirm()), then apply P with C's --no-run,
+ * --force-hand-edits and --live (cli_live(); commands are always listed, not run, under --demo:
  * the scratch root holds configuration only). Returns an exit status; a
  * failure is printed, naming CMD. */
 int cli_confirm_apply(const char *cmd, const char *question, const struct cli_opts *c, struct session *s,
 		      struct plan *p);
+
+/* Whether an apply under session S with C makes the sysfs writes a plan
+ * names: on the running system's root "/" (not under --demo), elsewhere
+ * only with --live. */
+bool cli_live(const struct cli_opts *c, struct session *s);
 
 /* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */
 int cli_print_preview(const char *cmd, const struct plan *p, bool json);

@@ -17,8 +17,8 @@
 static void apply_usage(FILE *f)
 {
 	fputs("usage: gpuvirt apply CHANGE... [--yes] [--no-run] [--force-boot-gpu] [--force-hand-edits]\n"
-	      "                     [--bootloader NAME]\n"
-	      "       gpuvirt apply --plan FILE [--yes] [--no-run] [--force-hand-edits]\n", f);
+	      "                     [--bootloader NAME] [--live]\n"
+	      "       gpuvirt apply --plan FILE [--yes] [--no-run] [--force-hand-edits] [--live]\n", f);
 	cli_usage_changes(f);
 }
 

@@ -19,7 +19,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits]\n", f);
+	fputs("usage: gpuvirt undo [--yes] [--no-run] [--force-hand-edits] [--live]\n", f);
 }
 
 /* "# undo change set N, applied WHEN: SUMMARY", from the journal's list. */

@@ -94,7 +94,9 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 		const struct journal_sysfs *s = &rec.sysfs[i];
 		if (s->undo_attr) {
 			/* an mdev created is removed, one removed made again */
-			r = plan_write_sysfs_undo(p, s->undo_attr, s->undo_value, s->attr, s->after, why);
+			char *rwhy = xasprintf("reverses %s > %s of change set %d", s->after, s->attr, rec.id);
+			r = plan_write_sysfs_undo(p, s->undo_attr, s->undo_value, s->attr, s->after, rwhy);
+			free(rwhy);
 			if (r < 0) {
 				gv_error_set(err, r, "change set %d: cannot reverse %s", rec.id, s->attr);
 				goto fail;

@@ -8,6 +8,7 @@
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
 #include "core/propose/initramfs.h"
+#include "core/propose/mdev.h"
 #include "core/util/log.h"
 #include "core/scan/modconf.h"
 #include "core/propose/propose.h"
@@ -440,6 +441,7 @@ static int add_vfio(struct ctx *c, const struct vfio_target *t)
 			       m->driver ? m->driver : "none", t->dev->iommu_group, t->dev->address);
 		if (is_vfio_driver(m->driver))
 			gv_log(GV_LOG_INFO, "%s is bound to vfio-pci already; this makes it stay so at boot", m->address);
+		mdev_warn_vfio(m);
 	}
 
 	if (t->by_id) {
@@ -620,6 +622,14 @@ out:
 	return r;
 }
 
+static bool arg_in(const char **args, size_t n, const char *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(args[i], arg))
+			return true;
+	return false;
+}
+
 int propose_build(const struct host *h, const struct sysconf *sc, const char *root,
 		  const struct change *changes, size_t n, const struct propose_opts *opts, struct plan *p,
 		  struct gv_error *err)
@@ -629,6 +639,7 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	struct vfio_target *targets = NULL;
 	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0;
 	const char *const *iommu = NULL;
+	const char **mdev_args = xcalloc(n ? n : 1, sizeof(*mdev_args));
 	char *content = NULL;
 	int r = 0;
 
@@ -655,8 +666,16 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 		case CHANGE_CMDLINE_REMOVE:
 			n_remove++;
 			break;
-		case CHANGE_VFS:
 		case CHANGE_MDEV:
+		case CHANGE_MDEV_REMOVE:
+		case CHANGE_VGPU:
+			r = mdev_check(h, sc, root, changes, n, i, &mdev_args[i], err);
+			if (r < 0)
+				goto out;
+			if (mdev_args[i])
+				n_add++;
+			break;
+		case CHANGE_VFS:
 			r = gv_error_set(err, -EOPNOTSUPP, "%s is not available in this version of gpuvirt", opt);
 			goto out;
 		default:
@@ -711,6 +730,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 				add[na++] = changes[i].arg;
 			else if (changes[i].kind == CHANGE_CMDLINE_REMOVE)
 				remove[nr++] = changes[i].arg;
+			else if (mdev_args[i] && !arg_in(add, na, mdev_args[i]))   /* GVT-g's, once */
+				add[na++] = mdev_args[i];
 		}
 		r = boot_propose_cmdline_for(p, h, sc, o.boot_loader, add, na, remove, nr, err);
 		free(add);
@@ -737,12 +758,15 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			goto out;
 	}
 	r = write_files(&c, host_kernel_release(h));
+	if (r == 0)
+		r = mdev_propose(h, sc, root, changes, n, p, err);
 out:
 	if (r < 0 && err && !err->code)
 		gv_error_set(err, r, "cannot build the plan: %s", strerror(-r));
 	for (size_t i = 0; i < n_targets; i++)
 		target_clear(&targets[i]);
 	free(targets);
+	free(mdev_args);
 	free(content);
 	modconf_file_free(c.mine);
 	buf_free(&c.why_modprobe);

@@ -266,7 +266,8 @@ int plan_run(struct plan *p, const char *const *argv, const char *why)
 
 int plan_expect(struct plan *p, const char *kind, const char *key, const char *value)
 {
-	static const char *const kinds[] = { "cmdline", "module", "driver", "numvfs", "mdev", "no-module", "vgpu" };
+	static const char *const kinds[] = { "cmdline", "module", "driver", "numvfs", "mdev", "no-module", "vgpu",
+					     "no-mdev" };
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

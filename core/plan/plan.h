@@ -74,7 +74,8 @@ int plan_file_content(struct plan *p, const char *path, char **ret_content, size
  * module that must be loaded), "driver" (KEY = PCI address, VALUE = driver),
  * "numvfs" (KEY = PCI address, VALUE = count), "mdev" (KEY = uuid, VALUE =
  * parent:type), "no-module" (KEY = a module that must not be loaded),
- * "vgpu" (KEY = an NVIDIA VF's address, VALUE = its vGPU type id).
+ * "vgpu" (KEY = an NVIDIA VF's address, VALUE = its vGPU type id), "no-mdev"
+ * (KEY = uuid: an mdev removed, which an earlier "mdev" no longer expects).
  */
 int plan_expect(struct plan *p, const char *kind, const char *key, const char *value);
 

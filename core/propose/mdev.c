@@ -436,7 +436,8 @@ static int remove_one(struct mctx *m, const char *uuid, const char *because)
 		if (r < 0)
 			return plan_err(m, r, "removing a definition");
 	}
-	return 0;
+	r = plan_expect(m->p, "no-mdev", inst ? inst->uuid : def->uuid, NULL);
+	return r < 0 ? plan_err(m, r, "an expectation") : 0;
 }
 
 static int remove_own(struct mctx *m, const struct change *c)

@@ -27,7 +27,10 @@
  *                   command line, in the file the detected boot loader reads
  *                   (boot_propose_cmdline_for(), core/propose/boot.h); --iommu is
  *                   boot_iommu_args() for the host's CPU vendor.
- *   --vfs, --mdev   not available in this version.
+ *   --mdev, --mdev-remove, --vgpu   mediated devices and NVIDIA's per-VF
+ *                   vGPU (core/propose/mdev.h); a device with vGPU that
+ *                   goes to vfio-pci is warned about.
+ *   --vfs           not available in this version.
  *
  * Configuration that already says the same elsewhere is reported through
  * gv_log() (INFO, naming the file) and not written twice.
@@ -60,8 +63,10 @@ struct propose_opts {
  *                force_boot_gpu (ERR says which console goes dark);
  *   -ENODEV      a device is not on the host, or no longer what the scan saw;
  *   -EINVAL      a change that cannot apply to this host (a bridge, a vfio
- *                module blacklisted while binding to vfio-pci);
- *   -EOPNOTSUPP  --vfs / --mdev: not available in this version;
+ *                module blacklisted while binding to vfio-pci, an mdev
+ *                type the parent lacks or has too few of: mdev_check());
+ *   -EBUSY       refused: a VM holds the mdev or VF (ERR names it);
+ *   -EOPNOTSUPP  --vfs: not available in this version;
  *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
  *                ask, then pass opts->boot_loader); -ENOENT: none found;
  *   -E2BIG       the kernel command line would be too long;

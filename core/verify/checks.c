@@ -2,6 +2,7 @@
 #include "core/verify/checks.h"
 #include "core/verify/fwcheck.h"
 #include "core/verify/lint.h"
+#include "core/verify/mdevcheck.h"
 #include "core/verify/verify.h"
 
 struct findings *checks_run(const struct host *h, const struct sysconf *sc, const char *root)
@@ -10,6 +11,7 @@ struct findings *checks_run(const struct host *h, const struct sysconf *sc, cons
 
 	fwcheck_run(fs, h);
 	lint_run(fs, h, sc, root);
+	mdevcheck_lint(fs, h, sc, root);
 	verify_run(fs, h, sc, root);
 	return fs;
 }

@@ -4,7 +4,8 @@
  * `gpuvirt check`: every producer of findings (core/verify/findings.h) run
  * into one list, in this order:
  *   firmware   the checklist (core/verify/fwcheck.h)
- *   lint       the configuration under the root (core/verify/lint.h)
+ *   lint       the configuration under the root (core/verify/lint.h), and
+ *              mdevctl's (core/verify/mdevcheck.h)
  *   verify     the journal's change sets against the running host
  *              (core/verify/verify.h)
  */

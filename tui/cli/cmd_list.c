@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gpuvirt list [--all] [--json]: the host's GPUs by IOMMU group, with every
- * device that shares a group with one, their drivers, VFs and mdev types.
+ * device that shares a group with one, their drivers, VFs, mdev types, the
+ * mdevs that exist or are defined for mdevctl (etc/mdevctl.d under the
+ * root), and NVIDIA's per-VF vGPU types.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "core/util/jsonout.h"
 #include "core/scan/demo.h"
 #include "core/scan/host.h"
+#include "core/scan/mdevconf.h"
 #include "tui/cli/commands.h"
 
 /* A device is listed when --all, when it is a display device, when it shares
@@ -63,7 +66,53 @@ static struct json_object *json_hex(int v, int digits)
 	return jsonout_str(s);
 }
 
-static struct json_object *json_device(const struct host_device *d)
+/* An mdev as list shows it: UUID and type, whether it exists now (active)
+ * and whether mdevctl has it defined, and how it starts. */
+static struct json_object *json_mdev(const char *uuid, const char *type, bool active, const struct mdevconf_def *def)
+{
+	struct json_object *o = jsonout_object();
+
+	jsonout_set(o, "uuid", jsonout_str(uuid));
+	jsonout_set(o, "type", jsonout_str(type));
+	jsonout_set(o, "active", jsonout_bool(active));
+	jsonout_set(o, "defined", jsonout_bool(def != NULL));
+	jsonout_set(o, "start", jsonout_str(def ? (def->start_auto ? "auto" : "manual") : NULL));
+	return o;
+}
+
+/* The definitions for parent D with no instance. */
+static bool defined_only(const struct host_device *d, const struct mdevconf_def *def)
+{
+	struct pciaddr a;
+
+	if (pciaddr_parse(def->parent, &a) < 0 || pciaddr_cmp(&a, &d->addr))
+		return false;
+	for (size_t j = 0; j < d->n_mdevs; j++)
+		if (!strcasecmp(d->mdevs[j].uuid, def->uuid))
+			return false;
+	return true;
+}
+
+static struct json_object *json_vgpu(const struct host_device *d)
+{
+	struct json_object *o, *types;
+
+	if (d->vgpu_current < 0)
+		return NULL;
+	o = jsonout_object();
+	types = jsonout_array();
+	jsonout_set(o, "current_type", jsonout_int(d->vgpu_current));
+	for (size_t j = 0; j < d->n_vgpu_types; j++) {
+		struct json_object *t = jsonout_object();
+		jsonout_set(t, "id", jsonout_int(d->vgpu_types[j].id));
+		jsonout_set(t, "name", jsonout_str(d->vgpu_types[j].name));
+		jsonout_push(types, t);
+	}
+	jsonout_set(o, "creatable_types", types);
+	return o;
+}
+
+static struct json_object *json_device(const struct host_device *d, const struct mdevconf *mc)
 {
 	struct json_object *o = jsonout_object(), *a;
 
@@ -102,17 +151,19 @@ static struct json_object *json_device(const struct host_device *d)
 	}
 	jsonout_set(o, "mdev_types", a);
 	a = jsonout_array();
-	for (size_t j = 0; j < d->n_mdevs; j++) {
-		struct json_object *mo = jsonout_object();
-		jsonout_set(mo, "uuid", jsonout_str(d->mdevs[j].uuid));
-		jsonout_set(mo, "type", jsonout_str(d->mdevs[j].type));
-		jsonout_push(a, mo);
+	for (size_t j = 0; j < d->n_mdevs; j++)
+		jsonout_push(a, json_mdev(d->mdevs[j].uuid, d->mdevs[j].type, true, mdevconf_find(mc, d->mdevs[j].uuid)));
+	for (size_t j = 0; j < mdevconf_n(mc); j++) {
+		const struct mdevconf_def *def = mdevconf_get(mc, j);
+		if (defined_only(d, def))
+			jsonout_push(a, json_mdev(def->uuid, def->type, false, def));
 	}
 	jsonout_set(o, "mdevs", a);
+	jsonout_set(o, "vgpu", json_vgpu(d));
 	return o;
 }
 
-static void list_json(const struct host *h, const bool *sel, struct buf *b)
+static void list_json(const struct host *h, const struct mdevconf *mc, const bool *sel, struct buf *b)
 {
 	struct json_object *doc = jsonout_object(), *devices = jsonout_array(), *groups = jsonout_array();
 
@@ -120,7 +171,7 @@ static void list_json(const struct host *h, const bool *sel, struct buf *b)
 	jsonout_set(doc, "iommu_groups", groups);
 	for (size_t i = 0; i < host_n_devices(h); i++)
 		if (sel[i])
-			jsonout_push(devices, json_device(host_device(h, i)));
+			jsonout_push(devices, json_device(host_device(h, i), mc));
 	for (size_t i = 0; i < host_n_groups(h); i++) {
 		const struct host_iommu_group *g = host_group(h, i);
 		struct json_object *go, *members;
@@ -185,7 +236,56 @@ static void class_text(const struct host_device *d, struct buf *b)
  * A VF shows what differs from its PF only (the class is the PF's, and so is
  * the name unless the VF has ids of its own).
  */
-static void human_device(const struct host *h, const struct host_device *d, int indent, struct buf *b)
+static void human_mdev(struct buf *line, const char *uuid, const char *type, bool active,
+		       const struct mdevconf_def *def)
+{
+	buf_printf(line, "mdev %s (%s)", uuid, type ? type : "type unknown");
+	/* mdevctl's words: auto or manual is how a definition starts */
+	if (active && def)
+		buf_printf(line, " active, %s", def->start_auto ? "auto" : "manual");
+	else if (active)
+		buf_puts(line, " active, not defined: gone after a reboot");
+	else
+		buf_printf(line, " %s, not active", def->start_auto ? "auto" : "manual");
+}
+
+/* NVIDIA's vGPU: a VF's type and the types it can take; on a parent, the
+ * host driver and manager the vGPUs need. */
+static void human_vgpu(const struct host *h, const struct host_device *d, const char *root,
+		       const struct mdevconf *mc, int pad, struct buf *b)
+{
+	struct buf line = BUF_INIT;
+
+	if (d->vgpu_current >= 0) {
+		const char *name = NULL;
+		for (size_t j = 0; j < d->n_vgpu_types; j++)
+			if (d->vgpu_types[j].id == d->vgpu_current)
+				name = d->vgpu_types[j].name;
+		if (d->vgpu_current)
+			buf_printf(&line, "vGPU type %d%s%s%s", d->vgpu_current, name ? " (" : "", name ? name : "",
+				   name ? ")" : "");
+		else
+			buf_puts(&line, "vGPU type: none set");
+		put_wrapped(b, pad, buf_str(&line));
+		buf_reset(&line);
+		buf_puts(&line, "vGPU types it can take:");
+		for (size_t j = 0; j < d->n_vgpu_types; j++)
+			buf_printf(&line, "%s %d %s", j ? "," : "", d->vgpu_types[j].id, d->vgpu_types[j].name);
+		if (!d->n_vgpu_types)
+			buf_puts(&line, " none (the GPU's framebuffer is used up)");
+		put_wrapped(b, pad, buf_str(&line));
+	} else if (d->vendor_id == 0x10de && d->n_mdev_types) {
+		buf_printf(&line, "vGPU host: nvidia_vgpu_vfio %s; nvidia-vgpu-mgr %s under %s",
+			   host_vgpu_driver_loaded(h) ? "loaded" : "not loaded",
+			   mdevconf_vgpu_mgr_enabled(mc) ? "enabled"
+			   : mdevconf_vgpu_mgr_installed(mc) ? "not enabled" : "not installed", root);
+		put_wrapped(b, pad, buf_str(&line));
+	}
+	buf_free(&line);
+}
+
+static void human_device(const struct host *h, const struct host_device *d, const char *root,
+			 const struct mdevconf *mc, int indent, struct buf *b)
 {
 	const struct host_device *pf = d->physfn ? host_find(h, d->physfn) : NULL;
 	int pad = indent + 4;
@@ -233,19 +333,38 @@ static void human_device(const struct host *h, const struct host_device *d, int 
 			buf_printf(&line, ", %s", t->device_api);
 		put_wrapped(b, pad, buf_str(&line));
 	}
-	for (size_t j = 0; j < d->n_mdevs; j++)
-		buf_printf(b, "%*smdev %s (%s)\n", pad, "", d->mdevs[j].uuid,
-			   d->mdevs[j].type ? d->mdevs[j].type : "type unknown");
+	for (size_t j = 0; j < d->n_mdevs; j++) {
+		buf_reset(&line);
+		human_mdev(&line, d->mdevs[j].uuid, d->mdevs[j].type, true, mdevconf_find(mc, d->mdevs[j].uuid));
+		put_wrapped(b, pad, buf_str(&line));
+	}
+	for (size_t j = 0; j < mdevconf_n(mc); j++) {
+		const struct mdevconf_def *def = mdevconf_get(mc, j);
+		if (!defined_only(d, def))
+			continue;
+		buf_reset(&line);
+		human_mdev(&line, def->uuid, def->type, false, def);
+		put_wrapped(b, pad, buf_str(&line));
+	}
+	human_vgpu(h, d, root, mc, pad, b);
 	buf_free(&line);
 }
 
-static void human_with_vfs(const struct host *h, const struct host_device *d, const bool *sel, struct buf *b)
+struct listing {
+	const struct host *h;
+	const char *root;
+	const struct mdevconf *mc;
+	const bool *sel;
+	bool all;
+};
+
+static void human_with_vfs(const struct listing *l, const struct host_device *d, struct buf *b)
 {
-	human_device(h, d, 2, b);
+	human_device(l->h, d, l->root, l->mc, 2, b);
 	for (size_t j = 0; j < d->n_vfs; j++) {
-		const struct host_device *vf = host_find(h, d->vfs[j]);
-		if (vf && sel[vf - host_device(h, 0)])
-			human_device(h, vf, 6, b);
+		const struct host_device *vf = host_find(l->h, d->vfs[j]);
+		if (vf && l->sel[vf - host_device(l->h, 0)])
+			human_device(l->h, vf, l->root, l->mc, 6, b);
 	}
 }
 
@@ -256,8 +375,39 @@ static bool shown_under_pf(const struct host *h, const struct host_device *d, co
 	return pf && sel[pf - host_device(h, 0)];
 }
 
-static void list_human(const struct host *h, const bool *sel, bool all, struct buf *b)
+/* What mdevctl has under the root that no device listed shows: definitions
+ * of parents this host lacks, and files it cannot read. */
+static void human_mdevconf(const struct listing *l, struct buf *b)
 {
+	struct buf line = BUF_INIT;
+	bool header = false;
+
+	for (size_t j = 0; j < mdevconf_n(l->mc) + mdevconf_n_errors(l->mc); j++) {
+		buf_reset(&line);
+		if (j < mdevconf_n(l->mc)) {
+			const struct mdevconf_def *def = mdevconf_get(l->mc, j);
+			if (host_find(l->h, def->parent))
+				continue;
+			buf_printf(&line, "mdev %s (%s) on %s, %s: no such device here", def->uuid,
+				   def->type, def->parent, def->start_auto ? "auto" : "manual");
+		} else {
+			const struct mdevconf_error *e = mdevconf_error(l->mc, j - mdevconf_n(l->mc));
+			buf_printf(&line, "%s: mdevctl cannot read it: %s", e->path, e->reason);
+		}
+		if (!header)
+			buf_printf(b, "\nmdevctl (%s%s" MDEVCONF_DIR ")\n", l->root,
+				   l->root[strlen(l->root) - 1] == '/' ? "" : "/");
+		header = true;
+		put_wrapped(b, 2, buf_str(&line));
+	}
+	buf_free(&line);
+}
+
+static void list_human(const struct listing *l, struct buf *b)
+{
+	const struct host *h = l->h;
+	const bool *sel = l->sel;
+	bool all = l->all;
 	size_t shown = 0;
 
 	for (size_t i = 0; i < host_n_groups(h); i++) {
@@ -276,7 +426,7 @@ static void list_human(const struct host *h, const bool *sel, bool all, struct b
 		for (size_t j = 0; j < g->n_devices; j++) {
 			const struct host_device *d = g->devices[j];
 			if (sel[d - host_device(h, 0)] && !shown_under_pf(h, d, sel))
-				human_with_vfs(h, d, sel, b);
+				human_with_vfs(l, d, b);
 		}
 	}
 	bool header = false;
@@ -289,11 +439,12 @@ static void list_human(const struct host *h, const bool *sel, bool all, struct b
 				   host_n_groups(h) ? "" : " (the IOMMU is off: see gpuvirt check)");
 			header = true;
 		}
-		human_with_vfs(h, d, sel, b);
+		human_with_vfs(l, d, b);
 		shown++;
 	}
 	if (!shown)
 		buf_puts(b, all ? "No PCI devices found.\n" : "No display devices found (gpuvirt list --all shows every device).\n");
+	human_mdevconf(l, b);
 }
 
 int cmd_list(int argc, char **argv, const struct gv_globals *g, struct session *s)
@@ -331,10 +482,12 @@ int cmd_list(int argc, char **argv, const struct gv_globals *g, struct session *
 	}
 
 	bool *sel = list_selection(h, all);
+	const struct mdevconf *mc = sysconf_mdevconf(session_sysconf(s));
+	struct listing l = { .h = h, .root = session_root(s), .mc = mc, .sel = sel, .all = all };
 	if (json)
-		list_json(h, sel, &out);
+		list_json(h, mc, sel, &out);
 	else
-		list_human(h, sel, all, &out);
+		list_human(&l, &out);
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_free(&out);
 	free(sel);

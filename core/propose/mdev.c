@@ -73,21 +73,15 @@ static bool gvtg_type_ok(const struct host_device *d, const char *type, const ch
 	return !strncmp(type, prefix, n) && strlen(type) == n + 1 && strchr("1248", type[n]);
 }
 
-/* The NVIDIA PF whose VFs are off and would make VF: the closest one
- * before it in the domain; NULL when none. */
+/* The NVIDIA PF whose VFs are off and would make VF; NULL when none. */
 static const struct host_device *vf_maker(const struct host *h, const struct pciaddr *vf)
 {
-	const struct host_device *best = NULL;
-
 	for (size_t i = 0; i < host_n_devices(h); i++) {
 		const struct host_device *d = host_device(h, i);
-		if (pciaddr_cmp(&d->addr, vf) >= 0)
-			break;
-		if (d->addr.domain == vf->domain && is_nvidia(d) && d->driver && !strcmp(d->driver, "nvidia") &&
-		    d->sriov_total > 0)
-			best = d;
+		if (is_nvidia(d) && host_vgpu_vf_index(d, vf) >= 0)
+			return d;
 	}
-	return best && best->sriov_num == 0 ? best : NULL;
+	return NULL;
 }
 
 /* Why D takes no --mdev, for the one-line error. Owned. */
@@ -328,6 +322,8 @@ struct mctx {
 	bool defined;            /* a definition is written: it must start at boot */
 	bool kvmgt;              /* GVT-g turned on */
 	bool vgpu_mgr_warned;
+	const struct host_device **enabled;   /* PFs whose VFs the plan turns on */
+	size_t n_enabled;
 };
 
 static int plan_err(struct mctx *m, int r, const char *what)
@@ -607,16 +603,23 @@ static int vgpu_live(struct mctx *m, const struct change *c)
 
 	if (!d) {
 		const struct host_device *pf = vf_maker(m->h, &c->addr);
-		char *numvfs = host_sriov_numvfs_path(pf->address), *n = xasprintf("%d", pf->sriov_total);
-		why = xasprintf("enable the %d VFs of %s first: NVIDIA vGPU gives each VF one vGPU type", pf->sriov_total,
-				pf->address);
-		r = plan_write_sysfs(m->p, numvfs, n, why);
-		free(why);
-		free(numvfs);
-		free(n);
-		why = NULL;
-		if (r < 0)
-			goto out;
+		bool done = false;
+		for (size_t i = 0; i < m->n_enabled; i++)
+			done |= m->enabled[i] == pf;
+		if (!done) {
+			char *numvfs = host_sriov_numvfs_path(pf->address), *n = xasprintf("%d", pf->sriov_total);
+			why = xasprintf("enable the %d VFs of %s first: NVIDIA vGPU gives each VF one vGPU type",
+					pf->sriov_total, pf->address);
+			r = plan_write_sysfs(m->p, numvfs, n, why);
+			free(why);
+			free(numvfs);
+			free(n);
+			why = NULL;
+			if (r < 0)
+				goto out;
+			m->enabled = xreallocarray(m->enabled, m->n_enabled + 1, sizeof(*m->enabled));
+			m->enabled[m->n_enabled++] = pf;
+		}
 		gv_log(GV_LOG_INFO, "%s does not exist yet: the types it can take are known once %s has made its VFs, "
 		       "and the write of %u is checked then", c->address, pf->address, c->count);
 	} else if (d->vgpu_current == (int)c->count) {
@@ -734,6 +737,7 @@ int mdev_propose(const struct host *h, const struct sysconf *sc, const char *roo
 		r = kvmgt(&m);
 	if (r == 0)
 		r = vgpus(&m, changes, n);
+	free(m.enabled);
 	return r;
 }
 

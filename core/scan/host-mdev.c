@@ -104,6 +104,41 @@ void host_scan_vgpu(struct host_device *d, int devfd)
 	free(types);
 }
 
+static int read_int_at(int dirfd, const char *name)
+{
+	char *text = slurp_at(dirfd, name, 64, NULL), *end;
+	long v = -1;
+
+	if (text) {
+		v = strtol(text, &end, 10);
+		if (end == text || (*end && *end != '\n') || v < 0 || v > 0xffff)
+			v = -1;
+	}
+	free(text);
+	return (int)v;
+}
+
+void host_scan_vgpu_pf(struct host_device *d, int devfd)
+{
+	d->vgpu_vf_offset = read_int_at(devfd, "sriov_offset");
+	d->vgpu_vf_stride = read_int_at(devfd, "sriov_stride");
+}
+
+int host_vgpu_vf_index(const struct host_device *d, const struct pciaddr *vf)
+{
+	long pf_rid = (long)d->addr.bus << 8 | (long)d->addr.dev << 3 | d->addr.fn;
+	long vf_rid = (long)vf->bus << 8 | (long)vf->dev << 3 | vf->fn;
+	long off;
+
+	if (d->vgpu_vf_offset < 0 || d->vgpu_vf_stride <= 0 || vf->domain != d->addr.domain)
+		return -1;
+	/* PCI SR-IOV routing IDs: VF i is PF + offset + i * stride */
+	off = vf_rid - pf_rid - d->vgpu_vf_offset;
+	if (off < 0 || off % d->vgpu_vf_stride || off / d->vgpu_vf_stride >= d->sriov_total)
+		return -1;
+	return (int)(off / d->vgpu_vf_stride);
+}
+
 /* ---- the QEMU processes ---- */
 
 static bool is_qemu(const char *argv0)
@@ -167,7 +202,9 @@ void host_scan_vms(struct host *h)
 		wanted = h->devices[i].n_mdevs > 0 || h->devices[i].vgpu_current >= 0;
 	if (!wanted)
 		return;
-	proc = opendir("/proc");
+	/* "/proc/", not "/proc": umockdev takes only the first to a test bed's
+	 * own processes; the kernel does not mind */
+	proc = opendir("/proc/");
 	if (!proc)
 		return;
 	while ((de = readdir(proc))) {

@@ -141,6 +141,7 @@ struct host_device *host_add_device(struct host *h, const struct pciaddr *a)
 	d->boot_vga = -1;
 	d->sriov_total = d->sriov_num = -1;
 	d->vgpu_current = -1;
+	d->vgpu_vf_offset = d->vgpu_vf_stride = -1;
 	return d;
 }
 
@@ -406,6 +407,8 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 	scan_mdev_types(d, fd);
 	if (d->physfn && d->driver && !strcmp(d->driver, "nvidia"))
 		host_scan_vgpu(d, fd);
+	else if (d->sriov_total > 0 && d->sriov_num == 0 && d->driver && !strcmp(d->driver, "nvidia"))
+		host_scan_vgpu_pf(d, fd);
 	close(fd);
 }
 

@@ -71,6 +71,9 @@ struct host_device {
 	 * now, none once the GPU's framebuffer is used up. */
 	int vgpu_current;
 	struct host_vgpu_type *vgpu_types; size_t n_vgpu_types;
+	/* An NVIDIA PF on nvidia with its VFs off: where they will be (the
+	 * kernel's sriov_offset and sriov_stride); -1 otherwise. */
+	int vgpu_vf_offset, vgpu_vf_stride;
 };
 
 struct host_iommu_group {
@@ -142,6 +145,10 @@ const struct host_mdev_type *host_device_mdev_type(const struct host_device *d, 
  * command line: its name (-name, or Proxmox's -id) and pid, "web01 (QEMU
  * pid 4242)"; NULL when no running QEMU names it. Borrowed. */
 const char *host_vm_using(const struct host *h, const char *needle);
+
+/* The index of VF among the VFs NVIDIA PF D makes once they are on (its
+ * VFs are off); -1 when VF is not one of them. */
+int host_vgpu_vf_index(const struct host_device *d, const struct pciaddr *vf);
 
 /* True when the module NVIDIA's vGPU host driver needs is loaded
  * (nvidia_vgpu_vfio, which registers the mdev parents). */

@@ -220,6 +220,33 @@ out:
 	return r;
 }
 
+/* What the kernel's answer to an mdev or vGPU write means
+ * (SRIOV-MDEV-VM.md §2.1, §2.3); other answers keep their plain text. */
+static int mdev_write_error(const struct action *a, int r, struct gv_error *err)
+{
+	const char *what = NULL;
+
+	if (is_attr(a->path, "create")) {
+		switch (r) {
+		case -EEXIST: what = "an mdev with that UUID exists already (the kernel takes a UUID once, on any parent)"; break;
+		case -EUSERS: what = "no instance of the type is left (available_instances is 0)"; break;
+		case -EINVAL: what = "the kernel refused it (not a UUID it takes, or the parent's driver refused the type)"; break;
+		case -ENODEV: what = "the parent is going away"; break;
+		}
+	} else if (is_attr(a->path, "remove")) {
+		if (r == -EBUSY)
+			what = "the mdev is in use (a VM holds it); shut the VM down first";
+	} else if (is_attr(a->path, "current_vgpu_type")) {
+		if (r == -EBUSY)
+			what = "the VF is in use, or has another type (0 must come first)";
+		else if (r == -EINVAL)
+			what = "the driver refused the type (it is not in nvidia/creatable_vgpu_types now)";
+	}
+	if (what)
+		gv_error_set(err, r, "echo %s > %s: %s (%s)", a->value, a->path, what, strerror(-r));
+	return r;
+}
+
 static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 {
 	const struct action *a = s->a;
@@ -228,7 +255,7 @@ static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 
 	r = fsutil_write_child(a->path, a->value, timeout_ms, err);
 	if (r < 0)
-		return r;
+		return mdev_write_error(a, r, err);
 	s->done = true;
 	if ((is_attr(a->path, "create") && strstr(a->path, "/mdev_supported_types/")) ||
 	    (is_attr(a->path, "remove") && a->undo_path && is_attr(a->undo_path, "create")))

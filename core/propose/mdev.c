@@ -464,6 +464,8 @@ static int boot_rule(struct mctx *m)
 	struct buf text = BUF_INIT, why = BUF_INIT;
 	int r;
 
+	if (b != MDEVCONF_BOOT_NO_MDEVCTL && mdevconf_own_rule(m->mc))
+		return 0;   /* written by an earlier --mdev */
 	switch (b) {
 	case MDEVCONF_BOOT_OK:
 		return 0;

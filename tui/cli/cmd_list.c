@@ -236,9 +236,11 @@ static void class_text(const struct host_device *d, struct buf *b)
  * A VF shows what differs from its PF only (the class is the PF's, and so is
  * the name unless the VF has ids of its own).
  */
-static void human_mdev(struct buf *line, const char *uuid, const char *type, bool active,
+static void human_mdev(const struct host *h, struct buf *line, const char *uuid, const char *type, bool active,
 		       const struct mdevconf_def *def)
 {
+	const char *vm = active ? host_vm_using(h, uuid) : NULL;
+
 	buf_printf(line, "mdev %s (%s)", uuid, type ? type : "type unknown");
 	/* mdevctl's words: auto or manual is how a definition starts */
 	if (active && def)
@@ -247,6 +249,8 @@ static void human_mdev(struct buf *line, const char *uuid, const char *type, boo
 		buf_puts(line, " active, not defined: gone after a reboot");
 	else
 		buf_printf(line, " %s, not active", def->start_auto ? "auto" : "manual");
+	if (vm)
+		buf_printf(line, ", in use by %s", vm);
 }
 
 /* NVIDIA's vGPU: a VF's type and the types it can take; on a parent, the
@@ -261,11 +265,14 @@ static void human_vgpu(const struct host *h, const struct host_device *d, const 
 		for (size_t j = 0; j < d->n_vgpu_types; j++)
 			if (d->vgpu_types[j].id == d->vgpu_current)
 				name = d->vgpu_types[j].name;
+		const char *vm = host_vm_using(h, d->address);
 		if (d->vgpu_current)
-			buf_printf(&line, "vGPU type %d%s%s%s", d->vgpu_current, name ? " (" : "", name ? name : "",
+			buf_printf(&line, "vGPU type: %d%s%s%s", d->vgpu_current, name ? " (" : "", name ? name : "",
 				   name ? ")" : "");
 		else
 			buf_puts(&line, "vGPU type: none set");
+		if (vm)
+			buf_printf(&line, ", in use by %s", vm);
 		put_wrapped(b, pad, buf_str(&line));
 		buf_reset(&line);
 		buf_puts(&line, "vGPU types it can take:");
@@ -279,6 +286,10 @@ static void human_vgpu(const struct host *h, const struct host_device *d, const 
 			   host_vgpu_driver_loaded(h) ? "loaded" : "not loaded",
 			   mdevconf_vgpu_mgr_enabled(mc) ? "enabled"
 			   : mdevconf_vgpu_mgr_installed(mc) ? "not enabled" : "not installed", root);
+		put_wrapped(b, pad, buf_str(&line));
+	} else if (!d->n_mdev_types && host_device_gvtg_capable(d)) {
+		buf_printf(&line, "GVT-g: off (--mdev %s:i915-GVTg_V%c_4 turns it on with i915.enable_gvt=1 and kvmgt)",
+			   d->address, (d->device_id & 0xff00) == 0x1600 ? '4' : '5');
 		put_wrapped(b, pad, buf_str(&line));
 	}
 	buf_free(&line);
@@ -335,7 +346,7 @@ static void human_device(const struct host *h, const struct host_device *d, cons
 	}
 	for (size_t j = 0; j < d->n_mdevs; j++) {
 		buf_reset(&line);
-		human_mdev(&line, d->mdevs[j].uuid, d->mdevs[j].type, true, mdevconf_find(mc, d->mdevs[j].uuid));
+		human_mdev(h, &line, d->mdevs[j].uuid, d->mdevs[j].type, true, mdevconf_find(mc, d->mdevs[j].uuid));
 		put_wrapped(b, pad, buf_str(&line));
 	}
 	for (size_t j = 0; j < mdevconf_n(mc); j++) {
@@ -343,7 +354,7 @@ static void human_device(const struct host *h, const struct host_device *d, cons
 		if (!defined_only(d, def))
 			continue;
 		buf_reset(&line);
-		human_mdev(&line, def->uuid, def->type, false, def);
+		human_mdev(h, &line, def->uuid, def->type, false, def);
 		put_wrapped(b, pad, buf_str(&line));
 	}
 	human_vgpu(h, d, root, mc, pad, b);

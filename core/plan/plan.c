@@ -178,12 +178,17 @@ int plan_remove_file(struct plan *p, const char *path, const char *why)
 	return 0;
 }
 
+/* An attribute of the running host's sysfs: an absolute path under it. */
+static bool sysfs_path_ok(const char *attr_path)
+{
+	return attr_path && strncmp(attr_path, "/sys/", 5) == 0 && rel_path_ok(attr_path + 5);
+}
+
 int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, const char *why)
 {
 	struct action *a;
 
-	if (!attr_path || strncmp(attr_path, "/sys/", 5) != 0 || !rel_path_ok(attr_path + 5) ||
-	    !plan_text_ok(value) || (why && !plan_text_ok(why)))
+	if (!sysfs_path_ok(attr_path) || !plan_text_ok(value) || (why && !plan_text_ok(why)))
 		return -EINVAL;
 	a = insert_before_runs(p);
 	a->kind = PLAN_WRITE_SYSFS;
@@ -198,7 +203,7 @@ int plan_write_sysfs_undo(struct plan *p, const char *attr_path, const char *val
 {
 	int r;
 
-	if (!undo_attr || strncmp(undo_attr, "/sys/", 5) != 0 || !rel_path_ok(undo_attr + 5) || !plan_text_ok(undo_value))
+	if (!sysfs_path_ok(undo_attr) || !plan_text_ok(undo_value))
 		return -EINVAL;
 	r = plan_write_sysfs(p, attr_path, value, why);
 	if (r < 0)

@@ -17,7 +17,7 @@ DATADIR ?= $(PREFIX)/share/gpuvirt
 MANDIR ?= $(PREFIX)/share/man
 BUILD ?= build
 
-PKGS := ncursesw libpci libudev libkmod libmd json-c uuid
+PKGS := ncursesw libpci libudev libkmod libmd libxml-2.0 json-c uuid
 TEST_PKGS := check umockdev-1.0
 
 CFLAGS ?= -O2 -g
@@ -53,12 +53,13 @@ endif
 CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
 TUI_SRC := $(sort $(wildcard tui/*.c tui/*/*.c))
 # The curses-free parts of the interface (theme files, pane layout, the
-# line-mode commands' exit codes and options), unit-tested on their own.
-UI_SRC := tui/theme.c tui/layout.c tui/cli/cli.c
+# wizard's draft edits, the line-mode commands' exit codes and options),
+# unit-tested on their own.
+UI_SRC := tui/theme.c tui/layout.c tui/wizdraft.c tui/cli/cli.c
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 # Every tests/tools/*.c is a program, except the kernel double (kmock.c), a
-# preload library.
-TOOL_SRC := $(sort $(filter-out tests/tools/kmock.c,$(wildcard tests/tools/*.c)))
+# preload library, and the virsh/qm stand-in (vmstub.c), a static program.
+TOOL_SRC := $(sort $(filter-out tests/tools/kmock.c tests/tools/vmstub.c,$(wildcard tests/tools/*.c)))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
@@ -68,6 +69,7 @@ CORE_LIB := $(BUILD)/libgpuvirt-core.a
 UI_OBJ := $(UI_SRC:%.c=$(BUILD)/%.o)
 UI_LIB := $(BUILD)/libgpuvirt-ui.a
 KMOCK_LIB := $(BUILD)/libgvkmock.so
+VMSTUB := $(BUILD)/tools/vmstub
 
 MAN_SRC := $(sort $(wildcard man/*.man))
 
@@ -113,7 +115,14 @@ $(KMOCK_LIB): tests/tools/kmock.c $(FLAGS_FILE)
 	$(CC) $(ALL_CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(BASE_CFLAGS) $(CFLAGS)) \
 		-fPIC -shared -o $@ $< -ldl
 
-tests: $(BUILD)/gpuvirt $(UNIT_BIN) $(TOOL_BIN) $(KMOCK_LIB)
+# virsh and qm for the commands apply runs in `chroot ROOT` (tests/cli/assign.sh):
+# static, since a test's root has no libc; without the sanitizers, like kmock.
+$(VMSTUB): tests/tools/vmstub.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(BASE_CFLAGS) $(CFLAGS)) \
+		-static -o $@ $<
+
+tests: $(BUILD)/gpuvirt $(UNIT_BIN) $(TOOL_BIN) $(KMOCK_LIB) $(VMSTUB)
 
 check: tests
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) ./tests/run.sh
@@ -125,7 +134,7 @@ bench: $(BUILD)/gpuvirt $(TOOL_BIN)
 DEB_PKGS := build-essential pkg-config libncurses-dev libpci-dev pci.ids libudev-dev libkmod-dev \
 	check libumockdev-dev umockdev tmux pciutils kmod bsdutils util-linux coreutils dash \
 	ncurses-term python3 bc perl-base groff-base bsdextrautils strace xxd patch file diffutils \
-	libmd-dev procps libxml2-utils libvirt0 qemu-system-x86 libjson-c-dev uuid-dev mdevctl
+	libmd-dev libxml2-dev procps libxml2-utils libvirt0 qemu-system-x86 sysfsutils libjson-c-dev uuid-dev mdevctl
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 1; fi
 	apt-get update -qq

@@ -36,7 +36,9 @@ void header_draw(struct tui *t, const struct layout_rect *r)
 	 * version and the group count first. */
 	bool compact = r->w < 100;
 
-	/* one source of truth with the command-line step (and its choice) */
+	/* the configuration snapshot and the draft's choice of boot loader,
+	 * read once per snapshot and choice (the command-line step reads the
+	 * same) */
 	wizard_cmdline_facts(t, &bootloader, &reboot_pending);
 	screen_blank(r->y, r->x, r->w, a);
 	x = seg(r->y, x, end, a | A_BOLD, compact ? " gpuvirt" : " gpuvirt " GV_VERSION);

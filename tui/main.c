@@ -7,6 +7,7 @@
 
 #include "core/session.h"
 #include "core/util/log.h"
+#include "core/util/testbed.h"
 #include "tui/cli/cli.h"
 #include "tui/cli/commands.h"
 
@@ -79,7 +80,7 @@ static int guard_testbed(void)
 
 	if (!e || !*e || !strcmp(e, "0"))
 		return 0;
-	if (access("/sys/.gpuvirt-testbed", F_OK) == 0)
+	if (testbed_active())
 		return 0;
 	fprintf(stderr, "gpuvirt: GPUVIRT_EXPECT_TESTBED is set but /sys is not a test bed; refusing to run\n");
 	return -1;

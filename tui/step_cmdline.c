@@ -5,6 +5,11 @@
  * next boot gets, lint findings on both, and the arguments to add as toggles.
  * When the evidence fits more than one boot loader the person chooses: the
  * step never picks one for them.
+ *
+ * A toggle is on when its changes are in the wizard's draft (--iommu,
+ * --cmdline-add ARG); the person's choice of boot loader is the draft's
+ * --bootloader. What the configuration says of the next boot is the
+ * wizard's (wizard_boot()), read once per snapshot and choice.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +17,9 @@
 #include <string.h>
 
 #include "core/propose/boot.h"
+#include "core/propose/draft.h"
 #include "core/util/cmdline.h"
-#include "core/plan/plan.h"
+#include "core/util/xalloc.h"
 #include "core/verify/cmdline-lint.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
@@ -21,6 +27,7 @@
 #include "tui/step_cmdline.h"
 #include "tui/textview.h"
 #include "tui/tui.h"
+#include "tui/wizard.h"
 
 static const char *const sriov_args[] = { "i915.enable_guc=3", "i915.max_vfs=7", NULL };
 static const char *const sysfb_args[] = { "initcall_blacklist=sysfb_init", NULL };
@@ -36,88 +43,54 @@ static const struct {
 	[T_SYSFB] = { 'x', "no firmware framebuffer" },
 };
 
-static struct {
+/* The step's view of the snapshots; what is switched on is the draft's. */
+struct cl {
 	bool loaded;
-	const struct boot_detection *det;   /* the configuration snapshot's */
-	enum boot_loader chosen;            /* the person's choice when ambiguous; survives rescans */
-	char *configured;                   /* the next boot's line, NULL when unknown */
-	char cfg_error[sizeof(((struct gv_error *)0)->msg)];
-	struct cmdline_diff *pending;       /* configured vs running; NULL when unknown */
+	enum boot_loader lint_for;          /* the draft's loader when the lint was read */
 	struct findings *lint_cfg, *lint_run;    /* NULL when the line is unknown */
 	bool intel_gpu;                     /* offer the i915 SR-IOV arguments */
-	bool want[N_TOGGLES];
 	enum toggle after_choice;           /* toggle to switch on once a loader is chosen */
 	bool toggle_after_choice;
-} st;
+};
 
-static void unload(void)
+static void unload(struct cl *st)
 {
-	st.det = NULL;
-	free(st.configured);
-	st.configured = NULL;
-	cmdline_diff_free(st.pending);
-	st.pending = NULL;
-	findings_free(st.lint_cfg);
-	findings_free(st.lint_run);
-	st.lint_cfg = st.lint_run = NULL;
-	st.cfg_error[0] = '\0';
-	st.loaded = false;
+	findings_free(st->lint_cfg);
+	findings_free(st->lint_run);
+	st->lint_cfg = st->lint_run = NULL;
+	st->loaded = false;
 }
 
-static void load(struct tui *t)
+static void load(struct tui *t, struct cl *st)
 {
-	struct gv_error err = { 0 };
 	const char *running = host_cmdline(t->host);
-	int r;
+	enum boot_loader chosen = draft_boot_loader(wizard_draft(t));
+	const struct wizard_boot *b;
 
-	if (st.loaded)
+	/* the next boot's line follows the person's choice of boot loader */
+	if (st->loaded && st->lint_for == chosen)
 		return;
-	st.loaded = true;
-	/* every fact below comes from the two snapshots: no detection here */
-	st.det = sysconf_boot(t->conf);
-	r = boot_configured_cmdline_for(t->conf, st.chosen, &st.configured, &err);
-	if (r < 0) {
-		st.configured = NULL;
-		snprintf(st.cfg_error, sizeof(st.cfg_error), "%s", err.msg[0] ? err.msg : strerror(-r));
-	}
-	if (st.configured && running) {
-		err = (struct gv_error){ 0 };
-		if (boot_cmdline_pending_for(t->conf, st.chosen, running, &st.pending, &err) < 0)
-			st.pending = NULL;
-	}
-	if (st.configured) {
-		st.lint_cfg = findings_new();
-		cmdline_lint(st.lint_cfg, st.configured, sysconf_kparam(t->conf));
+	unload(st);
+	st->loaded = true;
+	st->lint_for = chosen;
+	b = wizard_boot(t);
+	if (b->configured) {
+		st->lint_cfg = findings_new();
+		cmdline_lint(st->lint_cfg, b->configured, sysconf_kparam(t->conf));
 	}
 	if (running) {
-		st.lint_run = findings_new();
-		cmdline_lint(st.lint_run, running, sysconf_kparam(t->conf));
+		st->lint_run = findings_new();
+		cmdline_lint(st->lint_run, running, sysconf_kparam(t->conf));
 	}
-	st.intel_gpu = false;
+	st->intel_gpu = false;
 	for (size_t i = 0; i < host_n_devices(t->host); i++) {
 		const struct host_device *d = host_device(t->host, i);
 		if (host_device_is_display(d) && d->vendor_id == 0x8086 && !d->physfn)
-			st.intel_gpu = true;
+			st->intel_gpu = true;
 	}
-	if (!st.intel_gpu)
-		st.want[T_SRIOV] = false;
 }
 
-/* The boot loader the draft is written for; BOOT_AUTO when nobody knows. */
-static enum boot_loader loader(void)
-{
-	if (!st.det)
-		return BOOT_AUTO;
-	if (st.chosen != BOOT_AUTO)
-		return st.chosen;
-	return boot_detection_loader(st.det);
-}
-
-static bool needs_choice(void)
-{
-	return st.det && boot_detection_ambiguous(st.det) && st.chosen == BOOT_AUTO;
-}
-
+/* The arguments toggle K adds, as shown. */
 static const char *const *toggle_args(struct tui *t, enum toggle k)
 {
 	switch (k) {
@@ -128,11 +101,28 @@ static const char *const *toggle_args(struct tui *t, enum toggle k)
 	}
 }
 
-static bool toggle_offered(struct tui *t, enum toggle k)
+/* The changes toggle K stands for in the draft: --iommu, or --cmdline-add
+ * of each of its arguments. */
+static enum change_kind toggle_kind(enum toggle k)
+{
+	return k == T_IOMMU ? CHANGE_IOMMU : CHANGE_CMDLINE_ADD;
+}
+
+static const char *const *toggle_changes(struct tui *t, enum toggle k)
+{
+	return k == T_IOMMU ? NULL : toggle_args(t, k);
+}
+
+static bool toggle_offered(struct tui *t, const struct cl *st, enum toggle k)
 {
 	if (k == T_SRIOV)
-		return st.intel_gpu;
+		return st->intel_gpu;
 	return toggle_args(t, k) != NULL;
+}
+
+static bool toggle_on(struct tui *t, const struct cl *st, enum toggle k)
+{
+	return toggle_offered(t, st, k) && wizdraft_toggle_on(wizard_draft(t), toggle_kind(k), toggle_changes(t, k));
 }
 
 /* Every argument of LIST is in LINE. */
@@ -150,80 +140,78 @@ static bool line_has_all(const char *line, const char *const *list)
 	return all;
 }
 
-static size_t drafted_args(struct tui *t, const char **add, size_t max)
+/* The arguments the switched-on toggles add. */
+static size_t drafted_args(struct tui *t, const struct cl *st)
 {
 	size_t n = 0;
 
 	for (int k = 0; k < N_TOGGLES; k++) {
-		const char *const *a;
-		if (!st.want[k] || !toggle_offered(t, (enum toggle)k))
+		if (!toggle_on(t, st, (enum toggle)k))
 			continue;
-		for (a = toggle_args(t, (enum toggle)k); a && *a && n < max; a++)
-			add[n++] = *a;
+		for (const char *const *a = toggle_args(t, (enum toggle)k); a && *a; a++)
+			n++;
 	}
 	return n;
 }
 
-static int cl_build(struct tui *t, struct plan *p, struct gv_error *err)
+static enum wizard_status cl_status(struct tui *t, void *state, char *text, size_t size)
 {
-	const char *add[8];
-	size_t n;
+	struct cl *st = state;
+	const struct wizard_boot *b;
+	const char *name;
+	size_t n, todo, done, failed;
+	bool pending;
 
-	load(t);
-	n = drafted_args(t, add, sizeof(add) / sizeof(add[0]));
-	if (!n)
-		return 0;
-	if (needs_choice())
-		return gv_error_set(err, -ENOTUNIQ, "kernel command line: the boot loader is ambiguous; "
-				    "choose one in the step (b)");
-	return boot_propose_cmdline_for(p, t->host, t->conf, st.chosen, add, n, NULL, 0, err);
-}
-
-void step_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending)
-{
-	load(t);
-	*ret_loader = needs_choice() ? "ambiguous" : loader() == BOOT_AUTO ? NULL : boot_loader_name(loader());
-	*ret_pending = st.pending && !cmdline_diff_empty(st.pending);
-}
-
-static enum wizard_status cl_status(struct tui *t, char *text, size_t size)
-{
-	const char *add[8];
-	size_t n;
-
-	load(t);
-	n = drafted_args(t, add, sizeof(add) / sizeof(add[0]));
-	if (!st.det) {
+	load(t, st);
+	b = wizard_boot(t);
+	pending = b->pending && !cmdline_diff_empty(b->pending);
+	n = drafted_args(t, st);
+	if (!b->det) {
 		snprintf(text, size, "cannot read the root");
 		return WIZARD_WARN;
 	}
-	if (needs_choice()) {
+	if (b->needs_choice) {
 		snprintf(text, size, "boot loader ambiguous: choose");
 		return WIZARD_TODO;
 	}
-	if (loader() == BOOT_AUTO) {
+	if (b->loader == BOOT_AUTO) {
 		snprintf(text, size, "no boot loader found");
 		return WIZARD_WARN;
 	}
+	name = boot_loader_name(b->loader);
 	if (n) {
-		snprintf(text, size, "%zu argument%s drafted", n, n == 1 ? "" : "s");
-		return WIZARD_INFO;
+		/* what is still to do, measured against the snapshots */
+		wizdraft_measure_part(wizard_measure(t), wizard_draft(t), WIZDRAFT_CMDLINE, &todo, &done, &failed);
+		if (failed) {
+			snprintf(text, size, "does not fit: p says why");
+			return WIZARD_WARN;
+		}
+		if (!done) {
+			snprintf(text, size, "%zu argument%s drafted", n, n == 1 ? "" : "s");
+			return WIZARD_INFO;
+		}
+		if (todo) {
+			snprintf(text, size, "%zu of %zu changes still to do", todo, todo + done);
+			return WIZARD_INFO;
+		}
+		snprintf(text, size, "%zu argument%s in place%s", n, n == 1 ? "" : "s", pending ? "; reboot pending" : "");
+		return pending ? WIZARD_WARN : WIZARD_DONE;
 	}
-	if (st.pending && !cmdline_diff_empty(st.pending)) {
-		snprintf(text, size, "%s, reboot pending", boot_loader_name(loader()));
+	if (pending) {
+		snprintf(text, size, "%s, reboot pending", name);
 		return WIZARD_WARN;
 	}
-	if (line_has_all(st.configured, toggle_args(t, T_IOMMU))) {
-		snprintf(text, size, "%s, IOMMU args set", boot_loader_name(loader()));
+	if (line_has_all(b->configured, toggle_args(t, T_IOMMU))) {
+		snprintf(text, size, "%s, IOMMU args set", name);
 		return WIZARD_DONE;
 	}
-	snprintf(text, size, "%s, IOMMU args missing", boot_loader_name(loader()));
+	snprintf(text, size, "%s, IOMMU args missing", name);
 	return WIZARD_TODO;
 }
 
-static void cl_enter(struct tui *t)
+static void cl_enter(struct tui *t, void *state)
 {
-	load(t);
+	load(t, state);
 }
 
 /* "a b c" from a NULL-terminated list */
@@ -238,10 +226,10 @@ static void join(char *out, size_t size, const char *const *list)
 
 /* a lint finding of the running line that the configured one has too is
  * shown once */
-static bool in_cfg_lint(const struct finding *f)
+static bool in_cfg_lint(const struct cl *st, const struct finding *f)
 {
-	for (size_t i = 0; st.lint_cfg && i < findings_n(st.lint_cfg); i++) {
-		const struct finding *c = findings_get(st.lint_cfg, i);
+	for (size_t i = 0; st->lint_cfg && i < findings_n(st->lint_cfg); i++) {
+		const struct finding *c = findings_get(st->lint_cfg, i);
 		/* the evidence is the argument at fault */
 		if (!strcmp(c->id, f->id) && !strcmp(c->evidence, f->evidence))
 			return true;
@@ -249,26 +237,30 @@ static bool in_cfg_lint(const struct finding *f)
 	return false;
 }
 
-static void cl_draw(struct tui *t, const struct layout_rect *r)
+static void cl_draw(struct tui *t, void *state, const struct layout_rect *r)
 {
+	struct cl *st = state;
+	const struct wizard_boot *b;
+	enum boot_loader chosen = draft_boot_loader(wizard_draft(t));
 	char line[2600], args[256];
 	struct textview tv;
 	enum boot_loader l = BOOT_AUTO;
 
-	load(t);
+	load(t, st);
+	b = wizard_boot(t);
 	textview_init(&tv, r->w - 2);
 #define TEXT(e, s) textview_add(&tv, (e), (s))
-	if (!st.det) {
+	if (!b->det) {
 		snprintf(line, sizeof(line), "Cannot look for the boot loader under %s", t->root);
 		TEXT(UI_ERROR, line);
 	} else {
-		l = loader();
-		if (boot_detection_ambiguous(st.det)) {
+		l = b->loader;
+		if (boot_detection_ambiguous(b->det)) {
 			snprintf(line, sizeof(line), "Boot loader: ambiguous, the evidence fits %zu.",
-				 boot_detection_n_candidates(st.det));
+				 boot_detection_n_candidates(b->det));
 			TEXT(UI_LOG_WARN, line);
-			if (st.chosen != BOOT_AUTO) {
-				snprintf(line, sizeof(line), "You chose %s (b changes it).", boot_loader_name(st.chosen));
+			if (chosen != BOOT_AUTO) {
+				snprintf(line, sizeof(line), "You chose %s (b changes it).", boot_loader_name(chosen));
 				TEXT(UI_NORMAL, line);
 			} else {
 				TEXT(UI_LOG_WARN, "Press b to choose the one this host boots with.");
@@ -279,12 +271,12 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 			snprintf(line, sizeof(line), "Boot loader: %s", boot_loader_name(l));
 			TEXT(UI_NORMAL, line);
 		}
-		for (size_t i = 0; i < boot_detection_n_candidates(st.det); i++) {
-			enum boot_loader c = boot_detection_candidate(st.det, i);
-			const char *const *ev = boot_detection_evidence(st.det, c);
-			const char *file = boot_detection_cmdline_file(st.det, c);
+		for (size_t i = 0; i < boot_detection_n_candidates(b->det); i++) {
+			enum boot_loader c = boot_detection_candidate(b->det, i);
+			const char *const *ev = boot_detection_evidence(b->det, c);
+			const char *file = boot_detection_cmdline_file(b->det, c);
 
-			if (boot_detection_n_candidates(st.det) > 1) {
+			if (boot_detection_n_candidates(b->det) > 1) {
 				snprintf(line, sizeof(line), "%s %s:", c == l ? "*" : "-", boot_loader_name(c));
 				TEXT(c == l ? UI_LABEL : UI_NORMAL, line);
 			}
@@ -293,7 +285,7 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 				TEXT(UI_DIM, line);
 			}
 			snprintf(line, sizeof(line), "  writes %s, then %s", file ? file : "through kernelstub",
-				 boot_detection_regen(st.det, c));
+				 boot_detection_regen(b->det, c));
 			TEXT(UI_DIM, line);
 		}
 	}
@@ -302,55 +294,57 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 	for (int k = 0; k < N_TOGGLES; k++) {
 		const char *const *a = toggle_args(t, (enum toggle)k);
 		const char *note = "";
+		bool on;
 
-		if (!toggle_offered(t, (enum toggle)k))
+		if (!toggle_offered(t, st, (enum toggle)k))
 			continue;
+		on = toggle_on(t, st, (enum toggle)k);
 		join(args, sizeof(args), a);
-		if (line_has_all(st.configured, a))
+		if (line_has_all(b->configured, a))
 			note = " (configured)";
-		snprintf(line, sizeof(line), "[%c] %c  %s: %s%s", st.want[k] ? 'x' : ' ', toggle_info[k].key,
+		snprintf(line, sizeof(line), "[%c] %c  %s: %s%s", on ? 'x' : ' ', toggle_info[k].key,
 			 toggle_info[k].what, args, note);
-		TEXT(st.want[k] ? UI_STEP_DONE : UI_NORMAL, line);
+		TEXT(on ? UI_STEP_DONE : UI_NORMAL, line);
 	}
 	if (!toggle_args(t, T_IOMMU))
 		TEXT(UI_DIM, "IOMMU: the CPU vendor is unknown, so no IOMMU arguments are proposed.");
 	TEXT(UI_LABEL, "p  preview this step, then y applies");
-	if (st.det && boot_detection_n_candidates(st.det) > 1)
+	if (b->det && boot_detection_n_candidates(b->det) > 1)
 		TEXT(UI_LABEL, "b  choose the boot loader");
 	textview_blank(&tv);
 	snprintf(line, sizeof(line), "Running:   %s", host_cmdline(t->host) ? host_cmdline(t->host) : "(unknown)");
 	TEXT(UI_NORMAL, line);
-	if (st.configured)
-		snprintf(line, sizeof(line), "Next boot: %s", st.configured);
+	if (b->configured)
+		snprintf(line, sizeof(line), "Next boot: %s", b->configured);
 	else
-		snprintf(line, sizeof(line), "Next boot: unknown (%s)", st.cfg_error);
-	TEXT(st.configured ? UI_NORMAL : UI_DIM, line);
-	if (st.pending && !cmdline_diff_empty(st.pending)) {
+		snprintf(line, sizeof(line), "Next boot: unknown (%s)", b->cfg_error);
+	TEXT(b->configured ? UI_NORMAL : UI_DIM, line);
+	if (b->pending && !cmdline_diff_empty(b->pending)) {
 		TEXT(UI_LOG_WARN, "Reboot pending: the lines differ.");
-		if (st.pending->n_missing) {
+		if (b->pending->n_missing) {
 			size_t len = (size_t)snprintf(line, sizeof(line), "  next boot adds:");
-			for (size_t i = 0; i < st.pending->n_missing && len < sizeof(line); i++)
-				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", st.pending->missing[i]);
+			for (size_t i = 0; i < b->pending->n_missing && len < sizeof(line); i++)
+				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", b->pending->missing[i]);
 			TEXT(UI_LOG_WARN, line);
 		}
-		if (st.pending->n_extra) {
+		if (b->pending->n_extra) {
 			size_t len = (size_t)snprintf(line, sizeof(line), "  next boot drops:");
-			for (size_t i = 0; i < st.pending->n_extra && len < sizeof(line); i++)
-				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", st.pending->extra[i]);
+			for (size_t i = 0; i < b->pending->n_extra && len < sizeof(line); i++)
+				len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", b->pending->extra[i]);
 			TEXT(UI_LOG_WARN, line);
 		}
-	} else if (st.pending) {
+	} else if (b->pending) {
 		TEXT(UI_DIM, "The running kernel has the configured line: no reboot needed.");
 	}
-	for (size_t i = 0; st.lint_cfg && i < findings_n(st.lint_cfg); i++) {
-		const struct finding *f = findings_get(st.lint_cfg, i);
+	for (size_t i = 0; st->lint_cfg && i < findings_n(st->lint_cfg); i++) {
+		const struct finding *f = findings_get(st->lint_cfg, i);
 		snprintf(line, sizeof(line), "%s (next boot): %s", f->status == FINDING_FAIL ? "FAIL" : "WARN",
 			 f->title);
 		TEXT(f->status == FINDING_FAIL ? UI_ERROR : UI_LOG_WARN, line);
 	}
-	for (size_t i = 0; st.lint_run && i < findings_n(st.lint_run); i++) {
-		const struct finding *f = findings_get(st.lint_run, i);
-		if (in_cfg_lint(f))
+	for (size_t i = 0; st->lint_run && i < findings_n(st->lint_run); i++) {
+		const struct finding *f = findings_get(st->lint_run, i);
+		if (in_cfg_lint(st, f))
 			continue;
 		snprintf(line, sizeof(line), "%s (running): %s", f->status == FINDING_FAIL ? "FAIL" : "WARN",
 			 f->title);
@@ -362,33 +356,38 @@ static void cl_draw(struct tui *t, const struct layout_rect *r)
 #undef TEXT
 }
 
-static void switch_toggle(struct tui *t, enum toggle k);
+static void switch_toggle(struct tui *t, struct cl *st, enum toggle k);
 
 static unsigned loader_chosen(struct tui *t, void *userdata, const struct dialog_result *res)
 {
-	(void)userdata;
-	if (!res->accepted || !st.det || res->choice >= boot_detection_n_candidates(st.det)) {
-		st.toggle_after_choice = false;
+	struct cl *st = userdata;
+	const struct boot_detection *det = wizard_boot(t)->det;
+	enum boot_loader chosen;
+
+	if (!res->accepted || !det || res->choice >= boot_detection_n_candidates(det)) {
+		st->toggle_after_choice = false;
 		return 0;
 	}
-	st.chosen = boot_detection_candidate(st.det, res->choice);
-	gv_log(GV_LOG_INFO, "kernel command line: boot loader %s, as chosen", boot_loader_name(st.chosen));
-	/* the next-boot line is the chosen loader's: read it again (the header
-	 * shows both) */
-	unload();
-	load(t);
-	if (st.toggle_after_choice) {
-		st.toggle_after_choice = false;
-		switch_toggle(t, st.after_choice);
+	chosen = boot_detection_candidate(det, res->choice);
+	/* the draft says which loader its command-line changes are for; the
+	 * next-boot line (the header shows it too) is that loader's */
+	draft_set_boot_loader(wizard_draft(t), chosen);
+	gv_log(GV_LOG_INFO, "kernel command line: boot loader %s, as chosen", boot_loader_name(chosen));
+	load(t, st);
+	if (st->toggle_after_choice) {
+		st->toggle_after_choice = false;
+		switch_toggle(t, st, st->after_choice);
 	}
 	return TUI_DIRTY_HEADER | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 }
 
-static void choose_loader(struct tui *t)
+static void choose_loader(struct tui *t, struct cl *st)
 {
+	const struct boot_detection *det = wizard_boot(t)->det;
+	enum boot_loader chosen = draft_boot_loader(wizard_draft(t));
 	const char *choices[BOOT__MAX];
 	char text[BOOT__MAX][160];
-	size_t n = st.det ? boot_detection_n_candidates(st.det) : 0, initial = 0;
+	size_t n = det ? boot_detection_n_candidates(det) : 0, initial = 0;
 
 	if (n == 0) {
 		dialog_message(t, "No boot loader", "No boot loader configuration was found under the root, so "
@@ -397,64 +396,69 @@ static void choose_loader(struct tui *t)
 	}
 	if (n == 1) {
 		snprintf(text[0], sizeof(text[0]), "The evidence fits only %s; there is nothing to choose.",
-			 boot_loader_name(boot_detection_candidate(st.det, 0)));
+			 boot_loader_name(boot_detection_candidate(det, 0)));
 		dialog_message(t, "Boot loader", text[0]);
 		return;
 	}
 	if (n > BOOT__MAX)
 		n = BOOT__MAX;
 	for (size_t i = 0; i < n; i++) {
-		enum boot_loader c = boot_detection_candidate(st.det, i);
-		const char *file = boot_detection_cmdline_file(st.det, c);
+		enum boot_loader c = boot_detection_candidate(det, i);
+		const char *file = boot_detection_cmdline_file(det, c);
 
 		snprintf(text[i], sizeof(text[i]), "%s (%s)", boot_loader_name(c), file ? file : "kernelstub");
 		choices[i] = text[i];
-		if (c == st.chosen)
+		if (c == chosen)
 			initial = i;
 	}
 	dialog_input_choice(t, "Boot loader",
 			    "The evidence fits more than one boot loader (see the step). Which one does this "
-			    "host boot with?", choices, n, initial, loader_chosen, NULL);
+			    "host boot with?", choices, n, initial, loader_chosen, st);
 }
 
-static void switch_toggle(struct tui *t, enum toggle k)
+static void switch_toggle(struct tui *t, struct cl *st, enum toggle k)
 {
-	if (!toggle_offered(t, k))
+	if (!toggle_offered(t, st, k))
 		return;
-	if (!st.want[k] && needs_choice()) {
+	if (!toggle_on(t, st, k) && wizard_boot(t)->needs_choice) {
 		/* never guess: the draft needs to know which file it is for */
-		st.after_choice = k;
-		st.toggle_after_choice = true;
-		choose_loader(t);
+		st->after_choice = k;
+		st->toggle_after_choice = true;
+		choose_loader(t, st);
 		return;
 	}
-	st.want[k] = !st.want[k];
+	wizdraft_toggle(wizard_draft(t), toggle_kind(k), toggle_changes(t, k));
 }
 
 static void preview(struct tui *t)
 {
-	const char *add[8];
+	struct draft *part;
 
-	if (!drafted_args(t, add, sizeof(add) / sizeof(add[0]))) {
+	if (!wizdraft_count(wizard_draft(t), WIZDRAFT_CMDLINE)) {
 		dialog_message(t, "Nothing drafted", "Switch on the arguments to add first (the letters in "
 			       "brackets), then p previews them.");
 		return;
 	}
-	apply_flow_preview_step(t, "kernel command line", cl_build);
+	/* this step's changes alone, built as the whole draft is */
+	part = wizdraft_part(wizard_draft(t), WIZDRAFT_CMDLINE);
+	apply_flow_preview_draft(t, "kernel command line", part);
+	draft_free(part);
 }
 
-static unsigned cl_key(struct tui *t, int key)
+static unsigned cl_key(struct tui *t, void *state, int key)
 {
-	load(t);
+	struct cl *st = state;
+
+	load(t, st);
 	for (int k = 0; k < N_TOGGLES; k++) {
-		if (key == toggle_info[k].key && toggle_offered(t, (enum toggle)k)) {
-			switch_toggle(t, (enum toggle)k);
+		if (key == toggle_info[k].key && toggle_offered(t, st, (enum toggle)k)) {
+			switch_toggle(t, st, (enum toggle)k);
 			return TUI_HANDLED;
 		}
 	}
 	switch (key) {
 	case 'b':
-		choose_loader(t);
+		choose_loader(t, st);
 		return TUI_HANDLED;
 	case 'p': case '\n': case '\r': case KEY_ENTER:
 		preview(t);
@@ -463,26 +467,33 @@ static unsigned cl_key(struct tui *t, int key)
 	return 0;
 }
 
-static void cl_rescan(struct tui *t)
+static void cl_rescan(struct tui *t, void *state)
 {
 	(void)t;
 	/* the root may have changed (apply, undo): read it again on the next look */
-	unload();
+	unload(state);
 }
 
-static void cl_cleanup(struct tui *t)
+static void *cl_new(struct tui *t)
 {
 	(void)t;
-	unload();
-	memset(&st, 0, sizeof(st));
+	return xcalloc(1, sizeof(struct cl));
+}
+
+static void cl_free(void *state)
+{
+	if (!state)
+		return;
+	unload(state);
+	free(state);
 }
 
 const struct wizard_step_ops step_cmdline_ops = {
+	.new = cl_new,
+	.free = cl_free,
 	.status = cl_status,
 	.enter = cl_enter,
 	.draw = cl_draw,
 	.key = cl_key,
-	.build = cl_build,
 	.rescan = cl_rescan,
-	.cleanup = cl_cleanup,
 };

@@ -6,8 +6,9 @@
  * blacklist. The boot GPU and the only GPU are guarded: picking one asks
  * for its address to be typed, after saying which console goes dark.
  *
- * The draft is kept by PCI address, so a rescan keeps the picks of devices
- * that are still there.
+ * The picks and blacklists are the wizard's draft (--vfio ADDRESS,
+ * --blacklist MODULE): the step reads them back from it, so a rescan keeps
+ * them, and the Apply & verify step applies them with everything else.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,10 +16,9 @@
 #include <string.h>
 
 #include "core/propose/change.h"
-#include "core/plan/journal.h"
-#include "core/plan/plan.h"
-#include "core/plan/undo.h"
+#include "core/propose/draft.h"
 #include "core/propose/propose.h"
+#include "core/util/xalloc.h"
 #include "tui/dialog.h"
 #include "tui/screen.h"
 #include "tui/apply_flow.h"
@@ -26,20 +26,13 @@
 #include "tui/step_drivers.h"
 #include "tui/textview.h"
 #include "tui/tui.h"
+#include "tui/wizard.h"
 
 #define MAX_GPUS 64
 #define MAX_DRIVERS 9      /* keys 1-9 */
 
-struct pick {
-	char address[PCIADDR_STRLEN];
-	bool forced;            /* the person typed the address of a guarded device */
-};
-
-static struct {
-	/* the draft (survives rescans) */
-	struct pick *picks; size_t n_picks;
-	char *blacklist[MAX_DRIVERS]; size_t n_blacklist;
-	/* from the snapshot (rebuilt on rescan) */
+/* The step's view of the snapshot; what is picked is the draft's. */
+struct dr {
 	bool loaded;
 	const struct host_device *gpus[MAX_GPUS]; size_t n_gpus;
 	char *drivers[MAX_DRIVERS]; size_t n_drivers;
@@ -49,239 +42,194 @@ static struct {
 	char *explain;                         /* for the cursor's device */
 	char explain_for[PCIADDR_STRLEN];
 	char guard_address[PCIADDR_STRLEN];    /* the guarded device being confirmed */
-} st;
+};
 
-static struct pick *find_pick(const char *address)
+static bool picked(struct tui *t, const char *address)
 {
-	for (size_t i = 0; i < st.n_picks; i++)
-		if (!strcmp(st.picks[i].address, address))
-			return &st.picks[i];
-	return NULL;
+	return wizdraft_picked(wizard_draft(t), address);
 }
 
-static void drop_pick(const char *address)
+static bool blacklisted(struct tui *t, const char *driver)
 {
-	struct pick *p = find_pick(address);
+	return wizdraft_toggle_on(wizard_draft(t), CHANGE_BLACKLIST, (const char *const[]){ driver, NULL });
+}
 
-	if (!p)
+static void unload(struct dr *st)
+{
+	for (size_t i = 0; i < st->n_drivers; i++)
+		free(st->drivers[i]);
+	st->n_drivers = 0;
+	st->n_gpus = 0;
+	free(st->explain);
+	st->explain = NULL;
+	st->explain_for[0] = '\0';
+	st->loaded = false;
+}
+
+static void load(struct tui *t, struct dr *st)
+{
+	if (st->loaded)
 		return;
-	*p = st.picks[--st.n_picks];
-}
-
-static void add_pick(const char *address, bool forced)
-{
-	struct pick *p;
-
-	if (find_pick(address))
-		return;
-	p = realloc(st.picks, (st.n_picks + 1) * sizeof(*p));
-	if (!p)
-		abort();
-	st.picks = p;
-	p = &st.picks[st.n_picks++];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->address, sizeof(p->address), "%s", address);
-	p->forced = forced;
-}
-
-static bool blacklisted(const char *driver)
-{
-	for (size_t i = 0; i < st.n_blacklist; i++)
-		if (!strcmp(st.blacklist[i], driver))
-			return true;
-	return false;
-}
-
-static void unload(void)
-{
-	for (size_t i = 0; i < st.n_drivers; i++)
-		free(st.drivers[i]);
-	st.n_drivers = 0;
-	st.n_gpus = 0;
-	free(st.explain);
-	st.explain = NULL;
-	st.explain_for[0] = '\0';
-	st.loaded = false;
-}
-
-static void load(struct tui *t)
-{
-	if (st.loaded)
-		return;
-	st.loaded = true;
-	st.cursor = 0;
+	st->loaded = true;
+	st->cursor = 0;
 	for (size_t i = 0; i < host_n_devices(t->host); i++) {
 		const struct host_device *d = host_device(t->host, i);
 		bool seen = false;
 
-		if (!host_device_is_display(d) || st.n_gpus >= MAX_GPUS)
+		if (!host_device_is_display(d) || st->n_gpus >= MAX_GPUS)
 			continue;
-		if (!strcmp(d->address, st.cursor_address))
-			st.cursor = st.n_gpus;
-		st.gpus[st.n_gpus++] = d;
+		if (!strcmp(d->address, st->cursor_address))
+			st->cursor = st->n_gpus;
+		st->gpus[st->n_gpus++] = d;
 		if (!d->driver || !strcmp(d->driver, "vfio-pci") || d->physfn)
 			continue;
-		for (size_t k = 0; k < st.n_drivers; k++)
-			seen |= !strcmp(st.drivers[k], d->driver);
-		if (!seen && st.n_drivers < MAX_DRIVERS) {
-			st.drivers[st.n_drivers] = strdup(d->driver);
-			if (!st.drivers[st.n_drivers])
-				abort();
-			st.n_drivers++;
-		}
+		for (size_t k = 0; k < st->n_drivers; k++)
+			seen |= !strcmp(st->drivers[k], d->driver);
+		if (!seen && st->n_drivers < MAX_DRIVERS)
+			st->drivers[st->n_drivers++] = xstrdup(d->driver);
 	}
 	/* picks of devices that are gone stay in the draft: propose_build()
 	 * says so (-ENODEV) rather than the step dropping them silently */
-	if (st.n_gpus)
-		snprintf(st.cursor_address, sizeof(st.cursor_address), "%s", st.gpus[st.cursor]->address);
+	if (st->n_gpus)
+		snprintf(st->cursor_address, sizeof(st->cursor_address), "%s", st->gpus[st->cursor]->address);
 }
 
-static const struct host_device *cursor_dev(void)
+static const struct host_device *cursor_dev(const struct dr *st)
 {
-	return st.cursor < st.n_gpus ? st.gpus[st.cursor] : NULL;
+	return st->cursor < st->n_gpus ? st->gpus[st->cursor] : NULL;
 }
 
-static const char *cursor_explain(struct tui *t)
+static const char *cursor_explain(struct tui *t, struct dr *st)
 {
-	const struct host_device *d = cursor_dev();
+	const struct host_device *d = cursor_dev(st);
 	struct gv_error err = { 0 };
 
 	if (!d)
 		return NULL;
-	if (st.explain && !strcmp(st.explain_for, d->address))
-		return st.explain;
-	free(st.explain);
-	st.explain = NULL;
-	if (propose_vfio_explain(t->host, d->address, &st.explain, &err) < 0) {
-		st.explain = strdup(err.msg[0] ? err.msg : "cannot explain this device");
-		if (!st.explain)
-			abort();
-	}
-	snprintf(st.explain_for, sizeof(st.explain_for), "%s", d->address);
-	return st.explain;
+	if (st->explain && !strcmp(st->explain_for, d->address))
+		return st->explain;
+	free(st->explain);
+	st->explain = NULL;
+	if (propose_vfio_explain(t->host, d->address, &st->explain, &err) < 0)
+		st->explain = xstrdup(err.msg[0] ? err.msg : "cannot explain this device");
+	snprintf(st->explain_for, sizeof(st->explain_for), "%s", d->address);
+	return st->explain;
 }
 
-/* The draft as the command line would spell it. */
-static int draft_changes(struct change **ret, size_t *ret_n, bool *ret_force, struct gv_error *err)
+/* The one change of the step's part, in words: "0000:41:00.0 -> vfio-pci". */
+static void one_change(struct tui *t, char *text, size_t size)
 {
-	struct change *changes = NULL;
-	size_t n = 0;
-	bool force = false;
-	int r = 0;
+	const struct draft *d = wizard_draft(t);
 
-	for (size_t i = 0; i < st.n_blacklist && r >= 0; i++) {
-		struct change c;
-		r = change_parse(CHANGE_BLACKLIST, st.blacklist[i], &c, err);
-		if (r >= 0) {
-			r = change_array_add(&changes, &n, &c);
-			change_clear(&c);
+	for (size_t i = 0; i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+
+		if (c->kind == CHANGE_VFIO)
+			snprintf(text, size, "%s -> vfio-pci", c->address);
+		else if (c->kind == CHANGE_BLACKLIST)
+			snprintf(text, size, "blacklist %s", c->arg);
+	}
+}
+
+static enum wizard_status dr_status(struct tui *t, void *state, char *text, size_t size)
+{
+	struct dr *st = state;
+	const struct draft *d = wizard_draft(t);
+	size_t n = wizdraft_count(d, WIZDRAFT_DRIVERS), todo, done, failed;
+
+	load(t, st);
+	if (n) {
+		/* what is still to do, measured against the snapshots */
+		wizdraft_measure_part(wizard_measure(t), d, WIZDRAFT_DRIVERS, &todo, &done, &failed);
+		if (failed) {
+			snprintf(text, size, "does not fit the host: p says why");
+			return WIZARD_WARN;
 		}
-	}
-	for (size_t i = 0; i < st.n_picks && r >= 0; i++) {
-		struct change c;
-		r = change_parse(CHANGE_VFIO, st.picks[i].address, &c, err);
-		if (r >= 0) {
-			r = change_array_add(&changes, &n, &c);
-			change_clear(&c);
+		if (n == 1) {
+			char what[64] = "";
+
+			one_change(t, what, sizeof(what));
+			snprintf(text, size, "%s: %s", what, done ? "configured" : "drafted");
+			return done ? WIZARD_DONE : WIZARD_INFO;
 		}
-		/* only devices whose address was typed can be picked when guarded */
-		force |= st.picks[i].forced;
+		if (!done) {
+			size_t vfio = wizdraft_count(d, WIZDRAFT_KIND(CHANGE_VFIO));
+
+			snprintf(text, size, "%zu for vfio-pci, %zu blacklisted", vfio, n - vfio);
+			return WIZARD_INFO;
+		}
+		if (!todo) {
+			snprintf(text, size, "%zu drafted, all configured", n);
+			return WIZARD_DONE;
+		}
+		snprintf(text, size, "%zu of %zu still to do", todo, n);
+		return WIZARD_INFO;
 	}
-	if (r < 0) {
-		change_array_free(changes, n);
-		return r;
-	}
-	*ret = changes;
-	*ret_n = n;
-	*ret_force = force;
-	return 0;
-}
-
-static int dr_build(struct tui *t, struct plan *p, struct gv_error *err)
-{
-	struct change *changes = NULL;
-	struct propose_opts opts = { 0 };
-	size_t n = 0;
-	int r;
-
-	r = draft_changes(&changes, &n, &opts.force_boot_gpu, err);
-	if (r < 0 || n == 0)
-		return r;
-	r = propose_build(t->host, t->conf, t->root, changes, n, &opts, p, err);
-	change_array_free(changes, n);
-	return r;
-}
-
-static enum wizard_status dr_status(struct tui *t, char *text, size_t size)
-{
-	load(t);
-	if (!st.n_gpus) {
+	if (!st->n_gpus) {
 		snprintf(text, size, "no GPU on this host");
 		return WIZARD_INFO;
 	}
-	if (st.n_picks || st.n_blacklist) {
-		snprintf(text, size, "%zu for vfio-pci, %zu blacklisted", st.n_picks, st.n_blacklist);
-		return WIZARD_INFO;
-	}
-	for (size_t i = 0; i < st.n_gpus; i++)
-		if (st.gpus[i]->driver && !strcmp(st.gpus[i]->driver, "vfio-pci")) {
+	for (size_t i = 0; i < st->n_gpus; i++)
+		if (st->gpus[i]->driver && !strcmp(st->gpus[i]->driver, "vfio-pci")) {
 			snprintf(text, size, "a GPU is on vfio-pci");
 			return WIZARD_DONE;
 		}
-	snprintf(text, size, "%zu GPU%s, none picked", st.n_gpus, st.n_gpus == 1 ? "" : "s");
+	snprintf(text, size, "%zu GPU%s, none picked", st->n_gpus, st->n_gpus == 1 ? "" : "s");
 	return WIZARD_TODO;
 }
 
-static void dr_enter(struct tui *t)
+static void dr_enter(struct tui *t, void *state)
 {
-	load(t);
-	st.follow = true;
+	struct dr *st = state;
+
+	load(t, st);
+	st->follow = true;
 }
 
 /* Rows of the device list before GPU I (each GPU, then its group's other members). */
-static int list_rows(struct tui *t, size_t upto)
+static int list_rows(struct tui *t, const struct dr *st, size_t upto)
 {
 	int rows = 0;
 
-	for (size_t i = 0; i < upto && i < st.n_gpus; i++) {
-		const struct host_iommu_group *g = host_find_group(t->host, st.gpus[i]->iommu_group);
+	for (size_t i = 0; i < upto && i < st->n_gpus; i++) {
+		const struct host_iommu_group *g = host_find_group(t->host, st->gpus[i]->iommu_group);
 		rows += 1 + (g && g->n_devices > 1 ? (int)g->n_devices - 1 : 0);
 	}
 	return rows;
 }
 
-static void dr_draw(struct tui *t, const struct layout_rect *r)
+static void dr_draw(struct tui *t, void *state, const struct layout_rect *r)
 {
+	struct dr *st = state;
 	char line[1024];
 	struct textview tv;
 	const char *ex;
 
-	load(t);
-	if (st.follow && st.n_gpus) {
+	load(t, st);
+	if (st->follow && st->n_gpus) {
 		/* the list starts at row 1, below its heading, which comes into
 		 * view with the first GPU */
-		int cy = 1 + list_rows(t, st.cursor);
+		int cy = 1 + list_rows(t, st, st->cursor);
 		bool up = cy < t->right.top;
 
 		t->right.visible = r->h;
 		scroll_show(&t->right, up && cy == 1 ? 0 : cy);
-		st.follow = false;
+		st->follow = false;
 	}
 	textview_init(&tv, r->w - 2);
-	if (!st.n_gpus) {
+	if (!st->n_gpus) {
 		textview_add(&tv, UI_NORMAL, "No GPU (display controller) on this host.");
 		goto draw;
 	}
 	textview_add(&tv, UI_LABEL, "GPUs for vfio-pci (space picks):");
-	for (size_t i = 0; i < st.n_gpus; i++) {
-		const struct host_device *d = st.gpus[i];
+	for (size_t i = 0; i < st->n_gpus; i++) {
+		const struct host_device *d = st->gpus[i];
 		const struct host_iommu_group *g = host_find_group(t->host, d->iommu_group);
-		const struct pick *p = find_pick(d->address);
 		const char *mark = d->boot_vga == 1 ? " BOOT" : "";
 
-		snprintf(line, sizeof(line), "[%c] %s %s%s %s %s", p ? 'x' : ' ', d->address,
+		snprintf(line, sizeof(line), "[%c] %s %s%s %s %s", picked(t, d->address) ? 'x' : ' ', d->address,
 			 d->driver ? d->driver : "-", mark, d->vendor_name, d->device_name);
-		textview_add_cut(&tv, NULL, i == st.cursor ? UI_SELECTED : UI_NORMAL, line);
+		textview_add_cut(&tv, NULL, i == st->cursor ? UI_SELECTED : UI_NORMAL, line);
 		for (size_t k = 0; g && k < g->n_devices; k++) {
 			const struct host_device *m = g->devices[k];
 			if (m == d)
@@ -292,35 +240,33 @@ static void dr_draw(struct tui *t, const struct layout_rect *r)
 		}
 	}
 	textview_blank(&tv);
-	ex = cursor_explain(t);
+	ex = cursor_explain(t, st);
 	if (ex) {
-		char *copy = strdup(ex), *save = NULL;
+		char *copy = xstrdup(ex), *save = NULL;
 
-		if (!copy)
-			abort();
 		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			textview_add(&tv, !strncmp(l, "Guarded:", 8) ? UI_LOG_WARN : UI_NORMAL, l);
 		free(copy);
 	}
-	if (st.n_drivers) {
+	if (st->n_drivers) {
 		textview_blank(&tv);
 		textview_add(&tv, UI_LABEL, "Blacklist host drivers (digit switches):");
-		for (size_t k = 0; k < st.n_drivers; k++) {
+		for (size_t k = 0; k < st->n_drivers; k++) {
+			bool on = blacklisted(t, st->drivers[k]);
 			size_t kept = 0;
-			for (size_t i = 0; i < st.n_gpus; i++)
-				if (st.gpus[i]->driver && !strcmp(st.gpus[i]->driver, st.drivers[k]) &&
-				    !find_pick(st.gpus[i]->address))
+
+			for (size_t i = 0; i < st->n_gpus; i++)
+				if (st->gpus[i]->driver && !strcmp(st->gpus[i]->driver, st->drivers[k]) &&
+				    !picked(t, st->gpus[i]->address))
 					kept++;
-			snprintf(line, sizeof(line), "[%c] %zu  %s%s", blacklisted(st.drivers[k]) ? 'x' : ' ', k + 1,
-				 st.drivers[k], kept && blacklisted(st.drivers[k]) ?
-				 " - a GPU that stays with the host uses it!" : "");
-			textview_add(&tv, kept && blacklisted(st.drivers[k]) ? UI_LOG_WARN : UI_NORMAL, line);
+			snprintf(line, sizeof(line), "[%c] %zu  %s%s", on ? 'x' : ' ', k + 1, st->drivers[k],
+				 kept && on ? " - a GPU that stays with the host uses it!" : "");
+			textview_add(&tv, kept && on ? UI_LOG_WARN : UI_NORMAL, line);
 		}
 	}
 	textview_blank(&tv);
 	textview_add(&tv, UI_LABEL, "n/b  next/previous GPU (j/k focused)");
 	textview_add(&tv, UI_LABEL, "p  preview this step, then y applies");
-	textview_add(&tv, UI_LABEL, "u  undo the last applied change set");
 draw:
 	t->right.lines = (int)tv.n;
 	textview_draw(&tv, t, r, t->right.top, 0, UI_NORMAL);
@@ -331,13 +277,13 @@ draw:
 
 static unsigned guard_typed(struct tui *t, void *userdata, const struct dialog_result *res)
 {
+	struct dr *st = userdata;
 	char want[PCIADDR_STRLEN];
 	const char *s;
 	size_t len;
 
-	(void)userdata;
-	snprintf(want, sizeof(want), "%s", st.guard_address);
-	st.guard_address[0] = '\0';
+	snprintf(want, sizeof(want), "%s", st->guard_address);
+	st->guard_address[0] = '\0';
 	if (!res->accepted) {
 		gv_log(GV_LOG_INFO, "%s stays with the host", want);
 		return 0;
@@ -355,18 +301,19 @@ static unsigned guard_typed(struct tui *t, void *userdata, const struct dialog_r
 			       "picked, the device stays with the host.");
 		return 0;
 	}
-	add_pick(want, true);
+	/* the typed address is what --force-boot-gpu stands for */
+	wizdraft_pick(wizard_draft(t), want, true);
 	gv_log(GV_LOG_WARN, "%s picked for vfio-pci after its address was typed: its console goes dark at "
 	       "the next boot", want);
 	return TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 }
 
-static void ask_guard(struct tui *t, const struct host_device *d, const char *reason)
+static void ask_guard(struct tui *t, struct dr *st, const struct host_device *d, const char *reason)
 {
 	char text[1536];
 	bool boot = strstr(reason, "boot GPU") != NULL;
 
-	snprintf(st.guard_address, sizeof(st.guard_address), "%s", d->address);
+	snprintf(st->guard_address, sizeof(st->guard_address), "%s", d->address);
 	snprintf(text, sizeof(text),
 		 "%s (%s %s, driver %s) is %s. Giving it to vfio-pci turns off the host's console on it: "
 		 "the screen connected to %s goes dark from the next boot (%s). Keep a serial console, "
@@ -376,20 +323,20 @@ static void ask_guard(struct tui *t, const struct host_device *d, const char *re
 		 boot ? "the firmware's boot screen, the boot menu and the Linux text console are shown there"
 		      : "the host has no other display",
 		 d->address);
-	dialog_input_text(t, boot ? "Boot GPU" : "Only GPU", text, "", guard_typed, NULL);
+	dialog_input_text(t, boot ? "Boot GPU" : "Only GPU", text, "", guard_typed, st);
 }
 
-static void toggle_pick(struct tui *t)
+static void toggle_pick(struct tui *t, struct dr *st)
 {
-	const struct host_device *d = cursor_dev();
+	const struct host_device *d = cursor_dev(st);
 	const char *ex;
 	char *reason = NULL;
 	int r;
 
 	if (!d)
 		return;
-	if (find_pick(d->address)) {
-		drop_pick(d->address);
+	if (picked(t, d->address)) {
+		wizdraft_drop(wizard_draft(t), t->host, d->address);
 		gv_log(GV_LOG_INFO, "%s stays with the host", d->address);
 		return;
 	}
@@ -399,13 +346,13 @@ static void toggle_pick(struct tui *t)
 		return;
 	}
 	if (r > 0) {
-		ask_guard(t, d, reason);
+		ask_guard(t, st, d, reason);
 		free(reason);
 		return;
 	}
-	add_pick(d->address, false);
+	wizdraft_pick(wizard_draft(t), d->address, false);
 	/* the log keeps the "by id / by address" line where every size shows it */
-	ex = cursor_explain(t);
+	ex = cursor_explain(t, st);
 	if (ex) {
 		const char *how = strstr(ex, "By address");
 		if (!how)
@@ -415,173 +362,99 @@ static void toggle_pick(struct tui *t)
 	}
 }
 
-static void toggle_blacklist(struct tui *t, size_t k)
-{
-	const char *drv = st.drivers[k];
-
-	(void)t;
-	for (size_t i = 0; i < st.n_blacklist; i++) {
-		if (!strcmp(st.blacklist[i], drv)) {
-			free(st.blacklist[i]);
-			st.blacklist[i] = st.blacklist[--st.n_blacklist];
-			return;
-		}
-	}
-	if (st.n_blacklist >= MAX_DRIVERS)
-		return;
-	st.blacklist[st.n_blacklist] = strdup(drv);
-	if (!st.blacklist[st.n_blacklist])
-		abort();
-	st.n_blacklist++;
-}
-
 static void preview(struct tui *t)
 {
-	if (!st.n_picks && !st.n_blacklist) {
+	struct draft *part;
+
+	if (!wizdraft_count(wizard_draft(t), WIZDRAFT_DRIVERS)) {
 		dialog_message(t, "Nothing drafted", "Pick a GPU with space, or switch on a blacklist with its "
 			       "digit, then p previews the change.");
 		return;
 	}
-	apply_flow_preview_step(t, "drivers & vfio", dr_build);
+	/* this step's changes alone, built as the whole draft is */
+	part = wizdraft_part(wizard_draft(t), WIZDRAFT_DRIVERS);
+	apply_flow_preview_draft(t, "drivers & vfio", part);
+	draft_free(part);
 }
 
-/* ---- undo ---- */
-
-static unsigned undo_confirmed(struct tui *t, void *userdata, const struct dialog_result *res)
+static void move_cursor(struct dr *st, int delta)
 {
-	struct journal_undo_opts opts = { 0 };
-	struct gv_error err = { 0 };
-	unsigned m = 0;
-	char msg[1024];
-	int r;
-
-	(void)userdata;
-	if (!res->accepted || res->choice != 1) {
-		gv_log(GV_LOG_INFO, "undo cancelled: nothing was changed");
-		return 0;
-	}
-	opts.no_run = apply_flow_settings(t)->no_run;
-	/* update-initramfs and the like talk to the terminal */
-	if (!opts.no_run)
-		screen_suspend("gpuvirt: undoing the last change set under %s ...\n", t->root);
-	r = journal_undo(t->root, &opts, &err);
-	if (!opts.no_run) {
-		screen_resume();
-		m |= TUI_DIRTY_ALL;
-	}
-	if (r < 0) {
-		gv_log(GV_LOG_ERR, "undo: %s", err.msg[0] ? err.msg : strerror(-r));
-		snprintf(msg, sizeof(msg), "Nothing was changed:\n\n%s", err.msg[0] ? err.msg : strerror(-r));
-		dialog_message(t, "Undo failed", msg);
-		return m;
-	}
-	gv_log(GV_LOG_INFO, "undone: the last change set under %s", t->root);
-	snprintf(msg, sizeof(msg), "The last change set was undone: every file has its bytes from before.%s",
-		 opts.no_run ? " Commands were listed, not run: see the log." : " Reboot for it to take effect.");
-	dialog_message(t, "Undone", msg);
-	return m | TUI_RESCAN_UNDONE;
+	if (!st->n_gpus)
+		return;
+	if (delta < 0 && st->cursor > 0)
+		st->cursor--;
+	else if (delta > 0 && st->cursor + 1 < st->n_gpus)
+		st->cursor++;
+	snprintf(st->cursor_address, sizeof(st->cursor_address), "%s", st->gpus[st->cursor]->address);
+	st->follow = true;
 }
 
-static void undo(struct tui *t)
+static unsigned dr_key(struct tui *t, void *state, int key)
 {
-	static const char *const choices[] = { "no, keep it", "yes, undo it" };
-	struct journal_set *sets = NULL;
-	struct gv_error err = { 0 };
-	char prompt[1024];
-	size_t n = 0;
+	struct dr *st = state;
 
-	if (!apply_flow_may_write(t, "Undoing changes on this host", "undo"))
-		return;
-	if (journal_list(t->root, &sets, &n, &err) < 0) {
-		dialog_message(t, "Cannot read the journal", err.msg);
-		return;
-	}
-	if (n == 0) {
-		dialog_message(t, "Nothing to undo", "No change set applied with gpuvirt is in the journal.");
-		journal_sets_free(sets, n);
-		return;
-	}
-	snprintf(prompt, sizeof(prompt), "Undo change set %d (%s): %s? Every file it wrote gets its bytes "
-		 "from before.", sets[n - 1].id, sets[n - 1].when ? sets[n - 1].when : "?",
-		 sets[n - 1].summary ? sets[n - 1].summary : "");
-	journal_sets_free(sets, n);
-	dialog_input_choice(t, "Undo", prompt, choices, 2, 0, undo_confirmed, NULL);
-}
-
-static void move_cursor(int delta)
-{
-	if (!st.n_gpus)
-		return;
-	if (delta < 0 && st.cursor > 0)
-		st.cursor--;
-	else if (delta > 0 && st.cursor + 1 < st.n_gpus)
-		st.cursor++;
-	snprintf(st.cursor_address, sizeof(st.cursor_address), "%s", st.gpus[st.cursor]->address);
-	st.follow = true;
-}
-
-static unsigned dr_key(struct tui *t, int key)
-{
-	load(t);
+	load(t, st);
 	if (key >= '1' && key <= '9') {
 		size_t k = (size_t)(key - '1');
-		if (k < st.n_drivers)
-			toggle_blacklist(t, k);
+		if (k < st->n_drivers)
+			wizdraft_toggle(wizard_draft(t), CHANGE_BLACKLIST, (const char *const[]){ st->drivers[k], NULL });
 		return TUI_HANDLED;
 	}
 	switch (key) {
 	case ' ':
-		toggle_pick(t);
+		toggle_pick(t, st);
 		return TUI_HANDLED;
 	case 'n':
-		move_cursor(1);
+		move_cursor(st, 1);
 		return TUI_HANDLED;
 	case 'b':
-		move_cursor(-1);
+		move_cursor(st, -1);
 		return TUI_HANDLED;
 	case 'p':
 		preview(t);
 		return TUI_HANDLED;
-	case 'u':
-		undo(t);
-		return TUI_HANDLED;
 	}
 	if (t->focus == TUI_FOCUS_RIGHT) {
 		/* j/k move the cursor; past the last GPU they scroll the text */
-		if ((key == 'j' || key == KEY_DOWN) && st.cursor + 1 < st.n_gpus) {
-			move_cursor(1);
+		if ((key == 'j' || key == KEY_DOWN) && st->cursor + 1 < st->n_gpus) {
+			move_cursor(st, 1);
 			return TUI_HANDLED;
 		}
-		if ((key == 'k' || key == KEY_UP) && st.cursor > 0 && t->right.top <= 1 + list_rows(t, st.cursor)) {
-			move_cursor(-1);
+		if ((key == 'k' || key == KEY_UP) && st->cursor > 0 &&
+		    t->right.top <= 1 + list_rows(t, st, st->cursor)) {
+			move_cursor(st, -1);
 			return TUI_HANDLED;
 		}
 	}
 	return 0;
 }
 
-static void dr_rescan(struct tui *t)
+static void dr_rescan(struct tui *t, void *state)
 {
 	(void)t;
-	unload();
+	unload(state);
 }
 
-static void dr_cleanup(struct tui *t)
+static void *dr_new(struct tui *t)
 {
 	(void)t;
-	unload();
-	free(st.picks);
-	for (size_t i = 0; i < st.n_blacklist; i++)
-		free(st.blacklist[i]);
-	memset(&st, 0, sizeof(st));
+	return xcalloc(1, sizeof(struct dr));
+}
+
+static void dr_free(void *state)
+{
+	if (!state)
+		return;
+	unload(state);
+	free(state);
 }
 
 const struct wizard_step_ops step_drivers_ops = {
+	.new = dr_new,
+	.free = dr_free,
 	.status = dr_status,
 	.enter = dr_enter,
 	.draw = dr_draw,
 	.key = dr_key,
-	.build = dr_build,
 	.rescan = dr_rescan,
-	.cleanup = dr_cleanup,
 };

@@ -2,8 +2,8 @@
 #pragma once
 /*
  * Wizard step "Drivers & vfio": which GPUs (and their group's functions) go
- * to vfio-pci at boot, which host drivers are blacklisted; undo of the last
- * change set.
+ * to vfio-pci at boot, which host drivers are blacklisted: the --vfio and
+ * --blacklist changes of the wizard's draft.
  */
 #include "tui/wizard_step.h"
 

@@ -7,27 +7,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util/xalloc.h"
 #include "core/verify/fwcheck.h"
 #include "tui/screen.h"
 #include "tui/step_firmware.h"
 #include "tui/textview.h"
 #include "tui/tui.h"
 
-static struct findings *found;   /* NULL until the step is first looked at */
+struct fw {
+	struct findings *found;   /* NULL until the step is first looked at */
+};
 
-static void run_checks(struct tui *t)
+static const struct findings *run_checks(struct tui *t, struct fw *st)
 {
-	if (found)
-		return;
-	found = findings_new();
-	fwcheck_run(found, t->host);
+	if (!st->found) {
+		st->found = findings_new();
+		fwcheck_run(st->found, t->host);
+	}
+	return st->found;
 }
 
-static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
+static enum wizard_status fw_status(struct tui *t, void *state, char *text, size_t size)
 {
+	const struct findings *found = run_checks(t, state);
 	size_t n[4] = { 0 };
 
-	run_checks(t);
 	if (!found) {
 		snprintf(text, size, "could not run (see the log)");
 		return WIZARD_WARN;
@@ -38,13 +42,13 @@ static enum wizard_status fw_status(struct tui *t, char *text, size_t size)
 	return n[FINDING_FAIL] ? WIZARD_TODO : n[FINDING_WARN] ? WIZARD_WARN : WIZARD_DONE;
 }
 
-static void fw_draw(struct tui *t, const struct layout_rect *r)
+static void fw_draw(struct tui *t, void *state, const struct layout_rect *r)
 {
+	const struct findings *found = run_checks(t, state);
 	struct textview tv;
 	long top = t->right.top;
 
 	textview_init(&tv, r->w - 2);
-	run_checks(t);
 	if (!found) {
 		textview_add(&tv, UI_ERROR, "The checks could not run; the log says why.");
 		t->right.lines = (int)tv.n;
@@ -81,16 +85,34 @@ draw:
 	textview_release(&tv);
 }
 
-static void fw_rescan(struct tui *t)
+static void fw_rescan(struct tui *t, void *state)
+{
+	struct fw *st = state;
+
+	(void)t;
+	findings_free(st->found);
+	st->found = NULL;
+}
+
+static void *fw_new(struct tui *t)
 {
 	(void)t;
-	findings_free(found);
-	found = NULL;
+	return xcalloc(1, sizeof(struct fw));
+}
+
+static void fw_free(void *state)
+{
+	struct fw *st = state;
+
+	if (st)
+		findings_free(st->found);
+	free(st);
 }
 
 const struct wizard_step_ops step_firmware_ops = {
+	.new = fw_new,
+	.free = fw_free,
 	.status = fw_status,
 	.draw = fw_draw,
 	.rescan = fw_rescan,
-	.cleanup = fw_rescan,
 };

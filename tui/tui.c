@@ -486,13 +486,13 @@ int tui_run(const struct gv_globals *g, struct session *s)
 	t.is_root = geteuid() == 0;
 	t.tree = tree_new();
 	t.log = logpane_new();
-	t.wiz = wizard_new();
 	logpane_attach(&t);
 
 	/* the session (tui/main.c) chose the host and the root: the sample
 	 * host and a scratch root of this run's own under --demo */
 	t.host = session_host(s);
 	t.conf = session_sysconf(s);
+	t.wiz = wizard_new(&t);
 	if (t.demo) {
 		gv_log(GV_LOG_INFO, "demo: the built-in sample host; changes go to the scratch root %s", t.root);
 		t.view = TUI_VIEW_WIZARD;
@@ -506,10 +506,9 @@ int tui_run(const struct gv_globals *g, struct session *s)
 	tree_build(t.tree, t.host);
 	/* Something applied before this boot is not in effect: that is the
 	 * first thing to see. Without a journal this is one failed opendir. */
-	if (!t.demo && wizard_apply_verify_at_start(&t, why, sizeof(why))) {
+	if (!t.demo && (open_step = wizard_step_at_start(&t, why, sizeof(why))) >= 0) {
 		t.view = TUI_VIEW_WIZARD;
-		open_step = wizard_step_by_letter('a');
-		gv_log(GV_LOG_WARN, "opened on verification: %s", why);
+		gv_log(GV_LOG_WARN, "%s", why);
 	}
 
 	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {

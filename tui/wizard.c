@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/propose/boot.h"
+#include "core/session.h"
 #include "core/util/xalloc.h"
+#include "tui/logpane.h"
 #include "tui/screen.h"
 #include "tui/scroll.h"
 #include "tui/step_apply.h"
@@ -30,7 +33,7 @@ static const struct wizard_step steps[] = {
 	{ 'd', "Drivers & vfio",
 	  "Keep host drivers off the GPU and bind it (and its audio function) to vfio-pci "
 	  "at boot, by id or by address.",
-	  &step_drivers_ops, "space:pick 1-9:blacklist p:preview u:undo" },
+	  &step_drivers_ops, "space:pick 1-9:blacklist p:preview" },
 	{ 's', "SR-IOV VFs",
 	  "Choose how many virtual functions a PF creates, now and at every boot.",
 	  NULL, NULL },
@@ -42,30 +45,67 @@ static const struct wizard_step steps[] = {
 	  "Proxmox hostpciN.",
 	  NULL, NULL },
 	{ 'a', "Apply & verify",
-	  "Preview every drafted change as a diff, apply it with a journal, and check after "
-	  "the reboot that it took effect.",
-	  &step_apply_ops, "p:preview o:open-plan x:forget n:run/list t:timeout" },
+	  "Preview every drafted change as a diff, apply it with a journal or save it as a plan "
+	  "file, undo the last change set, and check after the reboot that it took effect.",
+	  &step_apply_ops, "p:preview u:undo S:save-plan o:open-plan x:forget n:run/list t:timeout" },
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
 
 struct wizard {
 	size_t sel;
+	struct draft *draft;           /* what the person asks for: every step edits it */
+	void *state[N_STEPS];          /* each step's view state (its ops->new()) */
+
+	/* the draft measured against the snapshots, and the draft it measured */
+	struct draft *measured;        /* NULL: measure again */
+	struct wizdraft_measure measure;
+
+	/* the next boot's kernel command line, for the loader it was read for */
+	bool boot_read;
+	enum boot_loader boot_for;     /* draft_boot_loader() when it was read */
+	struct wizard_boot boot;
 };
 
-struct wizard *wizard_new(void)
+struct wizard *wizard_new(struct tui *t)
 {
-	return xcalloc(1, sizeof(struct wizard));
+	struct wizard *w = xcalloc(1, sizeof(struct wizard));
+
+	w->draft = draft_new();
+	for (size_t i = 0; i < N_STEPS; i++)
+		if (steps[i].ops && steps[i].ops->new)
+			w->state[i] = steps[i].ops->new(t);
+	return w;
+}
+
+static void boot_forget(struct wizard *w)
+{
+	free(w->boot.configured);
+	cmdline_diff_free(w->boot.pending);
+	memset(&w->boot, 0, sizeof(w->boot));
+	w->boot_read = false;
+}
+
+static void measure_forget(struct wizard *w)
+{
+	draft_free(w->measured);
+	w->measured = NULL;
+	wizdraft_measure_release(&w->measure);
 }
 
 void wizard_free(struct tui *t)
 {
-	if (!t->wiz)
+	struct wizard *w = t->wiz;
+
+	if (!w)
 		return;
 	for (size_t i = 0; i < N_STEPS; i++)
-		if (steps[i].ops && steps[i].ops->cleanup)
-			steps[i].ops->cleanup(t);
-	free(t->wiz);
+		if (steps[i].ops && steps[i].ops->free)
+			steps[i].ops->free(w->state[i]);
+	measure_forget(w);
+	boot_forget(w);
+	draft_free(w->draft);
+	free(w);
 	t->wiz = NULL;
 }
 
@@ -89,7 +129,7 @@ unsigned wizard_select(struct tui *t, size_t i)
 	t->wiz->sel = i;
 	t->right.top = 0;
 	if (steps[i].ops && steps[i].ops->enter)
-		steps[i].ops->enter(t);
+		steps[i].ops->enter(t, t->wiz->state[i]);
 	/* the status line shows the step's own keys */
 	return TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT | TUI_DIRTY_STATUS;
 }
@@ -101,21 +141,85 @@ size_t wizard_selected(const struct tui *t)
 
 void wizard_rescan(struct tui *t)
 {
+	/* what was read of the old snapshots goes; the draft stays, and is
+	 * measured against the new ones on the next look */
+	measure_forget(t->wiz);
+	boot_forget(t->wiz);
 	for (size_t i = 0; i < N_STEPS; i++)
 		if (steps[i].ops && steps[i].ops->rescan)
-			steps[i].ops->rescan(t);
+			steps[i].ops->rescan(t, t->wiz->state[i]);
+}
+
+struct draft *wizard_draft(struct tui *t)
+{
+	return t->wiz->draft;
+}
+
+const struct wizdraft_measure *wizard_measure(struct tui *t)
+{
+	struct wizard *w = t->wiz;
+
+	if (w->measured && wizdraft_equal(w->measured, w->draft))
+		return &w->measure;
+	measure_forget(w);
+	/* the proposal logs what it finds on each build: the preview says it,
+	 * a measure of each change need not say it again */
+	logpane_detach();
+	wizdraft_measure(w->draft, session_host(t->session), session_sysconf(t->session),
+			 session_root(t->session), &w->measure);
+	logpane_attach(t);
+	w->measured = draft_copy(w->draft);
+	return &w->measure;
+}
+
+const struct wizard_boot *wizard_boot(struct tui *t)
+{
+	struct wizard *w = t->wiz;
+	struct wizard_boot *b = &w->boot;
+	enum boot_loader chosen = draft_boot_loader(w->draft);
+	const char *running = host_cmdline(t->host);
+	struct gv_error err = { 0 };
+	int r;
+
+	if (w->boot_read && w->boot_for == chosen)
+		return b;
+	boot_forget(w);
+	w->boot_read = true;
+	w->boot_for = chosen;
+	/* every fact comes from the configuration snapshot: no detection here */
+	b->det = sysconf_boot(t->conf);
+	if (!b->det)
+		return b;
+	b->needs_choice = boot_detection_ambiguous(b->det) && chosen == BOOT_AUTO;
+	b->loader = b->needs_choice ? BOOT_AUTO : chosen != BOOT_AUTO ? chosen : boot_detection_loader(b->det);
+	r = boot_configured_cmdline_for(t->conf, chosen, &b->configured, &err);
+	if (r < 0) {
+		b->configured = NULL;
+		snprintf(b->cfg_error, sizeof(b->cfg_error), "%s", err.msg[0] ? err.msg : strerror(-r));
+	}
+	if (b->configured && running) {
+		err = (struct gv_error){ 0 };
+		if (boot_cmdline_pending_for(t->conf, chosen, running, &b->pending, &err) < 0)
+			b->pending = NULL;
+	}
+	return b;
 }
 
 void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending)
 {
-	/* the step reads them once per snapshot and root, and follows the
-	 * person's choice of boot loader: one source for the header too */
-	step_cmdline_facts(t, ret_loader, ret_pending);
+	const struct wizard_boot *b = wizard_boot(t);
+
+	*ret_loader = b->needs_choice ? "ambiguous" : b->loader == BOOT_AUTO ? NULL : boot_loader_name(b->loader);
+	*ret_pending = b->pending && !cmdline_diff_empty(b->pending);
 }
 
-bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size)
+int wizard_step_at_start(struct tui *t, char *why, size_t size)
 {
-	return step_apply_verify_at_start(t, why, size);
+	for (size_t i = 0; i < N_STEPS; i++)
+		if (steps[i].ops && steps[i].ops->opens_at_start &&
+		    steps[i].ops->opens_at_start(t, t->wiz->state[i], why, size))
+			return (int)i;
+	return -1;
 }
 
 unsigned wizard_key(struct tui *t, int key)
@@ -140,7 +244,7 @@ unsigned wizard_key(struct tui *t, int key)
 			return TUI_HANDLED | TUI_DIRTY_LEFT | TUI_DIRTY_RIGHT;
 		}
 	}
-	if (s->ops && s->ops->key && (m = s->ops->key(t, key)))
+	if (s->ops && s->ops->key && (m = s->ops->key(t, t->wiz->state[t->wiz->sel], key)))
 		return m | TUI_HANDLED | TUI_DIRTY_RIGHT | TUI_DIRTY_LEFT;
 	if (t->focus == TUI_FOCUS_RIGHT) {
 		int old = t->right.top;
@@ -169,14 +273,16 @@ static enum theme_element status_style(enum wizard_status s)
 	}
 }
 
-static enum wizard_status step_status(struct tui *t, const struct wizard_step *s, char *text, size_t size)
+static enum wizard_status step_status(struct tui *t, size_t i, char *text, size_t size)
 {
+	const struct wizard_step *s = &steps[i];
+
 	if (!s->ops || !s->ops->status) {
 		snprintf(text, size, "not available in this version");
 		return WIZARD_NA;
 	}
 	text[0] = '\0';
-	return s->ops->status(t, text, size);
+	return s->ops->status(t, t->wiz->state[i], text, size);
 }
 
 void wizard_draw_steps(struct tui *t, const struct layout_rect *r, bool focused)
@@ -191,7 +297,7 @@ void wizard_draw_steps(struct tui *t, const struct layout_rect *r, bool focused)
 		bool sel = i == t->wiz->sel;
 		attr_t base = sel ? screen_attr(t, UI_SELECTED) : normal;
 		char line[128], status[96];
-		enum wizard_status st = step_status(t, s, status, sizeof(status));
+		enum wizard_status st = step_status(t, i, status, sizeof(status));
 
 		snprintf(line, sizeof(line), " %c  %s", s->letter, s->title);
 		screen_line(y, r->x, r->w, base, line);
@@ -218,7 +324,7 @@ void wizard_draw_screen(struct tui *t, const struct layout_rect *r, bool focused
 	snprintf(title, sizeof(title), "%s %s", focused ? ">" : " ", s->title);
 	screen_line(r->y, r->x, r->w, screen_attr(t, focused ? UI_TITLE_ACTIVE : UI_TITLE), title);
 	if (s->ops && s->ops->draw) {
-		s->ops->draw(t, &body);
+		s->ops->draw(t, t->wiz->state[t->wiz->sel], &body);
 		return;
 	}
 	textview_init(&tv, body.w - 2);

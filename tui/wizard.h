@@ -2,17 +2,28 @@
 #pragma once
 /*
  * The wizard: a list of steps (left pane), each with a status and a letter,
- * and the selected step's screen (right pane).
+ * and the selected step's screen (right pane), over one draft.
  *
- * A step is a struct of callbacks (tui/wizard_step.h). A step without
- * callbacks says plainly that it is "not available in this version"; to
- * give a step its real screen, write its ops in its own tui/step_*.c file
- * and point the step's entry in wizard.c's table at them.
+ * The wizard owns the draft of this run (core/propose/draft.h): the steps
+ * are views that edit it (tui/wizard_step.h), the Apply & verify step
+ * previews, saves and applies the plan built from it, exactly as
+ * `gpuvirt plan` builds it for the same changes. It also owns every step's
+ * view state, and what the steps and the header read of the snapshots
+ * more than once: the draft measured against them, the next boot's
+ * command line.
+ *
+ * A step without callbacks says plainly that it is "not available in this
+ * version"; to give a step its real screen, write its ops in its own
+ * tui/step_*.c file and point the step's entry in wizard.c's table at them.
  */
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/propose/draft.h"
+#include "core/scan/bootdetect.h"
+#include "core/util/cmdline.h"
 #include "tui/layout.h"
+#include "tui/wizdraft.h"
 
 struct tui;
 struct wizard_step_ops;
@@ -29,8 +40,10 @@ struct wizard_step {
 
 struct wizard;
 
-struct wizard *wizard_new(void);
-/* Free T's wizard and every step's state. */
+/* A wizard with an empty draft and every step's view state (T's snapshots
+ * are not read yet). */
+struct wizard *wizard_new(struct tui *t);
+/* Free T's wizard, its draft and every step's state. */
 void wizard_free(struct tui *t);
 
 /* Step I, NULL past the last. */
@@ -45,7 +58,7 @@ size_t wizard_selected(const struct tui *t);
 /* Keys while the wizard view is up (after dialogs and the global keys):
  * TUI_HANDLED with what to draw again, 0 when not the wizard's. */
 unsigned wizard_key(struct tui *t, int key);
-/* The snapshot changed. */
+/* The snapshots were taken again (T's host and conf are the new ones). */
 void wizard_rescan(struct tui *t);
 
 /* Draw the step list into the left pane and the step's screen into the
@@ -53,10 +66,32 @@ void wizard_rescan(struct tui *t);
 void wizard_draw_steps(struct tui *t, const struct layout_rect *r, bool focused);
 void wizard_draw_screen(struct tui *t, const struct layout_rect *r, bool focused);
 
-/* For the header: the boot loader ("ambiguous" until the person chooses;
- * NULL when none was found) and whether the next boot's kernel command line
- * differs from the running one. Cheap to call on every draw. */
+/* The draft of this run, which every step edits. */
+struct draft *wizard_draft(struct tui *t);
+
+/* The draft measured against the current snapshots (tui/wizdraft.h): taken
+ * once per draft and snapshot, quietly (the proposal's log lines come
+ * when the plan is previewed). */
+const struct wizdraft_measure *wizard_measure(struct tui *t);
+
+/* What the configuration snapshot says of the next boot's kernel command
+ * line, for the boot loader of the draft (the person's choice, else the
+ * detected one). Read once per snapshot and choice. */
+struct wizard_boot {
+	const struct boot_detection *det;   /* the snapshot's; NULL: the root cannot be read */
+	enum boot_loader loader;            /* BOOT_AUTO: none found, or ambiguous and not chosen */
+	bool needs_choice;                  /* ambiguous, and the person has not chosen */
+	char *configured;                   /* the next boot's line; NULL when unknown */
+	char cfg_error[512];                /* why it is unknown */
+	struct cmdline_diff *pending;       /* configured against running; NULL when unknown */
+};
+const struct wizard_boot *wizard_boot(struct tui *t);
+
+/* For the header, from wizard_boot(): the boot loader ("ambiguous" until
+ * the person chooses; NULL when none was found) and whether the next boot's
+ * kernel command line differs from the running one. */
 void wizard_cmdline_facts(struct tui *t, const char **ret_loader, bool *ret_pending);
-/* Start-up: true when something applied before this boot is not in effect;
- * WHY gets one line about it. The wizard then opens on "Apply & verify". */
-bool wizard_apply_verify_at_start(struct tui *t, char *why, size_t size);
+/* Start-up: the step the program is to open on (its opens_at_start(): on
+ * "Apply & verify" when something applied before this boot is not in
+ * effect), WHY the line for the log; -1 for none. */
+int wizard_step_at_start(struct tui *t, char *why, size_t size);

@@ -65,6 +65,16 @@ size_t export_host_drivers(const struct export_target *t, struct buf *b)
 	return n;
 }
 
+char *export_libvirt_alias(const char *device)
+{
+	char *alias = xasprintf("ua-gpuvirt-%s", device);
+
+	for (char *p = alias; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			*p = '-';
+	return alias;
+}
+
 void export_result_free(struct export_result *r)
 {
 	if (!r)
@@ -72,6 +82,13 @@ void export_result_free(struct export_result *r)
 	for (size_t i = 0; i < r->n_notes; i++)
 		free(r->notes[i]);
 	free(r->notes);
+	for (size_t i = 0; i < r->n_members; i++)
+		free(r->members[i]);
+	free(r->members);
+	for (size_t i = 0; i < r->n_hostdevs; i++)
+		free(r->hostdevs[i]);
+	free(r->hostdevs);
+	free(r->parent);
 	free(r->device);
 	free(r->text);
 	free(r);
@@ -277,6 +294,13 @@ int export_device(const struct host *h, const char *device, const struct export_
 	if (rc < 0)
 		goto out;
 
+	if (t.mdev) {
+		r->parent = xstrdup(t.dev->address);
+	} else {
+		r->members = xcalloc(t.n_members, sizeof(*r->members));
+		for (; r->n_members < t.n_members; r->n_members++)
+			r->members[r->n_members] = xstrdup(t.members[r->n_members]->address);
+	}
 	switch (o->format) {
 	case EXPORT_LIBVIRT:
 		export_libvirt(&t, o, &text, r);

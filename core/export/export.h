@@ -32,6 +32,7 @@ struct export_opts {
 	bool force_boot_gpu;    /* export the boot GPU (or the host's only GPU) anyway, with a note */
 	bool primary;           /* the guest's primary display: Proxmox x-vga=1, QEMU x-vga=on */
 	unsigned hostpci;       /* Proxmox: N of hostpciN (0..15) */
+	bool alias;             /* libvirt: each <hostdev> carries its user alias (export_libvirt_alias()) */
 };
 
 struct export_result {
@@ -40,6 +41,15 @@ struct export_result {
 	char *text;             /* what the consumer reads; ends with a newline */
 	char **notes;           /* one line each: what to do or know before the VM starts */
 	size_t n_notes;
+	/* What the guest gets: the PCI functions (canonical addresses, in
+	 * guest function order), or for an mdev none and its parent. */
+	char **members;
+	size_t n_members;
+	char *parent;           /* an mdev's parent function; NULL otherwise */
+	/* libvirt: each <hostdev> element of TEXT alone, in the same order
+	 * (virsh attach-device takes one per file); none for other formats. */
+	char **hostdevs;
+	size_t n_hostdevs;
 };
 
 /* The guest slot a multifunction device gets on the guest's root bus
@@ -62,6 +72,11 @@ const char *export_format_name(enum export_format f);
  */
 int export_device(const struct host *h, const char *device, const struct export_opts *o,
 		  struct export_result **ret, struct gv_error *err);
+
+/* The user alias libvirt keeps for DEVICE's <hostdev> (a canonical PCI
+ * address or an mdev UUID): "ua-gpuvirt-0000-41-00-0", letters, digits and
+ * '-' only, so `virsh detach-device-alias DOMAIN ALIAS` finds it. Owned. */
+char *export_libvirt_alias(const char *device);
 
 /* Free R; NULL is fine. */
 void export_result_free(struct export_result *r);

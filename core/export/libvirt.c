@@ -8,13 +8,33 @@
  * nvidia (vGPU 17+): vfio-pci cannot take it, so libvirt must not try.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/export/export-internal.h"
+#include "core/util/xalloc.h"
 
 static void pci_address(struct buf *b, const char *indent, const struct pciaddr *a)
 {
 	buf_printf(b, "%s<source>\n%s  <address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>\n"
 		   "%s</source>\n", indent, indent, a->domain, a->bus, a->dev, a->fn, indent);
+}
+
+/* libvirt keeps an alias across redefinitions only when it is the user's
+ * own ("ua-"), and detach-device-alias finds the device by it. */
+static void user_alias(struct buf *b, const char *device)
+{
+	char *alias = export_libvirt_alias(device);
+
+	buf_printf(b, "  <alias name='%s'/>\n", alias);
+	free(alias);
+}
+
+/* ONE (emptied) goes to TEXT and, on its own, to R's hostdevs. */
+static void add_hostdev(struct buf *text, struct buf *one, struct export_result *r)
+{
+	buf_puts(text, buf_str(one));
+	r->hostdevs = xreallocarray(r->hostdevs, r->n_hostdevs + 1, sizeof(*r->hostdevs));
+	r->hostdevs[r->n_hostdevs++] = buf_steal(one);
 }
 
 static void export_pci(const struct export_target *t, const struct export_opts *o, struct buf *text,
@@ -24,13 +44,18 @@ static void export_pci(const struct export_target *t, const struct export_opts *
 	struct buf drivers = BUF_INIT;
 
 	for (size_t i = 0; i < t->n_members; i++) {
-		buf_printf(text, "<hostdev mode='subsystem' type='pci' managed='%s'>\n", t->nvidia_vf ? "no" : "yes");
-		pci_address(text, "  ", &t->members[i]->addr);
+		struct buf one = BUF_INIT;
+
+		buf_printf(&one, "<hostdev mode='subsystem' type='pci' managed='%s'>\n", t->nvidia_vf ? "no" : "yes");
+		pci_address(&one, "  ", &t->members[i]->addr);
+		if (o->alias)
+			user_alias(&one, t->members[i]->address);
 		/* One guest slot for every function, multifunction on function 0. */
 		if (multi)
-			buf_printf(text, "  <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' function='0x%zx'%s/>\n",
+			buf_printf(&one, "  <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' function='0x%zx'%s/>\n",
 				   EXPORT_GUEST_SLOT, i, i == 0 ? " multifunction='on'" : "");
-		buf_puts(text, "</hostdev>\n");
+		buf_puts(&one, "</hostdev>\n");
+		add_hostdev(text, &one, r);
 	}
 
 	if (t->nvidia_vf) {
@@ -53,10 +78,17 @@ static void export_pci(const struct export_target *t, const struct export_opts *
 	buf_free(&drivers);
 }
 
-static void export_mdev(const struct export_target *t, struct buf *text, struct export_result *r)
+static void export_mdev(const struct export_target *t, const struct export_opts *o, struct buf *text,
+			struct export_result *r)
 {
-	buf_printf(text, "<hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='on'>\n"
-		   "  <source>\n    <address uuid='%s'/>\n  </source>\n</hostdev>\n", r->device);
+	struct buf one = BUF_INIT;
+
+	buf_printf(&one, "<hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='on'>\n"
+		   "  <source>\n    <address uuid='%s'/>\n  </source>\n", r->device);
+	if (o->alias)
+		user_alias(&one, r->device);
+	buf_puts(&one, "</hostdev>\n");
+	add_hostdev(text, &one, r);
 	export_note(r, "managed='no': libvirt does not create mdev %s; it must exist on %s when the domain "
 		    "starts (keep it defined with mdevctl)", r->device, t->dev->address);
 	export_note(r, "display='on' needs a <graphics> device (VNC or SPICE) in the domain");
@@ -66,7 +98,7 @@ void export_libvirt(const struct export_target *t, const struct export_opts *o, 
 		    struct export_result *r)
 {
 	if (t->mdev)
-		export_mdev(t, text, r);
+		export_mdev(t, o, text, r);
 	else
 		export_pci(t, o, text, r);
 }

@@ -27,6 +27,7 @@ struct step {
 	struct action *a;
 	struct fileview v;  /* files; for a directory only abs */
 	char *sysfs_before;
+	bool sysfs_fresh;   /* on a device the plan itself makes (a VF): it goes with it */
 	bool changes, done;
 	char *mkdir_abs;    /* the directory fsutil_mkdir_p() made, and how many levels */
 	size_t mkdir_n;
@@ -96,9 +97,15 @@ static void step_rollback(struct step *s, int timeout_ms)
 		break;
 	case PLAN_WRITE_SYSFS:
 		if (s->a->undo_path) {
+			/* its own reversal, even on a device the plan made: it
+			 * must go before the device does */
 			if (fsutil_write_child(s->a->undo_path, s->a->undo_value, timeout_ms, &e) < 0)
 				gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
-		} else if (!s->sysfs_before)
+			break;
+		}
+		if (s->sysfs_fresh)
+			break;
+		if (!s->sysfs_before)
 			gv_log(GV_LOG_WARN, "rollback: %s was unreadable before; it cannot be put back", s->a->path);
 		else if (fsutil_write_child(s->a->path, s->sysfs_before, timeout_ms, &e) < 0)
 			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
@@ -220,6 +227,52 @@ out:
 	return r;
 }
 
+/* PATH is the sriov_numvfs of a PF: beside it the kernel has sriov_totalvfs. */
+static bool is_numvfs(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *total;
+	bool r;
+
+	if (!slash || strcmp(slash + 1, "sriov_numvfs"))
+		return false;
+	total = xasprintf("%.*s/sriov_totalvfs", (int)(slash - path), path);
+	r = access(total, F_OK) == 0;
+	free(total);
+	return r;
+}
+
+/* After sriov_numvfs took N: the kernel's links say the VFs are there
+ * (virtfn0..N-1, and no virtfnN). A count the driver lowered reads back
+ * lower: say so as the driver's log does. */
+static int sriov_read_back(const struct action *a, const char *back, struct gv_error *err)
+{
+	long want = strtol(a->value, NULL, 10);
+	char *dir = xstrdup(a->path), *link;
+	int r = 0;
+
+	*strrchr(dir, '/') = '\0';
+	if (back && strtol(back, NULL, 10) < want) {
+		r = gv_error_set(err, -EIO, "%s: %ld VFs requested, only %s enabled (the driver's log says why: dmesg)",
+				 a->path, want, back);
+		goto out;
+	}
+	link = xasprintf("%s/virtfn%ld", dir, want);
+	if (access(link, F_OK) == 0)
+		r = gv_error_set(err, -EIO, "%s: wrote %ld, but virtfn%ld is still there", a->path, want, want);
+	free(link);
+	if (r == 0 && want > 0) {
+		link = xasprintf("%s/virtfn%ld", dir, want - 1);
+		if (access(link, F_OK) < 0)
+			r = gv_error_set(err, -EIO, "%s: wrote %ld, but no VF appeared (no virtfn%ld)", a->path, want,
+					 want - 1);
+		free(link);
+	}
+out:
+	free(dir);
+	return r;
+}
+
 /* What the kernel's answer to an mdev or vGPU write means
  * (SRIOV-MDEV-VM.md §2.1, §2.3); other answers keep their plain text. */
 static int mdev_write_error(const struct action *a, int r, struct gv_error *err)
@@ -247,6 +300,24 @@ static int mdev_write_error(const struct action *a, int r, struct gv_error *err)
 	return r;
 }
 
+/* What the kernel's answer to a sriov_numvfs store means (drivers/pci/iov.c,
+ * SRIOV-MDEV-VM.md §1.2 and §1.6). */
+static const char *sriov_errno_hint(int r)
+{
+	switch (-r) {
+	case ENOENT: return "no driver is bound, or its driver cannot set the count (the stock i915); gpuvirt check says which";
+	case ENOMEM: return "no room for the VFs' memory (BARs; the kernel logs \"not enough MMIO resources for SR-IOV\"): "
+			    "ask for fewer, or turn on \"Above 4G decoding\" in the BIOS";
+	case ERANGE: return "more than sriov_totalvfs, which the driver may have lowered (max_vfs)";
+	case EBUSY: return "VFs are enabled already: the kernel takes a new count only after 0";
+	case EPERM: return "the driver keeps VFs that are still assigned (a VM holds one)";
+	case EACCES: return "only root may write it";
+	case ETIMEDOUT: return "removing VFs waits until every VM lets go of its VF";
+	case ENODEV: case EIO: return "the driver could not enable SR-IOV (xe not in PF mode, firmware): see dmesg";
+	default: return NULL;
+	}
+}
+
 static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 {
 	const struct action *a = s->a;
@@ -254,6 +325,11 @@ static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 	int r;
 
 	r = fsutil_write_child(a->path, a->value, timeout_ms, err);
+	if (r < 0 && is_numvfs(a->path) && sriov_errno_hint(r) && err) {
+		char said[sizeof(err->msg)];
+		snprintf(said, sizeof(said), "%s", err->msg);
+		gv_error_set(err, r, "%s: %s", said, sriov_errno_hint(r));
+	}
 	if (r < 0)
 		return mdev_write_error(a, r, err);
 	s->done = true;
@@ -261,6 +337,11 @@ static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 	    (is_attr(a->path, "remove") && a->undo_path && is_attr(a->undo_path, "create")))
 		return mdev_read_back(a, err);
 	back = plan_sysfs_read(a->path);
+	if (is_numvfs(a->path)) {
+		r = sriov_read_back(a, back, err);
+		free(back);
+		return r;
+	}
 	if (back && strcmp(back, a->value) != 0) {
 		r = gv_error_set(err, -EIO, "wrote %s to %s, but it reads back %s", a->value, a->path, back);
 		free(back);
@@ -369,6 +450,33 @@ static int check_file(const struct apply *ap, const struct step *s, struct gv_er
 	return r;
 }
 
+/* What attribute step I finds: an earlier step on the same attribute (not a
+ * write-only one: it keeps no value) left its value there (sriov_numvfs 0, then N: N is a change from 0, and its
+ * undo puts 0 back before the 0 step puts back the count before it). */
+static void sysfs_look(struct apply *ap, size_t i)
+{
+	struct step *s = &ap->steps[i];
+	char *dir;
+
+	for (size_t j = i; j-- > 0 && !plan_sysfs_write_only(s->a->path);) {
+		const struct action *e = ap->steps[j].a;
+		if (e->kind == PLAN_WRITE_SYSFS && !strcmp(e->path, s->a->path) && ap->steps[j].changes) {
+			s->sysfs_before = xstrdup(e->value);
+			s->sysfs_fresh = ap->steps[j].sysfs_fresh;
+			s->changes = strcmp(s->sysfs_before, s->a->value) != 0;
+			return;
+		}
+	}
+	s->sysfs_before = plan_sysfs_read(s->a->path);
+	if (!s->sysfs_before) {
+		dir = xstrdup(s->a->path);
+		*strrchr(dir, '/') = '\0';
+		s->sysfs_fresh = access(dir, F_OK) < 0;
+		free(dir);
+	}
+	s->changes = !s->sysfs_before || strcmp(s->sysfs_before, s->a->value) != 0;
+}
+
 /* Look before touching anything: every file, every hand edit. */
 static int look(struct apply *ap, struct gv_error *err)
 {
@@ -398,8 +506,7 @@ static int look(struct apply *ap, struct gv_error *err)
 				       s->a->value, s->a->path);
 				continue;
 			}
-			s->sysfs_before = plan_sysfs_read(s->a->path);
-			s->changes = !s->sysfs_before || strcmp(s->sysfs_before, s->a->value) != 0;
+			sysfs_look(ap, i);
 			break;
 		case PLAN_REMOVE_DIR:
 			s->v.abs = fsutil_join(p->root, s->a->path);
@@ -446,6 +553,10 @@ static int record(struct apply *ap, struct gv_error *err)
 				return r;
 			break;
 		case PLAN_WRITE_SYSFS:
+			/* an attribute of a device the plan makes goes with it,
+			 * unless the write carries its own reversal */
+			if (s->sysfs_fresh && !s->a->undo_path)
+				break;
 			journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
 			if (s->a->undo_path)
 				journal_txn_sysfs_undo(ap->txn, s->a->undo_path, s->a->undo_value);
@@ -501,6 +612,25 @@ static int run_actions(struct apply *ap, struct gv_error *err)
 	return 0;
 }
 
+/* A reversible command's read-back: its output must show what the command
+ * was to change. */
+static int read_back(const struct plan *p, const struct action *a, struct gv_error *err)
+{
+	char *out = NULL, *line = exec_argv_str((const char *const *)a->check_argv);
+	int r = exec_capture(p->root, (const char *const *)a->check_argv, &out, err);
+
+	if (r == 0 && !strstr(out, a->check_text)) {
+		char *cmd = exec_argv_str((const char *const *)a->argv);
+		r = gv_error_set(err, -EIO, "`%s` ran, but `%s` does not show %s", cmd, line, a->check_text);
+		free(cmd);
+	}
+	if (r == 0)
+		gv_log(GV_LOG_INFO, "read back: `%s` shows %s", line, a->check_text);
+	free(out);
+	free(line);
+	return r;
+}
+
 /* Commands run after every file: they regenerate from the new ones. */
 static int run_commands(struct apply *ap, struct gv_error *err)
 {
@@ -510,14 +640,20 @@ static int run_commands(struct apply *ap, struct gv_error *err)
 	for (size_t i = 0; i < p->n; i++) {
 		struct step *s = &ap->steps[i];
 		const char *const *argv = (const char *const *)s->a->argv;
+		const char *const *undo = (const char *const *)s->a->undo_argv;
 		if (s->a->kind != PLAN_RUN)
 			continue;
 		if (ap->opts->no_run) {
 			char *line = exec_argv_str(argv);
 			gv_log(GV_LOG_INFO, "not run (--no-run), still to run: %s", line);
 			free(line);
+			if (s->a->check_argv) {
+				line = exec_argv_str((const char *const *)s->a->check_argv);
+				gv_log(GV_LOG_INFO, "  then check that `%s` shows %s", line, s->a->check_text);
+				free(line);
+			}
 			if (ap->txn)
-				journal_txn_run(ap->txn, argv, -1);
+				journal_txn_run(ap->txn, argv, undo, -1);
 			continue;
 		}
 		ap->failed_at = i;
@@ -526,7 +662,19 @@ static int run_commands(struct apply *ap, struct gv_error *err)
 			return r;
 		s->done = true;
 		if (ap->txn)
-			journal_txn_run(ap->txn, argv, 0);
+			journal_txn_run(ap->txn, argv, undo, 0);
+		/* Recorded right away: after a crash, the undo must know that
+		 * this one ran, since the files alone do not reverse it. */
+		if (undo && ap->txn) {
+			r = journal_txn_commit(ap->txn, false, NULL, err);
+			if (r < 0)
+				return r;
+		}
+		if (s->a->check_argv) {
+			r = read_back(p, s->a, err);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -567,7 +715,8 @@ static void rollback(struct apply *ap, int r, struct gv_error *err)
 	struct plan *p = ap->p;
 	struct buf what = BUF_INIT;
 	char reason[sizeof(err->msg)];
-	size_t earlier = 0;
+	char undone[64] = "";
+	size_t earlier = 0, reversed = 0;
 	bool ran = false, by_command = ap->failed_at < p->n && p->a[ap->failed_at].kind == PLAN_RUN;
 
 	snprintf(reason, sizeof(reason), "%s", err ? err->msg : strerror(-r));
@@ -575,6 +724,17 @@ static void rollback(struct apply *ap, int r, struct gv_error *err)
 		action_desc(&p->a[ap->failed_at], &what);
 	else
 		buf_puts(&what, "recording the journal");
+	/* What the files cannot put back goes first, newest first: a command
+	 * that changed a VM's configuration is reversed by its undo. */
+	for (size_t i = p->n; i-- > 0;) {
+		struct gv_error e = { 0 };
+		const struct action *a = ap->steps[i].a;
+		if (a->kind != PLAN_RUN || !ap->steps[i].done || !a->undo_argv)
+			continue;
+		reversed++;
+		if (exec_run(p->root, (const char *const *)a->undo_argv, &e) < 0)
+			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
+	}
 	for (size_t i = p->n; i-- > 0;) {
 		if (!ap->steps[i].done || ap->steps[i].a->kind == PLAN_RUN)
 			continue;
@@ -586,14 +746,17 @@ static void rollback(struct apply *ap, int r, struct gv_error *err)
 	 * them again so that what they generate matches the old ones. */
 	for (size_t i = 0; i < p->n; i++) {
 		struct gv_error e = { 0 };
-		if (ap->steps[i].a->kind != PLAN_RUN || !ap->steps[i].done)
+		if (ap->steps[i].a->kind != PLAN_RUN || !ap->steps[i].done || ap->steps[i].a->undo_argv)
 			continue;
 		ran = true;
 		if (exec_run(p->root, (const char *const *)ap->steps[i].a->argv, &e) < 0)
 			gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
 	}
+	if (reversed)
+		snprintf(undone, sizeof(undone), ", %zu command%s reversed by %s undo", reversed,
+			 reversed == 1 ? "" : "s", reversed == 1 ? "its" : "their");
 	if (by_command)
-		gv_error_set(err, r, "%s; the files were rolled back%s", reason,
+		gv_error_set(err, r, "%s; the files were rolled back%s%s", reason, undone,
 			     ran ? " and the commands before it run again" : "");
 	else
 		gv_error_set(err, r, "apply stopped at %s: %s; %zu earlier change%s rolled back", what.data, reason,

@@ -55,8 +55,9 @@ void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *befo
 /* Give the sysfs write recorded last its reversal: UNDO_VALUE written to
  * UNDO_ATTR (plan_write_sysfs_undo()), used instead of the value before. */
 void journal_txn_sysfs_undo(struct journal_txn *t, const char *undo_attr, const char *undo_value);
-/* Record a command: STATUS is its exit status, or -1 when left pending. */
-void journal_txn_run(struct journal_txn *t, const char *const *argv, int status);
+/* Record a command: STATUS is its exit status, or -1 when left pending;
+ * UNDO (may be NULL) is the command that reverses it (plan_run_reversible()). */
+void journal_txn_run(struct journal_txn *t, const char *const *argv, const char *const *undo, int status);
 /* Record an expectation for after the reboot (see plan_expect()). */
 void journal_txn_expect(struct journal_txn *t, const char *kind, const char *key, const char *value);
 /* Write the manifest atomically. APPLIED false marks the set as being
@@ -90,6 +91,7 @@ struct journal_sysfs {
 
 struct journal_run {
 	char **argv;
+	char **undo;                /* what reverses it; NULL: a regeneration command, run again */
 	int status;                 /* -1: left pending (--no-run) */
 };
 

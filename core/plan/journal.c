@@ -100,6 +100,9 @@ static void txn_clear(struct journal_txn *t)
 		for (char **a = t->runs[i].argv; a && *a; a++)
 			free(*a);
 		free(t->runs[i].argv);
+		for (char **a = t->runs[i].undo; a && *a; a++)
+			free(*a);
+		free(t->runs[i].undo);
 	}
 	for (size_t i = 0; i < t->n_expects; i++) {
 		free(t->expects[i].kind);
@@ -177,6 +180,12 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 		for (char **a = t->runs[i].argv; *a; a++)
 			put_field(b, *a);
 		buf_putc(b, '\n');
+		if (!t->runs[i].undo)
+			continue;
+		buf_puts(b, "undo");
+		for (char **a = t->runs[i].undo; *a; a++)
+			put_field(b, *a);
+		buf_putc(b, '\n');
 	}
 	for (size_t i = 0; i < t->n_expects; i++) {
 		const struct journal_expect *e = &t->expects[i];
@@ -238,6 +247,26 @@ static bool parse_sha(const char *v, bool *ret_has, char out[SHA256_DIGEST_STRIN
 	return true;
 }
 
+/* NAME as a change set id in 1..JOURNAL_MAX_ID, or -1; with CANONICAL only
+ * its "%04d" spelling (a file name). Parsed unsigned and bounded, so a
+ * hostile name can neither overflow the next id nor name a set that
+ * load_set() would not find again. */
+static int parse_id(const char *name, bool canonical)
+{
+	char canon[16];
+	unsigned long v;
+	char *end;
+
+	if (name[0] < '0' || name[0] > '9' || strlen(name) > 7)
+		return -1;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (errno || *end || v == 0 || v > JOURNAL_MAX_ID)
+		return -1;
+	snprintf(canon, sizeof(canon), "%04lu", v);
+	return !canonical || strcmp(canon, name) == 0 ? (int)v : -1;
+}
+
 /* Parse manifest FILE into T. Errors name file:line. */
 static int parse_manifest(const char *file, struct journal_txn *t, struct gv_error *err)
 {
@@ -274,7 +303,7 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 		if (strcmp(f[0], "end") == 0) {
 			ended = true;
 		} else if (strcmp(f[0], "id") == 0 && n == 2) {
-			t->id = atoi(f[1]);
+			t->id = parse_id(f[1], false);
 		} else if (strcmp(f[0], "state") == 0 && n == 2) {
 			free(t->state);
 			t->state = xstrdup(f[1]);
@@ -322,6 +351,15 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 				run->argv[i - 2] = decode(f[i]);
 				run->argv[i - 1] = NULL;
 				if (!run->argv[i - 2])
+					goto bad;
+			}
+		} else if (strcmp(f[0], "undo") == 0 && n >= 2 && t->n_runs && !t->runs[t->n_runs - 1].undo) {
+			/* the command that reverses the run line before it */
+			struct journal_run *run = &t->runs[t->n_runs - 1];
+			run->undo = xcalloc(n, sizeof(char *));
+			for (size_t i = 1; i < n; i++) {
+				run->undo[i - 1] = decode(f[i]);
+				if (!run->undo[i - 1])
 					goto bad;
 			}
 		} else if (strcmp(f[0], "expect") == 0 && (n == 3 || n == 4)) {
@@ -372,12 +410,16 @@ static int set_ids(const char *root, int **ret_ids, size_t *ret_n)
 		return 0;
 	}
 	while ((de = readdir(d))) {
-		char *end;
-		long id = strtol(de->d_name, &end, 10);
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || id <= 0)
+		int id = parse_id(de->d_name, true);
+
+		if (id < 0) {
+			if (de->d_name[0] != '.' && !strchr(de->d_name, '.'))
+				gv_log(GV_LOG_WARN, "%s/" JOURNAL_DIR "/journal/%s: not a change set name "
+				       "(0001 to %d); ignored", root, de->d_name, JOURNAL_MAX_ID);
 			continue;
+		}
 		ids = xrealloc(ids, (n + 1) * sizeof(int));
-		ids[n++] = (int)id;
+		ids[n++] = id;
 	}
 	closedir(d);
 	if (n)
@@ -419,6 +461,11 @@ int journal_txn_begin(const char *root, struct journal_txn **ret, struct gv_erro
 	r = set_ids(root, &ids, &n);
 	if (r < 0)
 		return gv_error_set(err, r, "reading the journal under %s/" JOURNAL_DIR ": %s", root, strerror(-r));
+	if (n && ids[n - 1] >= JOURNAL_MAX_ID) {
+		free(ids);
+		return gv_error_set(err, -ENOSPC, "%s/" JOURNAL_DIR "/journal: change set %d is the last one gpuvirt "
+				    "numbers; undo or remove old sets first", root, JOURNAL_MAX_ID);
+	}
 	t = xcalloc(1, sizeof(*t));
 	t->root = xstrdup(root);
 	t->id = n ? ids[n - 1] + 1 : 1;
@@ -516,17 +563,28 @@ void journal_txn_sysfs_undo(struct journal_txn *t, const char *undo_attr, const 
 	s->undo_value = xstrdup(undo_value);
 }
 
-void journal_txn_run(struct journal_txn *t, const char *const *argv, int status)
+static char **argv_dup(const char *const *argv)
 {
-	struct journal_run *run = PUSH(t->runs, t->n_runs);
 	size_t n = 0;
+	char **copy;
 
+	if (!argv)
+		return NULL;
 	while (argv[n])
 		n++;
-	run->argv = xrealloc(NULL, (n + 1) * sizeof(char *));
+	copy = xrealloc(NULL, (n + 1) * sizeof(char *));
 	for (size_t i = 0; i < n; i++)
-		run->argv[i] = xstrdup(argv[i]);
-	run->argv[n] = NULL;
+		copy[i] = xstrdup(argv[i]);
+	copy[n] = NULL;
+	return copy;
+}
+
+void journal_txn_run(struct journal_txn *t, const char *const *argv, const char *const *undo, int status)
+{
+	struct journal_run *run = PUSH(t->runs, t->n_runs);
+
+	run->argv = argv_dup(argv);
+	run->undo = argv_dup(undo);
 	run->status = status;
 }
 

@@ -18,6 +18,9 @@
  *   written/NNNN/<path>     the bytes it wrote (to show hand edits later)
  */
 #define JOURNAL_DIR "var/lib/gpuvirt"
+/* Change sets are numbered 1..JOURNAL_MAX_ID, one file each named with at
+ * least four digits (journal/0001); a name outside that is not a set. */
+#define JOURNAL_MAX_ID 999999
 
 struct journal_expect {
 	char *kind, *key, *value;   /* see plan_expect(); value may be NULL */

@@ -34,6 +34,11 @@ struct action {
 	char *value;       /* sysfs */
 	char *undo_path, *undo_value;  /* sysfs: the write that reverses it; NULL: the value before */
 	char **argv;       /* run, NULL-terminated */
+	/* A run that changes something outside the root's files (a VM's
+	 * configuration), so re-running it is no reversal: */
+	char **undo_argv;  /* what reverses it (undo, rollback); NULL: a regeneration command */
+	char **check_argv; /* run right after it; NULL: no read-back */
+	char *check_text;  /* what CHECK_ARGV's output must contain */
 	char *why;
 	enum base_kind base;   /* files */
 	char base_sha[SHA256_DIGEST_STRING_LENGTH];
@@ -88,3 +93,8 @@ bool plan_base_holds(const struct action *a, const struct fileview *v);
 
 /* The attribute's current value, trimmed; NULL when it cannot be read. */
 char *plan_sysfs_read(const char *attr);
+
+/* True for the kernel's write-only PCI attributes (bind, unbind,
+ * drivers_probe, new_id, remove_id, remove): actions, with no value to put
+ * back. */
+bool plan_sysfs_write_only(const char *attr);

@@ -19,6 +19,29 @@
 #include "core/util/fsutil.h"
 #include "core/util/xalloc.h"
 
+static void argv_free(char **argv)
+{
+	for (char **v = argv; v && *v; v++)
+		free(*v);
+	free(argv);
+}
+
+static char **argv_dup(const char *const *argv)
+{
+	size_t n = 0;
+	char **copy;
+
+	if (!argv)
+		return NULL;
+	while (argv[n])
+		n++;
+	copy = xreallocarray(NULL, n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(argv[i]);
+	copy[n] = NULL;
+	return copy;
+}
+
 static void action_clear(struct action *a)
 {
 	free(a->path);
@@ -26,9 +49,10 @@ static void action_clear(struct action *a)
 	free(a->value);
 	free(a->undo_path);
 	free(a->undo_value);
-	for (char **v = a->argv; v && *v; v++)
-		free(*v);
-	free(a->argv);
+	argv_free(a->argv);
+	argv_free(a->undo_argv);
+	argv_free(a->check_argv);
+	free(a->check_text);
 	free(a->why);
 	memset(a, 0, sizeof(*a));
 }
@@ -245,27 +269,51 @@ static bool argv_eq(char **a, const char *const *b)
 	return !a[i] && !b[i];
 }
 
-int plan_run(struct plan *p, const char *const *argv, const char *why)
+static bool argv_ok(const char *const *argv)
+{
+	return argv && argv[0] && argv[0][0];
+}
+
+/* The queued command ARGV, or a new one at the end. NULL when ARGV is
+ * queued already. */
+static struct action *run_slot(struct plan *p, const char *const *argv, const char *why)
 {
 	struct action *a;
-	size_t n = 0;
 
-	if (!argv || !argv[0] || !argv[0][0] || (why && !plan_text_ok(why)))
-		return -EINVAL;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->a[i].kind == PLAN_RUN && argv_eq(p->a[i].argv, argv))
-			return 0;
-	while (argv[n])
-		n++;
+			return NULL;
 	p->a = xrealloc(p->a, (p->n + 1) * sizeof(*p->a));
 	a = &p->a[p->n++];
 	memset(a, 0, sizeof(*a));
 	a->kind = PLAN_RUN;
-	a->argv = xrealloc(NULL, (n + 1) * sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		a->argv[i] = xstrdup(argv[i]);
-	a->argv[n] = NULL;
+	a->argv = argv_dup(argv);
 	a->why = xstrdup(why ? why : "");
+	return a;
+}
+
+int plan_run(struct plan *p, const char *const *argv, const char *why)
+{
+	if (!argv_ok(argv) || (why && !plan_text_ok(why)))
+		return -EINVAL;
+	run_slot(p, argv, why);
+	return 0;
+}
+
+int plan_run_reversible(struct plan *p, const char *const *argv, const char *const *undo,
+			const char *const *readback, const char *expect, const char *why)
+{
+	struct action *a;
+
+	if (!argv_ok(argv) || !argv_ok(undo) || (why && !plan_text_ok(why)) ||
+	    (readback && (!argv_ok(readback) || !expect || !*expect || !plan_text_ok(expect))))
+		return -EINVAL;
+	a = run_slot(p, argv, why);
+	if (!a)
+		return 0;
+	a->undo_argv = argv_dup(undo);
+	a->check_argv = argv_dup(readback);
+	a->check_text = readback ? xstrdup(expect) : NULL;
 	return 0;
 }
 
@@ -416,6 +464,17 @@ static char *trim(char *s)
 /* The attribute's current value, trimmed; NULL when it cannot be read
  * (write-only attributes such as unbind or new_id). O_NONBLOCK: reading
  * must never hang the process that holds the lock. */
+bool plan_sysfs_write_only(const char *attr)
+{
+	static const char *const names[] = { "bind", "unbind", "drivers_probe", "new_id", "remove_id", "remove" };
+	const char *base = strrchr(attr, '/');
+
+	for (size_t i = 0; base && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(base + 1, names[i]))
+			return true;
+	return false;
+}
+
 char *plan_sysfs_read(const char *attr)
 {
 	struct buf b = BUF_INIT;

@@ -57,6 +57,17 @@ int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, c
 int plan_write_sysfs_undo(struct plan *p, const char *attr_path, const char *value, const char *undo_attr,
 			  const char *undo_value, const char *why);
 int plan_run(struct plan *p, const char *const *argv, const char *why);
+/*
+ * A command that changes what lives outside the root's files (a VM's
+ * configuration, `virsh attach-device ... --config`), so that running it
+ * again reverses nothing: UNDO is the command that does (`virsh
+ * detach-device-alias ...`). Applying runs ARGV, then READBACK (may be NULL),
+ * whose output must contain EXPECT, else the apply fails and is rolled back,
+ * which runs UNDO; the journal records UNDO, and the change set's undo runs
+ * it. Plan files carry both (their 'undo' and 'readback' lines).
+ */
+int plan_run_reversible(struct plan *p, const char *const *argv, const char *const *undo,
+			const char *const *readback, const char *expect, const char *why);
 
 /*
  * What a proposal should start from for PATH: the content this plan already
@@ -85,19 +96,21 @@ bool plan_is_empty(const struct plan *p);   /* no action changes anything */
 /*
  * The preview, as `gpuvirt plan` prints it and the TUI's dialog shows it:
  * a unified diff per file (labels relative to the root, "--- a/etc/..."),
- * "echo VALUE > /sys/..." per sysfs write, "$ cmd args" per command, each
+ * "echo VALUE > /sys/..." per sysfs write, "$ cmd args" per command (a
+ * reversible one followed by "# read back: ..." and "# undo: ..."), each
  * after its "# why" line. Files whose content would not change are listed as
  * unchanged. Returns an owned string.
  */
 int plan_preview(const struct plan *p, char **ret_text, struct gv_error *err);
-/* The same as JSON: {"root":..., "actions":[{"kind","path","why","diff"|"value"|"argv"}]}. */
+/* The same as JSON: {"root":..., "actions":[{"kind","path","why","diff"|"value"|"argv"}]}; a
+ * reversible command also has "undo" (argv), and "readback" (argv) with "expect". */
 int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *err);
 
 struct plan_apply_opts {
 	bool no_run;           /* list commands as still to run instead of running them */
 	bool no_live;          /* list the sysfs writes instead of making them: the
 				* running host is left alone (a --root that is not
-				* the running system's, the demo) */
+				* the running system's, --boot-only, the demo) */
 	bool force_hand_edits; /* overwrite files changed by hand since gpuvirt wrote them */
 	int sysfs_timeout_ms;  /* 0: default (5000) */
 };
@@ -107,7 +120,9 @@ struct plan_apply_opts {
  * refuse (-ESTALE, "PATH: changed since the plan was made; make the plan
  * again") when a file to change differs from its base, re-check that
  * nothing changed by hand since gpuvirt wrote it, back up, write atomically (symlinks
- * resolved), sysfs writes in a child with a timeout and read back, then run
+ * resolved), sysfs writes in a child with a timeout and read back (an
+ * attribute written twice counts from the value the first write leaves;
+ * sriov_numvfs also by its VFs' virtfnN links), then run
  * the commands (chroot ROOT when the root is not "/"). Stops at the first
  * failing action and rolls back the ones already done; the error names the
  * action and the reason. On success the change set is journaled under
@@ -120,10 +135,11 @@ struct plan_apply_opts {
 int plan_apply(struct plan *p, const struct plan_apply_opts *opts, struct gv_error *err);
 
 /* A plan as a readable, versioned text file ("gpuvirt-plan 2": each file
- * action carries its base), for `gpuvirt apply --plan FILE`; an undo plan
- * is not saved (-EINVAL). Loading validates everything and names the line
- * at fault; version 1 files still load, with a warning, and their files
- * have no base to check. */
+ * action carries its base, a reversible command its 'undo' and 'readback'
+ * lines), for `gpuvirt apply --plan FILE`; an undo plan is not saved
+ * (-EINVAL). Loading validates everything and names the line at fault;
+ * version 1 files still load, with a warning, and their files have no base
+ * to check. */
 int plan_save(const struct plan *p, const char *file, struct gv_error *err);
 int plan_load(const char *file, const char *root, struct plan **ret, struct gv_error *err);
 

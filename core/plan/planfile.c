@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Plan files ("gpuvirt-plan 2"): a plan saved as readable text, so that
- * `gpuvirt apply --plan FILE` applies exactly what was previewed.
+ * `gpuvirt apply --plan FILE` applies exactly what was previewed. The
+ * 'undo' and 'readback' lines of a command that changes a VM's
+ * configuration came later within version 2: a file without them reads
+ * as before, and an older gpuvirt refuses a file with them (unknown line)
+ * rather than apply a command it could not undo.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -46,6 +50,12 @@ static bool parse_base(const char *field, struct action *a)
 	return true;
 }
 
+static void put_argv(struct buf *b, char **argv)
+{
+	for (size_t j = 0; argv[j]; j++)
+		put_field(b, argv[j]);
+}
+
 int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 {
 	struct buf b = BUF_INIT;
@@ -58,6 +68,13 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 	buf_puts(&b, "# Apply with: gpuvirt apply --plan FILE. Fields are %XX-encoded;\n"
 		     "# '|' lines are the new file's lines, 'noeol' means no final newline;\n"
 		     "# base= is the file the plan was made from (apply refuses if it changed).\n");
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->a[i].undo_argv) {
+			buf_puts(&b, "# 'undo' is the command that reverses the one before it; 'readback'\n"
+				     "# EXPECT ARGV... runs after it and its output must contain EXPECT.\n");
+			break;
+		}
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->a[i];
 
@@ -90,14 +107,24 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 			break;
 		case PLAN_RUN:
 			buf_puts(&b, "run");
-			for (size_t j = 0; a->argv[j]; j++)
-				put_field(&b, a->argv[j]);
+			put_argv(&b, a->argv);
 			buf_putc(&b, '\n');
 			break;
 		}
 		if (a->why && *a->why) {
 			buf_puts(&b, "why ");
 			field_encode(&b, a->why, strlen(a->why), false);
+			buf_putc(&b, '\n');
+		}
+		if (a->undo_argv) {
+			buf_puts(&b, "undo");
+			put_argv(&b, a->undo_argv);
+			buf_putc(&b, '\n');
+		}
+		if (a->check_argv) {
+			buf_puts(&b, "readback");
+			put_field(&b, a->check_text);
+			put_argv(&b, a->check_argv);
 			buf_putc(&b, '\n');
 		}
 		if (a->kind == PLAN_WRITE_FILE) {
@@ -126,6 +153,19 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 	r = fsutil_write_atomic(file, b.data, b.len, 0644, err);
 	buf_free(&b);
 	return r < 0 ? r : 0;
+}
+
+static char **argv_copy(char *const *argv)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (argv[n])
+		n++;
+	copy = xreallocarray(NULL, n + 1, sizeof(*copy));
+	for (size_t i = 0; i <= n; i++)
+		copy[i] = argv[i] ? xstrdup(argv[i]) : NULL;
+	return copy;
 }
 
 static int load_fail(struct gv_error *err, const char *file, size_t line, const char *what)
@@ -253,6 +293,24 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 		const char *kw = f[0];
 		bool is_run = strcmp(kw, "run") == 0;
 		size_t before = p->n;
+		if (strcmp(kw, "undo") == 0 || strcmp(kw, "readback") == 0) {
+			bool undo = kw[0] == 'u';
+			if (version < 2 || !last || last->kind != PLAN_RUN || (undo ? last->undo_argv != NULL
+			    : !last->undo_argv || last->check_argv) || nf < (undo ? 2u : 3u) || (!undo && (!*f[1] || !plan_text_ok(f[1])))) {
+				r = load_fail(err, file, lineno, undo ? "'undo' must follow a command, once"
+					      : "'readback EXPECT ARGV...' must follow a command's 'undo', once");
+				goto out;
+			}
+			f = xrealloc(f, (nf + 1) * sizeof(char *));
+			f[nf] = NULL;
+			if (undo) {
+				last->undo_argv = argv_copy(f + 1);
+			} else {
+				last->check_text = xstrdup(f[1]);
+				last->check_argv = argv_copy(f + 2);
+			}
+			continue;
+		}
 		last = NULL;
 		if (!is_run && strcmp(kw, "expect") != 0 && strcmp(kw, "end") != 0 && p->n &&
 		    p->a[p->n - 1].kind == PLAN_RUN) {

@@ -95,6 +95,16 @@ int plan_preview(const struct plan *p, char **ret_text, struct gv_error *err)
 			char *line = exec_argv_str((const char *const *)a->argv);
 			buf_printf(&b, "$ %s\n", line);
 			free(line);
+			if (a->check_argv) {
+				line = exec_argv_str((const char *const *)a->check_argv);
+				buf_printf(&b, "# read back: %s shows %s\n", line, a->check_text);
+				free(line);
+			}
+			if (a->undo_argv) {
+				line = exec_argv_str((const char *const *)a->undo_argv);
+				buf_printf(&b, "# undo: %s\n", line);
+				free(line);
+			}
 			break;
 		}
 		}
@@ -120,6 +130,15 @@ static const char *kind_name(enum plan_action_kind k)
 	return "?";
 }
 
+static struct json_object *json_argv(char **argv)
+{
+	struct json_object *arr = jsonout_array();
+
+	for (size_t j = 0; argv[j]; j++)
+		jsonout_push(arr, jsonout_str(argv[j]));
+	return arr;
+}
+
 int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *err)
 {
 	struct json_object *doc = jsonout_object(), *actions = jsonout_array();
@@ -131,7 +150,7 @@ int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *er
 	jsonout_set(doc, "actions", actions);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->a[i];
-		struct json_object *o = jsonout_object(), *argv;
+		struct json_object *o = jsonout_object();
 
 		jsonout_push(actions, o);
 		jsonout_set(o, "kind", jsonout_str(kind_name(a->kind)));
@@ -157,10 +176,13 @@ int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *er
 			jsonout_set(o, "changed", jsonout_bool(changes));
 			break;
 		case PLAN_RUN:
-			argv = jsonout_array();
-			for (size_t j = 0; a->argv[j]; j++)
-				jsonout_push(argv, jsonout_str(a->argv[j]));
-			jsonout_set(o, "argv", argv);
+			jsonout_set(o, "argv", json_argv(a->argv));
+			if (a->undo_argv)
+				jsonout_set(o, "undo", json_argv(a->undo_argv));
+			if (a->check_argv) {
+				jsonout_set(o, "readback", json_argv(a->check_argv));
+				jsonout_set(o, "expect", jsonout_str(a->check_text));
+			}
 			break;
 		}
 	}

@@ -104,8 +104,10 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 			continue;
 		}
 		if (!s->before) {
-			gv_log(GV_LOG_WARN, "%s could not be read before change set %d, so it cannot be put back",
-			       s->attr, rec.id);
+			/* bind, drivers_probe...: actions, not state; what they did
+			 * goes with the state put back around them */
+			gv_log(plan_sysfs_write_only(s->attr) ? GV_LOG_DEBUG : GV_LOG_WARN,
+			       "%s could not be read before change set %d, so it cannot be put back", s->attr, rec.id);
 			continue;
 		}
 		r = plan_write_sysfs(p, s->attr, s->before, why);
@@ -114,8 +116,24 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 			goto fail;
 		}
 	}
+	/* A command the files cannot reverse has its undo, newest first; one
+	 * that ran is reversed even when a crash stopped the set, since it
+	 * was recorded as it ran. */
+	snprintf(why, sizeof(why), "reverse what change set %d ran", rec.id);
+	for (size_t i = rec.n_runs; i-- > 0;) {
+		const struct journal_run *run = &rec.runs[i];
+		if (!run->undo || (!with_runs && run->status < 0))
+			continue;
+		r = plan_run(p, (const char *const *)run->undo, why);
+		if (r < 0) {
+			gv_error_set(err, r, "change set %d: an undo command without a name", rec.id);
+			goto fail;
+		}
+	}
 	snprintf(why, sizeof(why), "regenerate from the configuration before change set %d", rec.id);
 	for (size_t i = 0; with_runs && i < rec.n_runs; i++) {
+		if (rec.runs[i].undo)
+			continue;
 		r = plan_run(p, (const char *const *)rec.runs[i].argv, why);
 		if (r < 0) {
 			gv_error_set(err, r, "change set %d: a command without a name", rec.id);

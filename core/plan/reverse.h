@@ -16,8 +16,11 @@
  * under ROOT) changed: each file it changed gets the bytes and the mode it
  * had before (from the backup, checked against its hash), each file it
  * created is removed, so is each directory it created once empty, each
- * sysfs attribute gets the value read before it, and, with WITH_RUNS, its
- * regeneration commands run again. A file's base is what the set wrote
+ * sysfs attribute gets the value read before it, each command that came
+ * with its undo (plan_run_reversible()) is reversed by it, and, with
+ * WITH_RUNS, its regeneration commands run again. Without WITH_RUNS (a set
+ * a crash interrupted) only the undo of a command recorded as run is
+ * there. A file's base is what the set wrote
  * there, so plan_apply() takes a file that differs for a hand edit. Applying
  * the plan marks SET undone instead of recording a new set.
  */

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/util/buf.h"
+#include "core/propose/assign.h"
 #include "core/propose/change.h"
 #include "core/scan/mdevconf.h"
+#include "core/util/buf.h"
+#include "core/util/text.h"
 #include "core/util/xalloc.h"
 
 /* The kernel's MODULE_NAME_LEN is 64 minus a pointer. */
@@ -27,6 +29,7 @@ static const char *const option_names[_CHANGE_KIND_MAX] = {
 	[CHANGE_MDEV] = "--mdev",
 	[CHANGE_MDEV_REMOVE] = "--mdev-remove",
 	[CHANGE_VGPU] = "--vgpu",
+	[CHANGE_ASSIGN] = "--assign",
 };
 
 const char *change_kind_option(enum change_kind kind)
@@ -185,6 +188,9 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 	for (const char *q = arg; q && *q; q++)
 		if (is_ctrl(*q))
 			return gv_error_set(err, -EINVAL, "%s: control character in argument", opt);
+	/* ... and end up in JSON (plan --json), which is UTF-8 */
+	if (arg && !text_utf8_valid(arg))
+		return gv_error_set(err, -EINVAL, "%s: the argument is not valid UTF-8", opt);
 
 	switch (kind) {
 	case CHANGE_IOMMU:
@@ -287,6 +293,18 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 		if (r < 0)
 			goto out;
 		break;
+	case CHANGE_ASSIGN: {
+		struct assign_spec a;
+
+		r = assign_spec_parse(arg, &a, err);
+		if (r < 0)
+			goto out;
+		c.arg = assign_spec_format(&a);
+		if (pciaddr_parse(a.device, &c.addr) == 0)
+			pciaddr_format(&c.addr, c.address);
+		assign_spec_clear(&a);
+		break;
+	}
 	default:
 		break;
 	}
@@ -391,6 +409,17 @@ char *change_to_string(const struct change *c)
 	case CHANGE_VGPU:
 		buf_printf(&b, " %s=%u", c->address, c->count);
 		break;
+	case CHANGE_ASSIGN: {
+		struct assign_spec a;
+
+		if (c->arg && assign_spec_parse(c->arg, &a, NULL) == 0) {
+			char *d = assign_spec_describe(&a);
+			buf_printf(&b, " %s", d);
+			free(d);
+			assign_spec_clear(&a);
+		}
+		break;
+	}
 	default:
 		break;
 	}

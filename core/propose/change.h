@@ -7,6 +7,9 @@
  *   --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE
  *   --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]
  *   --mdev-remove UUID | --vgpu VF=TYPE_ID
+ *   --assign DEVICE,vm=NAME | --assign DEVICE,vmid=N[,hostpci=K]
+ *     (the command line also takes --assign DEVICE --vm NAME, --vmid N,
+ *     --hostpci K: core/propose/assign.h)
  *
  * Parsing checks the syntax only (a well-formed address, a valid module
  * name); whether the device exists on this host is propose_build()'s job.
@@ -28,6 +31,8 @@ enum change_kind {
 	CHANGE_MDEV,            /* address (parent), arg: mdev type, count (0: remove gpuvirt's) */
 	CHANGE_MDEV_REMOVE,     /* arg: an mdev UUID, lower case */
 	CHANGE_VGPU,            /* address: an NVIDIA VF, count: its vGPU type id (0: none) */
+	CHANGE_ASSIGN,          /* arg: "DEVICE,vm=NAME" or "DEVICE,vmid=N[,hostpci=K]";
+				 * address: DEVICE when it is a PCI function */
 	_CHANGE_KIND_MAX
 };
 

@@ -130,6 +130,16 @@ bool draft_force_boot_gpu(const struct draft *d)
 	return d->opts.force_boot_gpu;
 }
 
+void draft_set_sriov(struct draft *d, const struct sriov_opts *o)
+{
+	d->opts.sriov = *o;
+}
+
+const struct sriov_opts *draft_sriov(const struct draft *d)
+{
+	return &d->opts.sriov;
+}
+
 /* The argument word of a change, as its option takes it; NULL for --iommu. */
 static char *change_word(const struct change *c)
 {
@@ -151,8 +161,9 @@ static char *change_word(const struct change *c)
 
 char **draft_argv(const struct draft *d, const char *verb)
 {
-	/* verb, --bootloader NAME, --force-boot-gpu, two words a change, NULL */
-	char **argv = xcalloc(4 + 2 * d->n + 1, sizeof(*argv));
+	/* verb, --bootloader NAME, --force-boot-gpu, --vfs-driver NAME,
+	 * --boot-only, --force-vfs-in-use, two words a change, NULL */
+	char **argv = xcalloc(8 + 2 * d->n + 1, sizeof(*argv));
 	size_t n = 0;
 
 	argv[n++] = xstrdup(verb);
@@ -162,6 +173,14 @@ char **draft_argv(const struct draft *d, const char *verb)
 	}
 	if (d->opts.force_boot_gpu)
 		argv[n++] = xstrdup("--force-boot-gpu");
+	if (d->opts.sriov.vf_driver != SRIOV_VF_HOST) {
+		argv[n++] = xstrdup("--vfs-driver");
+		argv[n++] = xstrdup(sriov_vf_driver_name(d->opts.sriov.vf_driver));
+	}
+	if (d->opts.sriov.boot_only)
+		argv[n++] = xstrdup("--boot-only");
+	if (d->opts.sriov.force_in_use)
+		argv[n++] = xstrdup("--force-vfs-in-use");
 	for (size_t i = 0; i < d->n; i++) {
 		char *word = change_word(&d->changes[i]);
 

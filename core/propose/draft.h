@@ -53,11 +53,15 @@ void draft_set_boot_loader(struct draft *d, enum boot_loader l);
 enum boot_loader draft_boot_loader(const struct draft *d);
 void draft_set_force_boot_gpu(struct draft *d, bool force);
 bool draft_force_boot_gpu(const struct draft *d);
+/* The options of --vfs: --vfs-driver, --boot-only, --force-vfs-in-use
+ * (core/propose/sriov.h). */
+void draft_set_sriov(struct draft *d, const struct sriov_opts *o);
+const struct sriov_opts *draft_sriov(const struct draft *d);
 
 /*
  * The draft as the words of the equivalent command, after VERB ("apply",
  * "plan"): { "apply", "--bootloader", "grub", "--iommu", "--vfio",
- * "0000:41:00.0", NULL }. Global options (--root) are the caller's. Owned:
+ * "0000:41:00.0", NULL }; the --vfs options follow --force-boot-gpu. Global options (--root) are the caller's. Owned:
  * free with draft_argv_free().
  */
 char **draft_argv(const struct draft *d, const char *verb);

@@ -609,7 +609,7 @@ static int vgpu_live(struct mctx *m, const struct change *c)
 		for (size_t i = 0; i < m->n_enabled; i++)
 			done |= m->enabled[i] == pf;
 		if (!done) {
-			char *numvfs = host_sriov_numvfs_path(pf->address), *n = xasprintf("%d", pf->sriov_total);
+			char *numvfs = host_device_attr_path(pf, "sriov_numvfs"), *n = xasprintf("%d", pf->sriov_total);
 			why = xasprintf("enable the %d VFs of %s first: NVIDIA vGPU gives each VF one vGPU type",
 					pf->sriov_total, pf->address);
 			r = plan_write_sysfs(m->p, numvfs, n, why);

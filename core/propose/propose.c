@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/propose/assign.h"
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
 #include "core/propose/initramfs.h"
@@ -630,6 +631,26 @@ static bool arg_in(const char **args, size_t n, const char *arg)
 	return false;
 }
 
+/* Every --assign of CHANGES, together (two of them into one Proxmox VM
+ * take two hostpci slots). */
+static int propose_assign(const struct host *h, const char *root, const struct change *changes, size_t n,
+			  const struct propose_opts *o, struct plan *p, struct gv_error *err)
+{
+	struct assign_spec *specs = xcalloc(n ? n : 1, sizeof(*specs));
+	size_t k = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (changes[i].kind == CHANGE_ASSIGN)
+			r = assign_spec_parse(changes[i].arg, &specs[k++], err);
+	if (r == 0)
+		r = assign_propose(h, root, specs, k, o->force_boot_gpu, p, err);
+	for (size_t i = 0; i < k; i++)
+		assign_spec_clear(&specs[i]);
+	free(specs);
+	return r;
+}
+
 int propose_build(const struct host *h, const struct sysconf *sc, const char *root,
 		  const struct change *changes, size_t n, const struct propose_opts *opts, struct plan *p,
 		  struct gv_error *err)
@@ -637,7 +658,9 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	struct propose_opts o = opts ? *opts : (struct propose_opts){ 0 };
 	struct ctx c = { .h = h, .sc = sc, .root = root, .p = p, .err = err, .mc = sysconf_modconf(sc) };
 	struct vfio_target *targets = NULL;
-	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0;
+	size_t n_targets = 0, n_iommu = 0, n_add = 0, n_remove = 0, n_vfs = 0;
+	char **vfs_args = NULL, *configured = NULL;
+	size_t n_vfs_args = 0;
 	const char *const *iommu = NULL;
 	const char **mdev_args = xcalloc(n ? n : 1, sizeof(*mdev_args));
 	char *content = NULL;
@@ -646,8 +669,6 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	gv_error_clear(err);
 	/* Every kind first: nothing is added for a command line that cannot work. */
 	for (size_t i = 0; i < n; i++) {
-		const char *opt = change_kind_option(changes[i].kind);
-
 		switch (changes[i].kind) {
 		case CHANGE_BLACKLIST:
 		case CHANGE_VFIO:
@@ -666,6 +687,23 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 		case CHANGE_CMDLINE_REMOVE:
 			n_remove++;
 			break;
+		case CHANGE_ASSIGN:
+			break;
+		case CHANGE_VFS:
+			for (size_t j = 0; j < i; j++) {
+				if (changes[j].kind == CHANGE_VFS && !strcmp(changes[j].address, changes[i].address) &&
+				    changes[j].count != changes[i].count) {
+					r = gv_error_set(err, -EINVAL, "--vfs %s=%u and --vfs %s=%u: one count a PF",
+							 changes[j].address, changes[j].count, changes[i].address,
+							 changes[i].count);
+					goto out;
+				}
+			}
+			r = sriov_check_change(h, sc, &changes[i], &o.sriov, err);
+			if (r < 0)
+				goto out;
+			n_vfs++;
+			break;
 		case CHANGE_MDEV:
 		case CHANGE_MDEV_REMOVE:
 		case CHANGE_VGPU:
@@ -675,9 +713,6 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			if (mdev_args[i])
 				n_add++;
 			break;
-		case CHANGE_VFS:
-			r = gv_error_set(err, -EOPNOTSUPP, "%s is not available in this version of gpuvirt", opt);
-			goto out;
 		default:
 			r = gv_error_set(err, -EINVAL, "unknown change kind %d", (int)changes[i].kind);
 			goto out;
@@ -702,6 +737,19 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			if (r < 0)
 				goto out;
 		}
+		for (size_t j = 0; j < t->n; j++) {
+			const struct host_device *m = t->members[j];
+			unsigned vfs = m->sriov_num > 0 ? (unsigned)m->sriov_num : 0;
+			for (size_t k = 0; k < n; k++)
+				if (changes[k].kind == CHANGE_VFS && !strcmp(changes[k].address, m->address))
+					vfs = changes[k].count;
+			if (vfs) {
+				r = gv_error_set(err, -EINVAL, "%s has %u VFs: a PF with VFs is never bound to vfio-pci "
+						 "(its VFs would go with it); give a VF to a VM instead (--vfio %s)",
+						 m->address, vfs, m->vfs && m->n_vfs ? m->vfs[0] : "VF");
+				goto out;
+			}
+		}
 		guard = guard_text(h, t);
 		if (guard && !o.force_boot_gpu) {
 			r = gv_error_set(err, -EPERM, "%s", guard);
@@ -716,10 +764,18 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	c.targets = targets;
 	c.n_targets = n_targets;
 
+	/* What the SR-IOV drivers need at the next boot, measured against the
+	 * command line configured for it. */
+	if (n_vfs && boot_configured_cmdline_for(sc, o.boot_loader, &configured, NULL) < 0)
+		configured = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (changes[i].kind == CHANGE_VFS)
+			sriov_cmdline_args(h, sc, configured, &changes[i], &vfs_args, &n_vfs_args);
+
 	/* The kernel command line: one call for every argument, so the file is
 	 * edited once and the boot loader's command queued once. */
-	if (iommu || n_add || n_remove) {
-		const char **add = xcalloc(n_iommu + n_add + 1, sizeof(*add));
+	if (iommu || n_add || n_remove || n_vfs_args) {
+		const char **add = xcalloc(n_iommu + n_add + n_vfs_args + 1, sizeof(*add));
 		const char **remove = xcalloc(n_remove + 1, sizeof(*remove));
 		size_t na = 0, nr = 0;
 
@@ -733,6 +789,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			else if (mdev_args[i] && !arg_in(add, na, mdev_args[i]))   /* GVT-g's, once */
 				add[na++] = mdev_args[i];
 		}
+		for (size_t i = 0; i < n_vfs_args; i++)
+			add[na++] = vfs_args[i];
 		r = boot_propose_cmdline_for(p, h, sc, o.boot_loader, add, na, remove, nr, err);
 		free(add);
 		free(remove);
@@ -758,8 +816,13 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			goto out;
 	}
 	r = write_files(&c, host_kernel_release(h));
-	if (r == 0)
+	if (r >= 0 && n_vfs)
+		r = sriov_propose(p, h, sc, changes, n, &o.sriov, err);
+	/* after the VF counts: --vgpu takes a VF --vfs makes */
+	if (r >= 0)
 		r = mdev_propose(h, sc, root, changes, n, p, err);
+	if (r >= 0)
+		r = propose_assign(h, root, changes, n, &o, p, err);
 out:
 	if (r < 0 && err && !err->code)
 		gv_error_set(err, r, "cannot build the plan: %s", strerror(-r));
@@ -768,6 +831,10 @@ out:
 	free(targets);
 	free(mdev_args);
 	free(content);
+	for (size_t i = 0; i < n_vfs_args; i++)
+		free(vfs_args[i]);
+	free(vfs_args);
+	free(configured);
 	modconf_file_free(c.mine);
 	buf_free(&c.why_modprobe);
 	buf_free(&c.udev_lines);

@@ -27,10 +27,16 @@
  *                   command line, in the file the detected boot loader reads
  *                   (boot_propose_cmdline_for(), core/propose/boot.h); --iommu is
  *                   boot_iommu_args() for the host's CPU vendor.
+ *   --vfs ADDR=N    the PF's VF count now and at every boot, and what its
+ *                   driver needs on the kernel command line (core/propose/
+ *                   sriov.h); opts->sriov: --vfs-driver, --boot-only.
+ *                   A PF with VFs never goes to vfio-pci.
  *   --mdev, --mdev-remove, --vgpu   mediated devices and NVIDIA's per-VF
  *                   vGPU (core/propose/mdev.h); a device with vGPU that
  *                   goes to vfio-pci is warned about.
- *   --vfs           not available in this version.
+ *   --assign DEVICE,vm=NAME | DEVICE,vmid=N   the device to a libvirt domain
+ *                   or a Proxmox VM under the root, through virsh or qm
+ *                   (core/propose/assign.h), after every other action.
  *
  * Configuration that already says the same elsewhere is reported through
  * gv_log() (INFO, naming the file) and not written twice.
@@ -40,6 +46,7 @@
 
 #include "core/propose/boot.h"
 #include "core/propose/change.h"
+#include "core/propose/sriov.h"
 #include "core/util/error.h"
 #include "core/scan/host.h"
 #include "core/scan/sysconf.h"
@@ -53,6 +60,8 @@ struct propose_opts {
 	/* The boot loader for command-line changes; BOOT_AUTO (0): detect. The
 	 * TUI passes the person's choice when detection is ambiguous. */
 	enum boot_loader boot_loader;
+	/* --vfs-driver, --boot-only, --force-vfs-in-use */
+	struct sriov_opts sriov;
 };
 
 /*
@@ -63,13 +72,16 @@ struct propose_opts {
  *                force_boot_gpu (ERR says which console goes dark);
  *   -ENODEV      a device is not on the host, or no longer what the scan saw;
  *   -EINVAL      a change that cannot apply to this host (a bridge, a vfio
- *                module blacklisted while binding to vfio-pci, an mdev
+ *                module blacklisted while binding to vfio-pci, a PF with
+ *                VFs to vfio-pci, a VF count the PF cannot have, an mdev
  *                type the parent lacks or has too few of: mdev_check());
- *   -EBUSY       refused: a VM holds the mdev or VF (ERR names it);
- *   -EOPNOTSUPP  --vfs: not available in this version;
+ *   -ENOPKG, -ENXIO, -EBUSY, -EIO  --vfs: see sriov_check_change();
+ *   -EBUSY       also: a VM holds the mdev or VF (ERR names it);
  *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
  *                ask, then pass opts->boot_loader); -ENOENT: none found;
  *   -E2BIG       the kernel command line would be too long;
+ *   -EBUSY, -ENOSPC  --assign: the device is another VM's, the VM has no
+ *                hostpci left (assign_propose());
  *   another -errno (reading the configuration).
  * Every kind is checked before anything is added, but a failure later on
  * may leave some actions in P: throw the plan away on error.

@@ -4,8 +4,9 @@
  * same host as tests/fixtures/hosts/ubuntu-v100, built in memory so that the
  * demo needs neither /sys nor umockdev, and its configuration root: the
  * Ubuntu 24.04 files of tests/fixtures/hosts/ubuntu-v100/root (GRUB with
- * grub.d, initramfs-tools, modprobe.d), so the demo walks the whole flow: the
- * boot loader found from evidence, a GRUB drop-in diff, the initramfs.
+ * grub.d, initramfs-tools, modprobe.d, a libvirt domain win11 to give the V100
+ * to), so the demo walks the whole flow: the boot loader found from evidence,
+ * a GRUB drop-in diff, the initramfs, the VM.
  * tests/unit/test_host.c keeps these bytes equal to the fixture's.
  */
 #include <stdlib.h>
@@ -138,6 +139,17 @@ int host_demo(struct host **ret)
 		d->driver_module = xstrdup(dd->module);
 		d->iommu_group = dd->group;
 		d->boot_vga = dd->boot_vga;
+		if (dd->vendor == 0x8086 && dd->device == 0x1521) {
+			/* Intel I350: 7 VFs a port (8086:1520), none enabled; the
+			 * two ports' VFs interleave on the next bus */
+			d->sriov_total = 7;
+			d->sriov_num = 0;
+			d->sriov_offset = 0x180;
+			d->sriov_stride = 4;
+			d->sriov_vf_device = 0x1520;
+			d->sriov_autoprobe = 1;
+			d->sriov_driver = HOST_SRIOV_DRIVER_CAN;
+		}
 		if (dd->vendor == 0x10de) {
 			struct host_mdev_type *t = host_device_add_mdev_type(d, "nvidia-300");
 			t->name = xstrdup("GRID V100-8C");
@@ -197,6 +209,70 @@ static const struct demo_file files[] = {
 		"# They will be loaded at boot time in the order below.\n"
 		"#\n"
 		"# Syntax:  module_name [args ...]\n" },
+	{ "etc/libvirt/qemu/win11.xml",
+		"<!--\n"
+		"WARNING: THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE\n"
+		"OVERWRITTEN AND LOST. Changes to this xml configuration should be made using:\n"
+		"  virsh edit win11\n"
+		"or other application using the libvirt API.\n"
+		"-->\n"
+		"\n"
+		"<domain type='kvm'>\n"
+		"  <name>win11</name>\n"
+		"  <uuid>5f0b1c2e-7a3d-4e8f-9b6a-1c2d3e4f5a6b</uuid>\n"
+		"  <memory unit='KiB'>16777216</memory>\n"
+		"  <currentMemory unit='KiB'>16777216</currentMemory>\n"
+		"  <vcpu placement='static'>8</vcpu>\n"
+		"  <os firmware='efi'>\n"
+		"    <type arch='x86_64' machine='pc-q35-8.2'>hvm</type>\n"
+		"    <boot dev='hd'/>\n"
+		"  </os>\n"
+		"  <features>\n"
+		"    <acpi/>\n"
+		"    <apic/>\n"
+		"    <hyperv mode='custom'>\n"
+		"      <relaxed state='on'/>\n"
+		"      <vapic state='on'/>\n"
+		"      <spinlocks state='on' retries='8191'/>\n"
+		"    </hyperv>\n"
+		"  </features>\n"
+		"  <cpu mode='host-passthrough' check='none' migratable='on'/>\n"
+		"  <clock offset='localtime'>\n"
+		"    <timer name='hypervclock' present='yes'/>\n"
+		"  </clock>\n"
+		"  <on_poweroff>destroy</on_poweroff>\n"
+		"  <on_reboot>restart</on_reboot>\n"
+		"  <on_crash>destroy</on_crash>\n"
+		"  <devices>\n"
+		"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+		"    <disk type='file' device='disk'>\n"
+		"      <driver name='qemu' type='qcow2'/>\n"
+		"      <source file='/var/lib/libvirt/images/win11.qcow2'/>\n"
+		"      <target dev='sda' bus='sata'/>\n"
+		"      <address type='drive' controller='0' bus='0' target='0' unit='0'/>\n"
+		"    </disk>\n"
+		"    <controller type='sata' index='0'>\n"
+		"      <address type='pci' domain='0x0000' bus='0x00' slot='0x1f' function='0x2'/>\n"
+		"    </controller>\n"
+		"    <controller type='pci' index='0' model='pcie-root'/>\n"
+		"    <interface type='network'>\n"
+		"      <mac address='52:54:00:3a:7c:11'/>\n"
+		"      <source network='default'/>\n"
+		"      <model type='e1000e'/>\n"
+		"    </interface>\n"
+		"    <input type='mouse' bus='ps2'/>\n"
+		"    <input type='keyboard' bus='ps2'/>\n"
+		"    <graphics type='spice' autoport='yes'>\n"
+		"      <listen type='address'/>\n"
+		"    </graphics>\n"
+		"    <video>\n"
+		"      <model type='qxl' ram='65536' vram='65536' vgamem='16384' heads='1' primary='yes'/>\n"
+		"      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>\n"
+		"    </video>\n"
+		"    <memballoon model='virtio'>\n"
+		"    </memballoon>\n"
+		"  </devices>\n"
+		"</domain>\n" },
 	{ "etc/modprobe.d/blacklist.conf",
 		"# This file lists those modules which we don't want to be loaded by\n"
 		"# alias expansion, usually so some other driver will be loaded for the\n"

@@ -340,6 +340,8 @@ static size_t assignment_name(const char *s, size_t n)
 	return i < n && s[i] == '=' ? i : 0;
 }
 
+static int eval_value(struct scan *sc, size_t start, size_t end, struct buf *out);
+
 static int expand(struct scan *sc, size_t *i, size_t end, struct buf *out)
 {
 	const char *s = sc->s;
@@ -350,19 +352,58 @@ static int expand(struct scan *sc, size_t *i, size_t end, struct buf *out)
 	if (n == '(')
 		return refuse(sc, p, "command substitution $(...): gpuvirt cannot evaluate it");
 	if (n == '{') {
-		const char *close = memchr(s + p + 2, '}', end - p - 2);
-		if (!close)
+		/* the matching '}': a word may hold ${...} of its own */
+		size_t close = p + 2, depth = 1;
+		while (close < end && depth) {
+			if (s[close] == '\\' && close + 1 < end)
+				close++;
+			else if (s[close] == '{')
+				depth++;
+			else if (s[close] == '}')
+				depth--;
+			if (depth)
+				close++;
+		}
+		if (depth)
 			return refuse(sc, p, "unterminated ${");
-		size_t l = (size_t)(close - (s + p + 2));
-		int v = var_of(s + p + 2, l);
+		size_t name = p + 2, q = name;
+		while (q < close && name_char(s[q]))
+			q++;
+		int v = var_of(s + name, q - name);
 		if (v < 0) {
+			size_t l = close - name;
 			snprintf(why, sizeof(why), "${%.*s}: gpuvirt evaluates only $GRUB_CMDLINE_LINUX and $GRUB_CMDLINE_LINUX_DEFAULT",
-				 (int)(l > 60 ? 60 : l), s + p + 2);
+				 (int)(l > 60 ? 60 : l), s + name);
 			return refuse(sc, p, why);
 		}
-		if (sc->val[v])
-			buf_puts(out, sc->val[v]);
-		*i = (size_t)(close - s) + 1;
+		/* ${V:-word} ${V-word} use the word when V is empty (:) or
+		 * unset; ${V:+word} ${V+word} when V is set (and, with ':',
+		 * not empty), as sh does; the assigning and failing forms
+		 * (= := ? :?) are refused. */
+		bool colon = q < close && s[q] == ':';
+		char op = q + colon < close ? s[q + colon] : '\0';
+		const char *val = sc->val[v];
+		bool set = val && (!colon || *val);
+		int r;
+
+		if (q == close) {
+			if (val)
+				buf_puts(out, val);
+		} else if (op == '-' || op == '+') {
+			bool use_word = op == '-' ? !set : set;
+			if (use_word) {
+				r = eval_value(sc, q + colon + 1, close, out);
+				if (r < 0)
+					return r;
+			} else if (op == '-') {
+				buf_puts(out, val);
+			}
+		} else {
+			snprintf(why, sizeof(why), "${%.*s}: gpuvirt evaluates only ${VAR}, ${VAR-word}, ${VAR:-word}, "
+				 "${VAR+word} and ${VAR:+word}", (int)(close - name > 60 ? 60 : close - name), s + name);
+			return refuse(sc, p, why);
+		}
+		*i = close + 1;
 		return 0;
 	}
 	if (name_start(n)) {

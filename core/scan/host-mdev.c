@@ -104,39 +104,19 @@ void host_scan_vgpu(struct host_device *d, int devfd)
 	free(types);
 }
 
-static int read_int_at(int dirfd, const char *name)
-{
-	char *text = slurp_at(dirfd, name, 64, NULL), *end;
-	long v = -1;
-
-	if (text) {
-		v = strtol(text, &end, 10);
-		if (end == text || (*end && *end != '\n') || v < 0 || v > 0xffff)
-			v = -1;
-	}
-	free(text);
-	return (int)v;
-}
-
-void host_scan_vgpu_pf(struct host_device *d, int devfd)
-{
-	d->vgpu_vf_offset = read_int_at(devfd, "sriov_offset");
-	d->vgpu_vf_stride = read_int_at(devfd, "sriov_stride");
-}
-
 int host_vgpu_vf_index(const struct host_device *d, const struct pciaddr *vf)
 {
-	long pf_rid = (long)d->addr.bus << 8 | (long)d->addr.dev << 3 | d->addr.fn;
-	long vf_rid = (long)vf->bus << 8 | (long)vf->dev << 3 | vf->fn;
-	long off;
+	char want[PCIADDR_STRLEN], at[PCIADDR_STRLEN];
 
-	if (d->vgpu_vf_offset < 0 || d->vgpu_vf_stride <= 0 || vf->domain != d->addr.domain)
+	/* only an NVIDIA PF on nvidia whose VFs are off makes them on demand */
+	if (d->sriov_total <= 0 || d->sriov_num != 0 || d->sriov_stride <= 0 || !d->driver ||
+	    strcmp(d->driver, "nvidia"))
 		return -1;
-	/* PCI SR-IOV routing IDs: VF i is PF + offset + i * stride */
-	off = vf_rid - pf_rid - d->vgpu_vf_offset;
-	if (off < 0 || off % d->vgpu_vf_stride || off / d->vgpu_vf_stride >= d->sriov_total)
-		return -1;
-	return (int)(off / d->vgpu_vf_stride);
+	pciaddr_format(vf, want);
+	for (int i = 0; i < d->sriov_total; i++)
+		if (host_device_vf_address(d, (unsigned)i, at) == 0 && !strcmp(at, want))
+			return i;
+	return -1;
 }
 
 /* ---- the QEMU processes ---- */
@@ -321,20 +301,21 @@ bool host_device_gvtg_capable(const struct host_device *d)
 
 char *host_mdev_create_path(const char *parent, const char *type)
 {
-	return xasprintf("/sys/bus/pci/devices/%s/mdev_supported_types/%s/create", parent, type);
+	char *attr = xasprintf("mdev_supported_types/%s/create", type), *path = host_address_attr_path(parent, attr);
+
+	free(attr);
+	return path;
 }
 
 char *host_mdev_attr_path(const char *parent, const char *uuid, const char *attr)
 {
-	return xasprintf("/sys/bus/pci/devices/%s/%s/%s", parent, uuid, attr);
+	char *rel = xasprintf("%s/%s", uuid, attr), *path = host_address_attr_path(parent, rel);
+
+	free(rel);
+	return path;
 }
 
 char *host_vgpu_type_path(const char *vf)
 {
-	return xasprintf("/sys/bus/pci/devices/%s/nvidia/current_vgpu_type", vf);
-}
-
-char *host_sriov_numvfs_path(const char *pf)
-{
-	return xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs", pf);
+	return host_address_attr_path(vf, "nvidia/current_vgpu_type");
 }

@@ -41,11 +41,9 @@ void host_device_add_vgpu_type(struct host_device *d, int id, const char *name);
 void host_finish(struct host *h, struct names *names);
 
 /* host-mdev.c, the mediated-device and vGPU part of a scan: D's nvidia/
- * vGPU interface (DEVFD: its sysfs directory), where an NVIDIA PF's VFs
- * will be, and the QEMU processes
+ * vGPU interface (DEVFD: its sysfs directory) and the QEMU processes
  * (only looked for when the host has mdevs or vGPU VFs to hold). */
 void host_scan_vgpu(struct host_device *d, int devfd);
-void host_scan_vgpu_pf(struct host_device *d, int devfd);
 void host_scan_vms(struct host *h);
 /* Free what host-mdev.c added to H and its devices. */
 void host_mdev_clear(struct host *h);

@@ -11,6 +11,7 @@
 #include "core/scan/host.h"
 #include "core/scan/host-private.h"
 #include "core/util/log.h"
+#include "core/util/testbed.h"
 #include "core/scan/names.h"
 #include "core/util/xalloc.h"
 
@@ -141,7 +142,9 @@ struct host_device *host_add_device(struct host *h, const struct pciaddr *a)
 	d->boot_vga = -1;
 	d->sriov_total = d->sriov_num = -1;
 	d->vgpu_current = -1;
-	d->vgpu_vf_offset = d->vgpu_vf_stride = -1;
+	d->sriov_offset = d->sriov_stride = d->sriov_vf_device = d->sriov_autoprobe = -1;
+	d->sriov_driver_max_vfs = -1;
+	d->vfio_open = -1;
 	return d;
 }
 
@@ -316,22 +319,96 @@ static void scan_mdevs(struct host *h)
 	closedir(dir);
 }
 
-/* Each driver's module, read once per driver rather than once per device:
- * a host with a thousand VFs has a handful of drivers. */
+/* Each driver's module and SR-IOV facts, read once per driver rather than
+ * once per device: a host with a thousand VFs has a handful of drivers. */
+struct driver_facts {
+	char *driver, *module;
+	bool sriov_read;
+	enum host_sriov_driver sriov;
+	int max_vfs;
+};
+
 struct driver_modules {
-	struct { char *driver, *module; } *v;
+	struct driver_facts *v;
 	size_t n;
 };
 
-static char *driver_module(struct driver_modules *dm, int devfd, const char *driver)
+/* Drivers with sriov_configure (their VF count is set through
+ * sriov_numvfs), and drivers of devices with an SR-IOV capability that
+ * have none. i915 and xe are decided by their max_vfs parameter, vfio-pci
+ * by its enable_sriov. */
+static const char *const sriov_drivers_can[] = {
+	"igb", "ixgbe", "i40e", "ice", "fm10k", "mlx4_core", "mlx5_core", "bnxt_en", "qede", "qlcnic", "be2net",
+	"cxgb4", "nfp", "sfc", "ionic", "hinic", "hns3", "octeon_ep", "nvme", "pci-pf-stub", NULL,
+};
+static const char *const sriov_drivers_cannot[] = { "nouveau", "amdgpu", "radeon", NULL };
+
+static bool in_list(const char *const *list, const char *name)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (!strcmp(list[i], name))
+			return true;
+	return false;
+}
+
+/* /sys/module/MODULE/parameters/PARAM, trimmed; NULL when absent. */
+static char *module_param(const char *module, const char *param)
+{
+	char path[512], buf[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters", module);
+	for (char *p = path + strlen("/sys/module/"); *p && *p != '/'; p++)
+		if (*p == '-')
+			*p = '_';
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	r = read_attr(fd, param, buf, sizeof(buf));
+	if (r == -EACCES)
+		snprintf(buf, sizeof(buf), "?");   /* there, but root's to read (i915's is 0400) */
+	close(fd);
+	return r >= 0 || r == -EACCES ? xstrdup(buf) : NULL;
+}
+
+static void driver_sriov(struct driver_facts *f)
+{
+	const char *m = f->module ? f->module : f->driver;
+	char *max_vfs = module_param(m, "max_vfs");
+
+	f->max_vfs = -1;
+	if (max_vfs && max_vfs[0] >= '0' && max_vfs[0] <= '9')
+		f->max_vfs = atoi(max_vfs);
+	if (!strcmp(f->driver, "i915") || !strcmp(f->driver, "xe")) {
+		/* the SR-IOV build of i915 and xe with PF support declare max_vfs */
+		f->sriov = max_vfs ? HOST_SRIOV_DRIVER_CAN : HOST_SRIOV_DRIVER_CANNOT;
+	} else if (!strcmp(f->driver, "vfio-pci")) {
+		char *on = module_param("vfio_pci", "enable_sriov");
+		f->sriov = on && (on[0] == 'Y' || on[0] == '1') ? HOST_SRIOV_DRIVER_CAN : HOST_SRIOV_DRIVER_CANNOT;
+		free(on);
+	} else if (in_list(sriov_drivers_can, f->driver)) {
+		f->sriov = HOST_SRIOV_DRIVER_CAN;
+	} else if (in_list(sriov_drivers_cannot, f->driver)) {
+		f->sriov = HOST_SRIOV_DRIVER_CANNOT;
+	} else {
+		f->sriov = HOST_SRIOV_DRIVER_UNKNOWN;
+	}
+	free(max_vfs);
+}
+
+static const struct driver_facts *driver_facts(struct driver_modules *dm, int devfd, const char *driver)
 {
 	for (size_t i = 0; i < dm->n; i++)
 		if (!strcmp(dm->v[i].driver, driver))
-			return xstrdup(dm->v[i].module);
+			return &dm->v[i];
 	dm->v = xreallocarray(dm->v, dm->n + 1, sizeof(*dm->v));
-	dm->v[dm->n].driver = xstrdup(driver);
-	dm->v[dm->n].module = read_link_base(devfd, "driver/module");
-	return xstrdup(dm->v[dm->n++].module);
+	struct driver_facts *f = &dm->v[dm->n++];
+	memset(f, 0, sizeof(*f));
+	f->driver = xstrdup(driver);
+	f->module = read_link_base(devfd, "driver/module");
+	f->sriov = HOST_SRIOV_DRIVER_UNKNOWN;
+	f->max_vfs = -1;
+	return f;
 }
 
 static void driver_modules_free(struct driver_modules *dm)
@@ -341,6 +418,49 @@ static void driver_modules_free(struct driver_modules *dm)
 		free(dm->v[i].module);
 	}
 	free(dm->v);
+}
+
+/* The PF's own SR-IOV attributes (drivers/pci/iov.c), each VF's link, and
+ * what its driver can do. */
+static void scan_sriov(struct host_device *d, int fd, struct driver_modules *dm)
+{
+	char buf[64];
+
+	d->sriov_num = read_dec(fd, d->address, "sriov_numvfs", false);
+	d->sriov_offset = read_dec(fd, d->address, "sriov_offset", true);
+	d->sriov_stride = read_dec(fd, d->address, "sriov_stride", true);
+	if (d->sriov_stride < 0)   /* the name before the kernel's */
+		d->sriov_stride = read_dec(fd, d->address, "sriov_vf_stride", true);
+	/* bare hex, without 0x */
+	if (read_attr(fd, "sriov_vf_device", buf, sizeof(buf)) > 0) {
+		char *end;
+		long v = strtol(buf, &end, 16);
+		d->sriov_vf_device = !*end && v >= 0 && v <= 0xffff ? (int)v : -1;
+	}
+	d->sriov_autoprobe = read_dec(fd, d->address, "sriov_drivers_autoprobe", true);
+	if (d->sriov_autoprobe > 1)
+		d->sriov_autoprobe = 1;
+	if (!d->driver) {
+		d->sriov_driver = HOST_SRIOV_DRIVER_NONE;
+	} else {
+		struct driver_facts *f = (struct driver_facts *)driver_facts(dm, fd, d->driver);
+		/* read on the first PF of the driver: most drivers have none */
+		if (!f->sriov_read)
+			driver_sriov(f);
+		f->sriov_read = true;
+		/* VFs there say it can, whatever gpuvirt knows of the driver */
+		d->sriov_driver = d->sriov_num > 0 ? HOST_SRIOV_DRIVER_CAN : f->sriov;
+		d->sriov_driver_max_vfs = f->max_vfs;
+	}
+	for (int i = 0; i < d->sriov_total && i < 4096; i++) {
+		char link[32];
+		snprintf(link, sizeof(link), "virtfn%d", i);
+		char *vf = read_live_link(fd, d->address, link);
+		if (!vf)
+			break;
+		host_device_add_vf(d, vf);
+		free(vf);
+	}
 }
 
 static void scan_device(struct host *h, int busfd, const char *name, const char *vanish,
@@ -376,8 +496,10 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 	d->driver = read_live_link(fd, d->address, "driver");
 	/* The module behind the driver (xhci_hcd -> xhci_pci) is what a softdep
 	 * names; a driver without the link is built into the kernel. */
-	if (d->driver)
-		d->driver_module = driver_module(dm, fd, d->driver);
+	if (d->driver) {
+		const char *m = driver_facts(dm, fd, d->driver)->module;
+		d->driver_module = m ? xstrdup(m) : NULL;
+	}
 	char *group = read_live_link(fd, d->address, "iommu_group");
 	if (group) {
 		char *end;
@@ -392,23 +514,14 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 		d->boot_vga = read_dec(fd, d->address, "boot_vga", true);
 	d->physfn = read_link_base(fd, "physfn");
 	d->sriov_total = read_dec(fd, d->address, "sriov_totalvfs", true);
-	if (d->sriov_total >= 0) {
-		d->sriov_num = read_dec(fd, d->address, "sriov_numvfs", false);
-		for (int i = 0; i < d->sriov_total && i < 4096; i++) {
-			char link[32];
-			snprintf(link, sizeof(link), "virtfn%d", i);
-			char *vf = read_live_link(fd, d->address, link);
-			if (!vf)
-				break;
-			host_device_add_vf(d, vf);
-			free(vf);
-		}
-	}
+	if (d->sriov_total >= 0)
+		scan_sriov(d, fd, dm);
+	/* vfio-pci enables the device when a user opens it: a VM holds it */
+	if (d->driver && !strcmp(d->driver, "vfio-pci"))
+		d->vfio_open = read_dec(fd, d->address, "enable", true) > 0;
 	scan_mdev_types(d, fd);
 	if (d->physfn && d->driver && !strcmp(d->driver, "nvidia"))
 		host_scan_vgpu(d, fd);
-	else if (d->sriov_total > 0 && d->sriov_num == 0 && d->driver && !strcmp(d->driver, "nvidia"))
-		host_scan_vgpu_pf(d, fd);
 	close(fd);
 }
 
@@ -437,7 +550,7 @@ int host_scan(struct host **ret, struct gv_error *err)
 		int busfd = dirfd(bus);
 		/* Tests only: inside a test bed, GPUVIRT_TEST_VANISH names a device
 		 * that disappears between enumeration and reading. */
-		const char *vanish = access("/sys/.gpuvirt-testbed", F_OK) == 0 ? getenv("GPUVIRT_TEST_VANISH") : NULL;
+		const char *vanish = testbed_getenv("GPUVIRT_TEST_VANISH");
 		while ((de = readdir(bus)))
 			if (de->d_name[0] != '.')
 				scan_device(h, busfd, de->d_name, vanish, &dm);
@@ -643,4 +756,49 @@ size_t host_n_gpus(const struct host *h)
 		if (host_device_is_display(&h->devices[i]) && !h->devices[i].physfn)
 			n++;
 	return n;
+}
+
+/* One place spells where the running host keeps a device's attributes; the
+ * proposal stage names them for apply and reads nothing there. */
+char *host_address_attr_path(const char *address, const char *attr)
+{
+	return xasprintf("/sys/bus/pci/devices/%s/%s", address, attr);
+}
+
+char *host_device_attr_path(const struct host_device *d, const char *attr)
+{
+	return host_address_attr_path(d->address, attr);
+}
+
+char *host_pci_bus_attr_path(const char *attr)
+{
+	return xasprintf("/sys/bus/pci/%s", attr);
+}
+
+int host_device_vf_address(const struct host_device *d, unsigned i, char ret[PCIADDR_STRLEN])
+{
+	struct pciaddr a = d->addr;
+	unsigned long rid;
+
+	if (d->sriov_offset < 0 || d->sriov_stride < 0)
+		return -ENOENT;
+	rid = ((unsigned long)a.bus << 8 | (unsigned long)a.dev << 3 | a.fn) + (unsigned long)d->sriov_offset +
+	      (unsigned long)i * (unsigned long)d->sriov_stride;
+	if (rid > 0xffff)
+		return -ERANGE;
+	a.bus = (uint8_t)(rid >> 8);
+	a.dev = (uint8_t)((rid >> 3) & 0x1f);
+	a.fn = (uint8_t)(rid & 7);
+	pciaddr_format(&a, ret);
+	return 0;
+}
+
+const char *host_sriov_driver_name(enum host_sriov_driver s)
+{
+	switch (s) {
+	case HOST_SRIOV_DRIVER_NONE: return "no-driver";
+	case HOST_SRIOV_DRIVER_CAN: return "can";
+	case HOST_SRIOV_DRIVER_CANNOT: return "cannot";
+	default: return "unknown";
+	}
 }

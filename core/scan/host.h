@@ -44,6 +44,16 @@ struct host_vgpu_type {
 	char *name;               /* "NVIDIA L40S-1B" */
 };
 
+/* Whether a PF's driver sets the VF count when sriov_numvfs is written:
+ * the kernel hands the write to the driver's sriov_configure, and answers
+ * ENOENT without one (SRIOV-MDEV-VM.md §1.2). */
+enum host_sriov_driver {
+	HOST_SRIOV_DRIVER_UNKNOWN,  /* a driver gpuvirt has no facts about: the kernel decides */
+	HOST_SRIOV_DRIVER_NONE,     /* no driver bound */
+	HOST_SRIOV_DRIVER_CAN,      /* the i915 SR-IOV build or xe (a max_vfs parameter), NIC drivers */
+	HOST_SRIOV_DRIVER_CANNOT,   /* stock i915 (no max_vfs parameter), nouveau, amdgpu */
+};
+
 struct host_device {
 	struct pciaddr addr;
 	char address[PCIADDR_STRLEN];   /* canonical text form */
@@ -63,6 +73,15 @@ struct host_device {
 	int sriov_total, sriov_num;
 	char **vfs; size_t n_vfs;       /* VF addresses, ordered by virtfn index */
 	char *physfn;                   /* PF address for a VF, else NULL */
+	int sriov_offset, sriov_stride; /* routing ID of VF 0 from the PF's, and
+					 * between VFs; -1 unknown */
+	int sriov_vf_device;            /* the VFs' device id; -1 unknown */
+	int sriov_autoprobe;            /* sriov_drivers_autoprobe: 1, 0, -1 unknown */
+	enum host_sriov_driver sriov_driver;
+	int sriov_driver_max_vfs;       /* the driver's max_vfs parameter now
+					 * (i915, xe, igb); -1 none or unreadable */
+	int vfio_open;                  /* bound to vfio-pci: 1 when a user (a VM)
+					 * has it open ("enable"), 0 not; -1 other drivers */
 	struct host_mdev_type *mdev_types; size_t n_mdev_types;
 	struct host_mdev *mdevs; size_t n_mdevs;
 	/* NVIDIA vGPU 17+ on kernel 6.8 and later (a VF that stays on nvidia,
@@ -71,9 +90,6 @@ struct host_device {
 	 * now, none once the GPU's framebuffer is used up. */
 	int vgpu_current;
 	struct host_vgpu_type *vgpu_types; size_t n_vgpu_types;
-	/* An NVIDIA PF on nvidia with its VFs off: where they will be (the
-	 * kernel's sriov_offset and sriov_stride); -1 otherwise. */
-	int vgpu_vf_offset, vgpu_vf_stride;
 };
 
 struct host_iommu_group {
@@ -167,5 +183,20 @@ char *host_mdev_create_path(const char *parent, const char *type);
 char *host_mdev_attr_path(const char *parent, const char *uuid, const char *attr);
 /* VF/nvidia/current_vgpu_type; the VF need not exist yet */
 char *host_vgpu_type_path(const char *vf);
-/* PF/sriov_numvfs */
-char *host_sriov_numvfs_path(const char *pf);
+
+/* The path of attribute ATTR of D in the running host's sysfs
+ * ("/sys/bus/pci/devices/ADDRESS/ATTR"), also for the sample host, whose
+ * plans list the writes they would make. ADDRESS may name a function the
+ * snapshot does not have yet (a VF a plan makes). Owned. */
+char *host_device_attr_path(const struct host_device *d, const char *attr);
+char *host_address_attr_path(const char *address, const char *attr);
+/* The path of the PCI bus attribute ATTR ("/sys/bus/pci/drivers_probe"). Owned. */
+char *host_pci_bus_attr_path(const char *attr);
+
+/* The address of VF I of PF D, from its offset and stride (PCI SR-IOV
+ * routing IDs: PF + offset + I * stride). Returns 0, or -ENOENT when the
+ * offset or stride is unknown, -ERANGE past the bus numbers. */
+int host_device_vf_address(const struct host_device *d, unsigned i, char ret[PCIADDR_STRLEN]);
+
+/* "can", "cannot", "no-driver", "unknown". */
+const char *host_sriov_driver_name(enum host_sriov_driver s);

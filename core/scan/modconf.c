@@ -78,8 +78,10 @@ static void tokenize(const char *line, struct strv *ret)
 }
 
 /*
- * Logical lines as kmod reads them: a trailing backslash joins the next
- * line; '#' starts a comment only at the start of a line. Calls FN for each
+ * Logical lines as kmod reads them: an unpaired trailing backslash joins the
+ * next line (with nothing between); '#' starts a comment only at the start
+ * of a line. Words keep their bytes as written, escapes included, so what is
+ * rendered again means the same to kmod. Calls FN for each
  * non-empty, non-comment line with its first physical line number.
  */
 static void for_each_line(const char *content, void (*fn)(void *ud, const char *line, unsigned lineno), void *ud)
@@ -97,9 +99,13 @@ static void for_each_line(const char *content, void (*fn)(void *ud, const char *
 			first = lineno;
 		if (len && p[len - 1] == '\r')
 			len--;
-		if (len && p[len - 1] == '\\') {
+		/* kmod reads "\\" as one literal backslash: only an odd run at
+		 * the end continues the line, joined without a space */
+		size_t run = 0;
+		while (run < len && p[len - 1 - run] == '\\')
+			run++;
+		if (run % 2) {
 			buf_append(&line, p, len - 1);
-			buf_putc(&line, ' ');
 		} else {
 			const char *s;
 
@@ -818,6 +824,25 @@ int modconf_file_add_override(struct modconf_file *f, const char *address)
 	return 1;
 }
 
+/* TEXT, never ending in an unpaired backslash: kmod would join the next
+ * line to it and read an option the preview never showed. */
+static void put_text(struct buf *b, const char *text)
+{
+	size_t len = strlen(text), run = 0;
+
+	while (run < len && text[len - 1 - run] == '\\')
+		run++;
+	buf_puts(b, text);
+	if (run % 2)
+		buf_putc(b, '\\');
+}
+
+static void put_word(struct buf *b, const char *word)
+{
+	buf_putc(b, ' ');
+	put_text(b, word);
+}
+
 char *modconf_file_render(const struct modconf_file *f)
 {
 	struct buf b = BUF_INIT;
@@ -831,7 +856,7 @@ char *modconf_file_render(const struct modconf_file *f)
 			continue;
 		buf_printf(&b, "options %s", f->options[i].module);
 		for (size_t j = 0; j < f->options[i].words.n; j++)
-			buf_printf(&b, " %s", f->options[i].words.v[j]);
+			put_word(&b, f->options[i].words.v[j]);
 		buf_putc(&b, '\n');
 	}
 	for (size_t i = 0; i < f->n_softdeps; i++) {
@@ -845,8 +870,10 @@ char *modconf_file_render(const struct modconf_file *f)
 		buf_printf(&b, "install vfio_pci %s\n", cmd);
 		free(cmd);
 	}
-	for (size_t i = 0; i < f->others.n; i++)
-		buf_printf(&b, "%s\n", f->others.v[i]);
+	for (size_t i = 0; i < f->others.n; i++) {
+		put_text(&b, f->others.v[i]);
+		buf_putc(&b, '\n');
+	}
 	return buf_steal(&b);
 }
 

@@ -48,8 +48,9 @@ char *exec_argv_str(const char *const *argv)
 	return buf_steal(&b);
 }
 
-/* Send what the child writes to FD to the log, one message per line. */
-static void log_output(int fd)
+/* Send what the child writes to FD to the log, one message per line, or
+ * keep all of it in CAPTURE. */
+static void log_output(int fd, struct buf *capture)
 {
 	struct buf out = BUF_INIT;
 	char chunk[4096], *nl;
@@ -61,6 +62,10 @@ static void log_output(int fd)
 			continue;
 		if (k <= 0)
 			break;
+		if (capture) {
+			buf_append(capture, chunk, (size_t)k);
+			continue;
+		}
 		buf_append(&out, chunk, (size_t)k);
 		while (out.data && (nl = memchr(out.data, '\n', out.len))) {
 			size_t rest = out.len - (size_t)(nl + 1 - out.data);
@@ -76,7 +81,7 @@ static void log_output(int fd)
 	buf_free(&out);
 }
 
-int exec_run(const char *root, const char *const *argv, struct gv_error *err)
+static int run(const char *root, const char *const *argv, struct buf *capture, struct gv_error *err)
 {
 	bool chroot_it = strcmp(root, "/") != 0;
 	char *line = exec_argv_str(argv);
@@ -118,8 +123,8 @@ int exec_run(const char *root, const char *const *argv, struct gv_error *err)
 		_exit(127);
 	}
 	close(pfd[1]);
-	gv_log(GV_LOG_INFO, "running: %s%s%s", chroot_it ? "chroot " : "", chroot_it ? root : "", line);
-	log_output(pfd[0]);
+	gv_log(GV_LOG_INFO, "running: %s%s%s%s", chroot_it ? "chroot " : "", chroot_it ? root : "", chroot_it ? " " : "", line);
+	log_output(pfd[0], capture);
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
@@ -139,4 +144,23 @@ out:
 	free(full);
 	free(line);
 	return r;
+}
+
+int exec_run(const char *root, const char *const *argv, struct gv_error *err)
+{
+	return run(root, argv, NULL, err);
+}
+
+int exec_capture(const char *root, const char *const *argv, char **ret_out, struct gv_error *err)
+{
+	struct buf out = BUF_INIT;
+	int r = run(root, argv, &out, err);
+
+	if (r < 0) {
+		buf_free(&out);
+		return r;
+	}
+	buf_append(&out, "", 0);
+	*ret_out = buf_steal(&out);
+	return 0;
 }

@@ -15,5 +15,10 @@
  */
 int exec_run(const char *root, const char *const *argv, struct gv_error *err);
 
+/* The same, for a command whose output is read (a read-back such as `virsh
+ * dumpxml`): what it writes to stdout and stderr is returned in RET_OUT,
+ * owned and NUL-terminated, instead of being logged. */
+int exec_capture(const char *root, const char *const *argv, char **ret_out, struct gv_error *err);
+
 /* ARGV as one shell-quoted line ("update-initramfs -u -k all"); owned. */
 char *exec_argv_str(const char *const *argv);

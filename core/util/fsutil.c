@@ -15,6 +15,7 @@
 
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
+#include "core/util/testbed.h"
 #include "core/util/xalloc.h"
 
 char *fsutil_join(const char *root, const char *rel)
@@ -284,7 +285,7 @@ int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t m
 	}
 	fd = -1;
 
-	const char *crash = getenv(FSUTIL_CRASH_ENV);
+	const char *crash = testbed_getenv(FSUTIL_CRASH_ENV);
 	if (crash && (strcmp(crash, "1") == 0 || strcmp(crash, path) == 0))
 		raise(SIGKILL);
 

@@ -12,8 +12,9 @@
 
 #include "core/util/error.h"
 
-/* Environment variable for tests: when set to 1 (or to the path being
- * written, to pick one file), fsutil_write_atomic() kills its own process
+/* Environment variable for tests, honoured only inside a test bed
+ * (core/util/testbed.h): when set to 1 (or to the path being written, to pick
+ * one file), fsutil_write_atomic() kills its own process
  * (SIGKILL) right before the rename, to show that a crash leaves the
  * original intact and only a harmless dot-file behind. */
 #define FSUTIL_CRASH_ENV "GPUVIRT_TEST_CRASH_BEFORE_RENAME"

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/util/text.h"
+#include "core/util/xalloc.h"
 
 static int is_continuation(char c)
 {
@@ -36,4 +37,56 @@ size_t text_wrap_row(const char *s, size_t width, unsigned flags, const char **r
 	}
 	*ret_next = s + cut + strspn(s + cut, " ");
 	return cut;
+}
+
+bool text_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n, min;
+		unsigned long cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+char *text_visible(const char *s)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f ? 2 : 1;
+	o = out = xmalloc(n + 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+			*o++ = '^';
+			*o++ = (char)(*p ^ 0x40);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
 }

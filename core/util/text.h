@@ -8,6 +8,7 @@
  * holding multibyte characters is narrower on screen than its width, never
  * wider, and a row never ends inside a UTF-8 sequence.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 enum text_wrap_flags {
@@ -27,3 +28,12 @@ enum text_wrap_flags {
  * row: callers loop `do ... while (*next)`.
  */
 size_t text_wrap_row(const char *s, size_t width, unsigned flags, const char **ret_next);
+
+/* S with every control character but newline and tab shown visibly, as
+ * ^[ (caret notation; DEL is ^?), so that text read from a file can never
+ * move the cursor or erase a line it is shown with. Owned. */
+char *text_visible(const char *s);
+
+/* True when S is well-formed UTF-8 (no overlong forms, no surrogates, nothing
+ * above U+10FFFF). */
+bool text_utf8_valid(const char *s);

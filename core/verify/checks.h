@@ -6,6 +6,8 @@
  *   firmware   the checklist (core/verify/fwcheck.h)
  *   lint       the configuration under the root (core/verify/lint.h), and
  *              mdevctl's (core/verify/mdevcheck.h)
+ *   VMs        the devices the VMs under the root name (core/verify/vmcheck.h)
+ *   sriov      why SR-IOV VFs did not appear (core/verify/sriov-check.h)
  *   verify     the journal's change sets against the running host
  *              (core/verify/verify.h)
  */
@@ -16,7 +18,8 @@
 /*
  * Run everything on host snapshot H (its devices and firmware facts) and the
  * configuration snapshot SC of ROOT: the checklist, the lint of the
- * configuration under ROOT and the verification of the journal under ROOT.
+ * configuration under ROOT, the devices of its VMs and the verification of
+ * the journal under ROOT.
  * Returns an owned list; an unreadable file is a finding, never an error.
  */
 struct findings *checks_run(const struct host *h, const struct sysconf *sc, const char *root);

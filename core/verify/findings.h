@@ -10,8 +10,8 @@
  * One type for every producer, each appending to a list it is handed and
  * knowing nothing of who runs it: the firmware checklist (core/verify/
  * fwcheck.h), the configuration lint (lint.h, with the command-line lint of
- * cmdline-lint.h) and the verification of the journal after the reboot
- * (verify.h). core/verify/checks.h runs them all in that order. An id may
+ * cmdline-lint.h), the verification of the journal after the reboot
+ * (verify.h) and why SR-IOV VFs did not appear (sriov-check.h). core/verify/checks.h runs them all in that order. An id may
  * repeat (one finding per expectation or per file line).
  */
 #include <stdbool.h>
@@ -19,7 +19,7 @@
 
 enum finding_status { FINDING_PASS, FINDING_WARN, FINDING_FAIL, FINDING_INFO };
 
-enum finding_category { FINDING_FIRMWARE, FINDING_LINT, FINDING_VERIFY };
+enum finding_category { FINDING_FIRMWARE, FINDING_LINT, FINDING_VERIFY, FINDING_SRIOV };
 
 struct finding {
 	const char *id;               /* "iommu-kernel" */

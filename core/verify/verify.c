@@ -186,7 +186,7 @@ static struct finding verify_numvfs(const struct host *h, const char *addr, cons
 			 xasprintf("%s has %d VFs, expected %s", addr, d->sriov_num, value ? value : "?"),
 			 xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs: %d (%s)", addr, d->sriov_num, ref),
 			 pending ? xasprintf("reboot: the change set was applied after this boot")
-				 : xasprintf("the boot-time setting did not run: sysfsutils reads etc/sysfs.d only when etc/sysfs.conf exists; or the driver made fewer (dmesg)"));
+				 : xasprintf("gpuvirt check's \"SR-IOV virtual functions\" findings say why (the count at boot, the driver, max_vfs); gpuvirt apply --vfs %s=%s sets it now and at every boot", addr, value ? value : "N"));
 }
 
 /* Append F about change set SET_ID (0: none), freeing its strings. */

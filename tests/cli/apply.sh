@@ -205,3 +205,21 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 else
 	echo "SKIP: not root or no setpriv: the root check"
 fi
+
+# --- what comes from files never drives the terminal --------------------------
+# An escape sequence in a file gpuvirt shows a diff of, or in the journal's
+# summary, is printed visibly (^[), never as the raw byte a terminal obeys.
+host drv-twins
+mkdir -p "$ROOT/etc/modprobe.d"
+printf '# gpuvirt\033[1A\033[2K hidden\nblacklist foo\n' > "$ROOT/etc/modprobe.d/gpuvirt.conf"
+run_gv --root "$ROOT" plan --blacklist nouveau
+ok "escape in a file: plan exits 0" [ "$RC" -eq 0 ]
+ok "escape in a file: shown as ^[ in the diff" grep -qF '^[[1A^[[2K hidden' "$OUT"
+ok "escape in a file: no raw ESC byte reaches the terminal" bash -c "! grep -q \$'\\033' '$OUT'"
+run_gv --root "$ROOT" apply --blacklist nouveau --yes --no-run
+ok "escape in a file: apply exits 0" [ "$RC" -eq 0 ]
+manifest=$(ls "$ROOT/var/lib/gpuvirt/journal/"* | tail -n1)
+sed -i 's/^summary .*/summary evil%1B[2K%1B[1Ahidden/' "$manifest"
+run_gv --root "$ROOT" plan --undo
+ok "escape in the journal's summary: plan --undo shows it as ^[" grep -qF 'evil^[[2K^[[1Ahidden' "$OUT"
+ok "escape in the journal's summary: no raw ESC byte" bash -c "! grep -q \$'\\033' '$OUT'"

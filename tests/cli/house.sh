@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shape of the house, checked on every run: data flows one way
-# (util < scan, plan < propose < verify < session < the faces), the engine
+# (util < scan, plan, export < propose < verify < session < the faces), the engine
 # knows no curses and no interface, the proposal and plan stages read no
 # live /sys or /proc behind the snapshots, and no module includes its caller.
 . "$(dirname "$0")/../lib.sh"
@@ -20,7 +20,8 @@ layer() {
 layer util 'core/util/'
 layer scan 'core/(util|scan)/'
 layer plan 'core/(util|plan)/'
-layer propose 'core/(util|scan|plan|propose)/'
+layer export 'core/(util|scan|export)/'
+layer propose 'core/(util|scan|plan|export|propose)/'
 layer verify 'core/(util|scan|plan|propose|verify)/'
 
 bad=$(grep -rlE '#include *[<"](n?curses|ncursesw/|tui/)' core)

@@ -44,7 +44,10 @@ ok "N100: VFs listed with their PF" python3 -c '
 import json, sys
 d = {x["address"]: x for x in json.loads(sys.argv[1])["devices"]}
 pf = d["0000:00:02.0"]
-assert pf["sriov"] == {"total_vfs": 7, "num_vfs": 3, "vfs": ["0000:00:02.1", "0000:00:02.2", "0000:00:02.3"]}, pf["sriov"]
+assert pf["sriov"] == {"total_vfs": 7, "num_vfs": 3, "vfs": ["0000:00:02.1", "0000:00:02.2", "0000:00:02.3"],
+                       "offset": 1, "stride": 1, "vf_device_id": "46d1", "autoprobe": True,
+                       "driver_sriov": "can", "driver_max_vfs": 7, "boot_vfs": None, "boot_via": "none",
+                       "boot_source": None, "boot_ignored": None}, pf["sriov"]
 assert pf["boot_vga"] is True
 assert d["0000:00:02.3"]["physfn"] == "0000:00:02.0"
 ' "$json"

@@ -132,7 +132,7 @@ ok "usage: no CHANGE is exit 2" [ "$RC" -eq 2 ]
 run_gv --root "$ROOT" plan --vfio 41:00
 ok "usage: bad address is exit 2, one line" bash -c "[ $RC -eq 2 ] && [ \$(wc -l < '$ERR') -eq 1 ] && grep -q \"'41:00' is not a PCI address\" '$ERR'"
 run_gv --root "$ROOT" plan --vfs 00:02.0=3
-ok "usage: --vfs not in this version, exit 2" bash -c "[ $RC -eq 2 ] && grep -q -- '--vfs is not available in this version' '$ERR'"
+ok "usage: --vfs on a device without SR-IOV, exit 2, one line" bash -c "[ $RC -eq 2 ] && [ \$(wc -l < '$ERR') -eq 1 ] && grep -q -- '0000:00:02.0 (.*) has no SR-IOV capability' '$ERR'"
 run_gv --root "$ROOT" plan --mdev 41:00.0:nvidia-300
 ok "usage: --mdev on a device the host lacks, exit 2, one line" bash -c "[ $RC -eq 2 ] && [ \$(wc -l < '$ERR') -eq 1 ] && grep -q -- '0000:41:00.0: no such PCI device on this host' '$ERR'"
 run_gv --root "$ROOT" plan --vfio 01:00.0 --yes
@@ -229,3 +229,10 @@ run_gv --root "$ROOT" apply --vfio 01:00.0 --save "$TMPROOT/x.plan"
 ok "--save is not an option of apply" bash -c "[ $RC -eq 2 ] && [ ! -e '$TMPROOT/x.plan' ]"
 run_gv --root "$ROOT" plan --vfio 01:00.0 --save "$TMPROOT/no/such/dir/x.plan"
 ok "--save into a missing directory: exit 1, one line naming it" bash -c "[ $RC -eq 1 ] && [ \$(grep -c '^gpuvirt plan: ' '$ERR') -eq 1 ] && grep -q '^gpuvirt plan: .*no/such/dir' '$ERR'"
+
+# Arguments end up in the boot loader's file and in plan --json (UTF-8)
+before=$(snapshot "$ROOT")
+run_gv --root "$ROOT" apply --cmdline-add "foo=$(printf '\377')" --yes --no-run
+ok "--cmdline-add with a byte that is not UTF-8: exit 2" [ "$RC" -eq 2 ]
+ok "--cmdline-add not UTF-8: one line saying so" bash -c "[ \$(grep -c . '$ERR') -eq 1 ] && grep -q 'not valid UTF-8' '$ERR'"
+ok "--cmdline-add not UTF-8: nothing written" [ "$before" = "$(snapshot "$ROOT")" ]

@@ -105,7 +105,10 @@ ok "Ctrl-C exits from a dialog" test "$(wait_exit)" = 130
 tui_start vt100
 keys w
 keys d
-ok "status line: the Drivers & vfio keys" wait_for "space pick 1-9 blacklist p preview u undo"
+ok "status line: the Drivers & vfio keys" wait_for "space pick 1-9 blacklist p preview"
+ok "status line: undo is not a Drivers & vfio key any more" bash -c '! grep -q "u undo" <<< "$0"' "$(row 23)"
+keys a
+ok "status line: the Apply & verify keys, undo and save first" wait_for "p preview u undo S save-plan o open-plan"
 keys c
 ok "status line: the Kernel command line keys" wait_for "i IOMMU e i915 x sysfb b loader p preview"
 ok "status line: fits 80 columns" bash -c '[ ${#0} -le 80 ]' "$(row 23 | sed 's/ *$//')"

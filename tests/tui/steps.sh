@@ -4,7 +4,7 @@
 # fixture, the arguments per CPU vendor, the ambiguous case asks, the twin
 # GPU goes by address, the boot GPU needs its address typed, preview shows
 # the right file, apply writes the golden bytes (commands listed, not run),
-# undo from the wizard restores every byte.
+# undo from the wizard shows its diff, then restores every byte.
 . "$(dirname "$0")/lib-tmux.bash"
 
 GOLDEN=$GV_SRCDIR/tests/fixtures/roots/golden
@@ -99,18 +99,21 @@ for term in vt100 xterm-256color; do
 	ok "$t: and the step shows what the next boot adds" seen "next boot adds: iommu=pt"
 	ok "$t: the toggle's arguments are configured now" seen "(configured)"
 
-	# undo from the wizard (Drivers & vfio, u), after a confirmation
+	# undo from the wizard (Apply & verify, u), after its diff
 	keys d
 	ok "$t: d opens the drivers step" wait_for "GPUs for vfio-pci"
+	keys a
+	wait_for "p  preview, then y applies" > /dev/null
 	keys u
-	ok "$t: u asks before undoing" wait_for "yes, undo it"
+	ok "$t: u shows the undo's diff before undoing" wait_for "y apply  other keys cancel"
+	ok "$t: ...which removes the drop-in" on_screen "--- a/etc/default/grub.d/zz-gpuvirt.cfg"
 	keys Escape
 	ok "$t: Esc keeps the change" wait_for "undo cancelled: nothing was changed"
 	ok "$t: still applied" test -f "$ROOT/etc/default/grub.d/zz-gpuvirt.cfg"
 	keys u
-	wait_for "yes, undo it" > /dev/null
-	keys y Enter
-	ok "$t: y, Enter undoes" wait_for "The last change set was undone"
+	wait_for "y apply  other keys cancel" > /dev/null
+	keys y
+	ok "$t: y undoes" wait_for "The last change set was undone"
 	ok "$t: undo restores every byte" test "$(root_sums)" = "$before"
 	keys x
 	ok "$t: after undo no reboot is pending" wait_gone "reboot pending"
@@ -145,9 +148,9 @@ for term in vt100 xterm-256color; do
 	ok "$t: proxmox: GRUB's files are untouched" test ! -e "$ROOT/etc/default/grub.d/zz-gpuvirt.cfg"
 	keys x
 	ok "$t: proxmox: no reboot pending once the root says what runs" wait_gone "reboot pending"
-	keys d u
-	wait_for "yes, undo it" > /dev/null
-	keys y Enter
+	keys a u
+	wait_for "y apply  other keys cancel" > /dev/null
+	keys y
 	wait_for "The last change set was undone" > /dev/null
 	ok "$t: proxmox: undo restores every byte" test "$(root_sums)" = "$before"
 	keys x q

@@ -80,6 +80,11 @@ START_TEST(cmdline_args)
 	parse_bad(CHANGE_CMDLINE_ADD, "--", "init");
 	parse_bad(CHANGE_CMDLINE_ADD, "", "empty");
 	parse_bad(CHANGE_CMDLINE_REMOVE, "x=\"y\"", "no quotes");
+	/* written to the boot loader's file and into plan --json: UTF-8 only */
+	parse_bad(CHANGE_CMDLINE_ADD, "foo=\xff", "not valid UTF-8");
+	parse_bad(CHANGE_CMDLINE_ADD, "foo=\xc0\xaf", "not valid UTF-8");
+	c = parse_ok(CHANGE_CMDLINE_ADD, "label=caf\xc3\xa9");
+	change_clear(&c);
 	c = parse_ok(CHANGE_IOMMU, NULL);
 	ck_assert_int_eq(c.kind, CHANGE_IOMMU);
 	parse_bad(CHANGE_IOMMU, "on", "takes no argument");

@@ -18,6 +18,7 @@
 #include "core/util/log.h"
 #include "core/util/xalloc.h"
 #include "tests/unit/testbed.h"
+#include "tui/wizdraft.h"
 
 static void quiet(void *ud, enum gv_log_level level, const char *msg)
 {
@@ -117,6 +118,118 @@ START_TEST(test_argv)
 }
 END_TEST
 
+/* ---- the wizard's choices as draft edits (tui/wizdraft.h, no curses) ---- */
+
+START_TEST(test_wizdraft_toggles)
+{
+	static const char *const sriov[] = { "i915.enable_guc=3", "i915.max_vfs=7", NULL };
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+
+	/* --iommu: one change, no argument */
+	ck_assert(!wizdraft_toggle_on(d, CHANGE_IOMMU, NULL));
+	ck_assert(wizdraft_toggle(d, CHANGE_IOMMU, NULL));
+	ck_assert(wizdraft_toggle_on(d, CHANGE_IOMMU, NULL));
+	ck_assert_uint_eq(draft_n(d), 1);
+	ck_assert_int_eq(draft_get(d, 0)->kind, CHANGE_IOMMU);
+	/* a toggle of two arguments is on only with both */
+	ck_assert_int_eq(draft_add_option(d, CHANGE_CMDLINE_ADD, "i915.max_vfs=7", &err), 0);
+	ck_assert(!wizdraft_toggle_on(d, CHANGE_CMDLINE_ADD, sriov));
+	ck_assert(wizdraft_toggle(d, CHANGE_CMDLINE_ADD, sriov));
+	ck_assert(wizdraft_toggle_on(d, CHANGE_CMDLINE_ADD, sriov));
+	ck_assert_uint_eq(draft_n(d), 3);
+	ck_assert_uint_eq(wizdraft_count(d, WIZDRAFT_CMDLINE), 3);
+	ck_assert_uint_eq(wizdraft_count(d, WIZDRAFT_DRIVERS), 0);
+	/* off removes all of them, and only them */
+	ck_assert(!wizdraft_toggle(d, CHANGE_CMDLINE_ADD, sriov));
+	ck_assert_uint_eq(draft_n(d), 1);
+	ck_assert(!wizdraft_toggle(d, CHANGE_IOMMU, NULL));
+	ck_assert_uint_eq(draft_n(d), 0);
+	/* blacklists are toggles too; a bad module name is never drafted */
+	ck_assert(wizdraft_toggle(d, CHANGE_BLACKLIST, (const char *const[]){ "nouveau", NULL }));
+	ck_assert(wizdraft_toggle_on(d, CHANGE_BLACKLIST, (const char *const[]){ "nouveau", NULL }));
+	ck_assert(!wizdraft_toggle_on(d, CHANGE_BLACKLIST, (const char *const[]){ "no/such", NULL }));
+	ck_assert_uint_eq(draft_n(d), 1);
+	draft_free(d);
+}
+END_TEST
+
+/* The guard's force goes with the guarded picks: desktop-twins' boot GPU is
+ * 03:00.0, its twins 01:00.0 and 02:00.0 are not guarded. */
+START_TEST(test_wizdraft_picks_and_force)
+{
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+
+	testbed_use("desktop-twins");
+	ck_assert_msg(host_scan(&h, &err) == 0, "%s", err.msg);
+	wizdraft_pick(d, "0000:01:00.0", false);
+	ck_assert(wizdraft_picked(d, "0000:01:00.0"));
+	ck_assert(!wizdraft_picked(d, "0000:02:00.0"));
+	ck_assert(!draft_force_boot_gpu(d));
+	wizdraft_pick(d, "0000:03:00.0", true);
+	ck_assert(draft_force_boot_gpu(d));
+	/* dropping an unguarded pick keeps the force of the guarded one */
+	wizdraft_drop(d, h, "0000:01:00.0");
+	ck_assert(!wizdraft_picked(d, "0000:01:00.0"));
+	ck_assert(draft_force_boot_gpu(d));
+	/* dropping the last guarded pick takes it away */
+	wizdraft_pick(d, "0000:02:00.0", false);
+	wizdraft_drop(d, h, "0000:03:00.0");
+	ck_assert(!draft_force_boot_gpu(d));
+	ck_assert_uint_eq(draft_n(d), 1);
+	ck_assert_str_eq(draft_get(d, 0)->address, "0000:02:00.0");
+	host_free(h);
+	draft_free(d);
+}
+END_TEST
+
+START_TEST(test_wizdraft_part)
+{
+	struct draft *d = v100_draft(), *part;
+
+	draft_set_boot_loader(d, BOOT_GRUB);
+	part = wizdraft_part(d, WIZDRAFT_DRIVERS);
+	ck_assert_uint_eq(draft_n(part), 2);
+	ck_assert_int_eq(draft_get(part, 0)->kind, CHANGE_VFIO);
+	ck_assert_int_eq(draft_get(part, 1)->kind, CHANGE_BLACKLIST);
+	ck_assert_int_eq(draft_boot_loader(part), BOOT_GRUB);
+	ck_assert(!wizdraft_equal(part, d));
+	draft_free(part);
+	part = wizdraft_part(d, WIZDRAFT_ALL);
+	ck_assert(wizdraft_equal(part, d));
+	draft_set_force_boot_gpu(part, true);
+	ck_assert(!wizdraft_equal(part, d));
+	draft_free(part);
+	draft_free(d);
+}
+END_TEST
+
+START_TEST(test_wizdraft_command)
+{
+	struct draft *d = draft_new();
+	char *line;
+
+	wizdraft_toggle(d, CHANGE_IOMMU, NULL);
+	wizdraft_pick(d, "0000:41:00.0", false);
+	line = wizdraft_draft_command(d, "apply", "/mnt", false);
+	ck_assert_str_eq(line, "gpuvirt --root /mnt apply --iommu --vfio 0000:41:00.0");
+	free(line);
+	line = wizdraft_draft_command(d, "apply", "/", false);
+	ck_assert_str_eq(line, "gpuvirt apply --iommu --vfio 0000:41:00.0");
+	free(line);
+	line = wizdraft_draft_command(d, "apply", "/tmp/gpuvirt-demo.x", true);
+	ck_assert_str_eq(line, "gpuvirt --demo apply --iommu --vfio 0000:41:00.0");
+	free(line);
+	/* shell-quoted, so it can be pasted */
+	line = wizdraft_command("/srv/my root", false, (const char *const[]){ "apply", "--plan", "it's.plan", NULL });
+	ck_assert_str_eq(line, "gpuvirt --root '/srv/my root' apply --plan 'it'\\''s.plan'");
+	free(line);
+	draft_free(d);
+}
+END_TEST
+
 /* The wizard's plan (a draft) and the command line's plan are one plan. */
 static void same_plan_as_cli(const char *host_name, struct draft *d)
 {
@@ -175,6 +288,81 @@ START_TEST(test_same_plan_twins_by_address)
 	ck_assert_int_eq(draft_add_option(d, CHANGE_CMDLINE_ADD, "iommu=pt", &err), 0);
 	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "02:00.0", &err), 0);
 	same_plan_as_cli("desktop-twins", d);
+	draft_free(d);
+}
+END_TEST
+
+/* Choices made as the steps make them build the plan `gpuvirt plan` builds
+ * for the equivalent command; so does a step's part alone. */
+START_TEST(test_same_plan_from_choices)
+{
+	struct draft *d = draft_new(), *part;
+
+	wizdraft_toggle(d, CHANGE_IOMMU, NULL);
+	wizdraft_pick(d, "0000:41:00.0", false);
+	wizdraft_toggle(d, CHANGE_BLACKLIST, (const char *const[]){ "nouveau", NULL });
+	same_plan_as_cli("ubuntu-v100", d);
+	part = wizdraft_part(d, WIZDRAFT_DRIVERS);
+	same_plan_as_cli("ubuntu-v100", part);
+	draft_free(part);
+	part = wizdraft_part(d, WIZDRAFT_CMDLINE);
+	same_plan_as_cli("ubuntu-v100", part);
+	draft_free(part);
+	draft_free(d);
+}
+END_TEST
+
+/* The measure of the draft: what is still to do before and after an apply,
+ * the reboot it waits for, and why a draft that does not fit fails. */
+START_TEST(test_wizdraft_measure)
+{
+	const char *root = testbed_root("ubuntu-v100");
+	struct draft *d = v100_draft();
+	struct plan_apply_opts ao = { .no_run = true };
+	struct wizdraft_measure m;
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct plan *p = NULL;
+	struct sysconf *sc = NULL;
+	size_t todo, done, failed;
+
+	testbed_use("ubuntu-v100");
+	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	wizdraft_measure(d, h, sc, root, &m);
+	ck_assert_uint_eq(m.n, 3);
+	ck_assert_uint_eq(m.n_todo, 3);
+	ck_assert_int_eq(m.plan_r, 0);
+	ck_assert(!m.plan_empty);
+	ck_assert(!wizdraft_reboot_pending(d, &m, h, true));
+	wizdraft_measure_release(&m);
+
+	ck_assert_int_eq(draft_build_plan(d, h, sc, root, &p, &err), 0);
+	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
+	plan_free(p);
+	sysconf_free(sc);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	wizdraft_measure(d, h, sc, root, &m);
+	ck_assert_uint_eq(m.n_done, 3);
+	ck_assert_uint_eq(m.n_todo, 0);
+	ck_assert(m.plan_empty);
+	wizdraft_measure_part(&m, d, WIZDRAFT_DRIVERS, &todo, &done, &failed);
+	ck_assert_uint_eq(todo + failed, 0);
+	ck_assert_uint_eq(done, 2);
+	/* 41:00.0 is still on nouveau: configured, waiting for the boot */
+	ck_assert(wizdraft_reboot_pending(d, &m, h, false));
+	wizdraft_measure_release(&m);
+
+	/* a change that does not fit says why, and so does the plan */
+	ck_assert_int_eq(draft_add_option(d, CHANGE_VFIO, "7f:00.0", &err), 0);
+	wizdraft_measure(d, h, sc, root, &m);
+	ck_assert_uint_eq(m.n_failed, 1);
+	ck_assert_int_eq(m.state[3], WIZDRAFT_FAILED);
+	ck_assert_int_lt(m.plan_r, 0);
+	ck_assert_msg(strstr(m.why, "0000:7f:00.0"), "%s", m.why);
+	wizdraft_measure_release(&m);
+	sysconf_free(sc);
+	host_free(h);
 	draft_free(d);
 }
 END_TEST
@@ -258,6 +446,12 @@ int main(void)
 	tcase_add_test(tc, test_same_plan_twins_by_address);
 	tcase_add_test(tc, test_pending_after_apply);
 	tcase_add_test(tc, test_build_error);
+	tcase_add_test(tc, test_wizdraft_toggles);
+	tcase_add_test(tc, test_wizdraft_picks_and_force);
+	tcase_add_test(tc, test_wizdraft_part);
+	tcase_add_test(tc, test_wizdraft_command);
+	tcase_add_test(tc, test_same_plan_from_choices);
+	tcase_add_test(tc, test_wizdraft_measure);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -199,6 +199,25 @@ START_TEST(symlink_is_refused_unresolved)
 }
 END_TEST
 
+/* On a real machine the crash hook is inert: a release binary that finds
+ * the variable set writes as usual. */
+START_TEST(crash_hook_needs_a_testbed)
+{
+	char *d = tmpdir(), p[256], *s;
+
+	unsetenv("UMOCKDEV_DIR");
+	ck_assert_msg(access("/sys/.gpuvirt-testbed", F_OK) != 0, "this test needs to run outside a test bed");
+	snprintf(p, sizeof(p), "%s/gpuvirt.conf", d);
+	put(p, "original\n");
+	setenv(FSUTIL_CRASH_ENV, "1", 1);
+	ck_assert_int_ge(fsutil_write_atomic(p, "new\n", 4, 0644, NULL), 0);
+	unsetenv(FSUTIL_CRASH_ENV);
+	s = get(p);
+	ck_assert_str_eq(s, "new\n");
+	free(s);
+}
+END_TEST
+
 START_TEST(crash_before_rename_leaves_original)
 {
 	char *d = tmpdir(), p[256], name[256], tp[512], *s;
@@ -207,6 +226,7 @@ START_TEST(crash_before_rename_leaves_original)
 
 	snprintf(p, sizeof(p), "%s/gpuvirt.conf", d);
 	put(p, "original\n");
+	testbed_use("ubuntu-v100");   /* the hook acts only inside a test bed */
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -453,6 +473,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, identical_content_is_not_written);
 	tcase_add_test(tc, symlink_is_refused_unresolved);
 	tcase_add_test(tc, crash_before_rename_leaves_original);
+	tcase_add_test(tc, crash_hook_needs_a_testbed);
 	tcase_add_test(tc, full_disk_keeps_original);
 	tcase_add_test(tc, read_only_is_reported);
 	tcase_add_test(tc, bind_mounted_file_is_copied_into);

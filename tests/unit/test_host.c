@@ -128,6 +128,22 @@ START_TEST(test_n100_vfs)
 	}
 	ck_assert_ptr_null(host_find(h, "00:02.4"));
 	ck_assert_uint_eq(host_n_gpus(h), 1); /* VFs are not GPUs of their own */
+	/* the kernel's SR-IOV attributes, and the SR-IOV build of i915 */
+	ck_assert_int_eq(pf->sriov_offset, 1);
+	ck_assert_int_eq(pf->sriov_stride, 1);
+	ck_assert_int_eq(pf->sriov_vf_device, 0x46d1);
+	ck_assert_int_eq(pf->sriov_autoprobe, 1);
+	ck_assert_int_eq(pf->sriov_driver, HOST_SRIOV_DRIVER_CAN);
+	ck_assert_int_eq(pf->sriov_driver_max_vfs, 7);
+	char a7[PCIADDR_STRLEN];
+	ck_assert_int_eq(host_device_vf_address(pf, 6, a7), 0);
+	ck_assert_str_eq(a7, "0000:00:02.7");
+	ck_assert_int_eq(host_device_vf_address(pf, 7, a7), 0);
+	ck_assert_str_eq(a7, "0000:00:03.0");   /* past function 7: the next device */
+	ck_assert_int_eq(host_find(h, "00:02.1")->vfio_open, -1);
+	char *path = host_device_attr_path(pf, "sriov_numvfs");
+	ck_assert_str_eq(path, "/sys/bus/pci/devices/0000:00:02.0/sriov_numvfs");
+	free(path);
 	ck_assert_str_eq(host_find_group(h, 0)->type, "identity");
 	ck_assert_int_eq(host_cpu_vendor(h), HOST_CPU_INTEL);
 	host_free(h);
@@ -202,6 +218,11 @@ START_TEST(test_large_host)
 	ck_assert_ptr_nonnull(vf);
 	ck_assert_str_eq(vf->physfn, "0000:02:00.0");
 	ck_assert_int_eq(vf->device_id, 0x1018);
+	/* mkhost's older stride name; mlx5_core sets the count itself */
+	ck_assert_int_eq(pf->sriov_stride, 1);
+	ck_assert_int_eq(pf->sriov_autoprobe, -1);
+	ck_assert_int_eq(pf->sriov_driver, HOST_SRIOV_DRIVER_CAN);
+	ck_assert_int_eq(pf->sriov_driver_max_vfs, -1);
 	/* sorted and unique */
 	for (size_t i = 1; i < host_n_devices(h); i++)
 		ck_assert_int_lt(pciaddr_cmp(&host_device(h, i - 1)->addr, &host_device(h, i)->addr), 0);
@@ -225,6 +246,13 @@ START_TEST(test_demo_matches_fixture)
 		ck_assert_int_eq(a->iommu_group, b->iommu_group);
 		ck_assert_str_eq(a->device_name, b->device_name);
 		ck_assert_str_eq(a->driver ? a->driver : "", b->driver ? b->driver : "");
+		ck_assert_int_eq(a->sriov_total, b->sriov_total);
+		ck_assert_int_eq(a->sriov_num, b->sriov_num);
+		ck_assert_int_eq(a->sriov_offset, b->sriov_offset);
+		ck_assert_int_eq(a->sriov_stride, b->sriov_stride);
+		ck_assert_int_eq(a->sriov_vf_device, b->sriov_vf_device);
+		ck_assert_int_eq(a->sriov_autoprobe, b->sriov_autoprobe);
+		ck_assert_int_eq(a->sriov_driver, b->sriov_driver);
 	}
 	/* and the facts the fixture has */
 	ck_assert_int_eq(host_cpu_vendor(demo), host_cpu_vendor(fx));

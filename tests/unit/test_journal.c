@@ -258,6 +258,43 @@ START_TEST(undo_with_no_journal)
 }
 END_TEST
 
+/* Set names are parsed bounded: a hostile name neither aborts the next apply
+ * (int overflow of max+1) nor makes a set that undo can never reach. */
+START_TEST(journal_ids_are_bounded)
+{
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	struct journal_set *sets = NULL;
+	size_t n = 0;
+	char *from, *to;
+
+	put(root, JOURNAL_DIR "/journal/2147483647", "id 2147483647\n", 14);
+	put(root, JOURNAL_DIR "/journal/99999999999999999999", "x\n", 2);
+	put(root, JOURNAL_DIR "/journal/7", "x\n", 2);
+	ck_assert_int_eq(apply_one(root, "etc/a.conf", "a\n", NULL, &no_run), 0);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sets[0].id, 1);
+	journal_sets_free(sets, n);
+	ck_assert_msg(strstr(buf_str(&logbuf), "journal/2147483647: not a change set name"), "%s", buf_str(&logbuf));
+	ck_assert(strstr(buf_str(&logbuf), "journal/99999999999999999999: not a change set name"));
+	ck_assert(strstr(buf_str(&logbuf), "journal/7: not a change set name"));
+	ck_assert_int_eq(journal_undo(root, &undo_no_run, &e), 0);
+	ck_bytes(root, "etc/a.conf", NULL, 0);
+
+	/* the last number gpuvirt gives: the next apply is refused, not wrapped */
+	ck_assert_int_eq(apply_one(root, "etc/b.conf", "b\n", NULL, &no_run), 0);
+	from = fsutil_join(root, JOURNAL_DIR "/journal/0001");
+	to = fsutil_join(root, JOURNAL_DIR "/journal/999999");
+	ck_assert_int_eq(rename(from, to), 0);
+	ck_assert_int_eq(apply_one(root, "etc/c.conf", "c\n", NULL, &no_run), -ENOSPC);
+	ck_bytes(root, "etc/c.conf", NULL, 0);
+	free(from);
+	free(to);
+	free(root);
+}
+END_TEST
+
 START_TEST(field_encoding_round_trips)
 {
 	struct buf enc = BUF_INIT, dec = BUF_INIT;
@@ -288,6 +325,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, undo_refuses_hand_edits);
 	tcase_add_test(tc, undo_with_no_journal);
 	tcase_add_test(tc, field_encoding_round_trips);
+	tcase_add_test(tc, journal_ids_are_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

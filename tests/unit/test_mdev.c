@@ -308,8 +308,8 @@ START_TEST(nvidia_vgpu_per_vf)
 	ck_assert_ptr_null(host_vm_using(h, "0000:17:00.5"));
 	/* where 65:00.0's VFs will be: offset 4, stride 1, four of them */
 	d = host_find(h, "65:00.0");
-	ck_assert_int_eq(d->vgpu_vf_offset, 4);
-	ck_assert_int_eq(d->vgpu_vf_stride, 1);
+	ck_assert_int_eq(d->sriov_offset, 4);
+	ck_assert_int_eq(d->sriov_stride, 1);
 	pciaddr_parse("65:00.5", &a);
 	ck_assert_int_eq(host_vgpu_vf_index(d, &a), 1);
 	pciaddr_parse("65:01.0", &a);

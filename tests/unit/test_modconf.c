@@ -175,6 +175,41 @@ START_TEST(drop_in_model)
 END_TEST
 
 /* The real consumer: modprobe itself must read our file without a word on stderr. */
+/* A line gpuvirt writes never ends in a backslash kmod would join to the
+ * next line: the model keeps "\\\\" as written (kmod: one literal
+ * backslash), an unpaired one at the end of a word is paired. Judged by
+ * modprobe -C ... --showconfig. */
+START_TEST(no_continuation_written)
+{
+	const char *hand = "options vfio-pci x=a\\\\\noptions nouveau modeset=0\n";
+	struct modconf_file *f = modconf_file_parse(hand);
+	char cmd[1024], out[8192] = "", *text;
+	FILE *p;
+	size_t n;
+
+	ck_assert(modconf_file_has_option(f, "nouveau", "modeset=0"));
+	modconf_file_add_vfio_id(f, "10de:1db4");
+	modconf_file_add_option(f, "snd_hda_intel", "odd=b\\");
+	text = modconf_file_render(f);
+	ck_assert_msg(strstr(text, "options vfio-pci x=a\\\\ ids=10de:1db4\n"), "%s", text);
+	ck_assert_msg(strstr(text, "options snd_hda_intel odd=b\\\\\n"), "%s", text);
+	put("etc/modprobe.d/gpuvirt.conf", text);
+	free(text);
+	modconf_file_free(f);
+
+	snprintf(cmd, sizeof(cmd), "PATH=$PATH:/usr/sbin:/sbin; modprobe -C '%s/etc/modprobe.d' --showconfig 2>&1 | "
+		 "grep '^options'", root);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	ck_assert_msg(strstr(out, "options vfio_pci x=a\\ ids=10de:1db4\n"), "%s", out);
+	ck_assert_msg(strstr(out, "options nouveau modeset=0\n"), "%s", out);
+	ck_assert_msg(strstr(out, "options snd_hda_intel odd=b\\\n"), "%s", out);
+}
+END_TEST
+
 START_TEST(modprobe_parses_what_we_write)
 {
 	struct modconf_file *f = NULL;
@@ -266,6 +301,7 @@ static Suite *modconf_suite(void)
 	tcase_add_test(tc, empty_root_and_bad_lines);
 	tcase_add_test(tc, drop_in_model);
 	tcase_add_test(tc, modprobe_parses_what_we_write);
+	tcase_add_test(tc, no_continuation_written);
 	tcase_add_test(tc, modules_at_boot);
 	suite_add_tcase(s, tc);
 	return s;

@@ -2,6 +2,8 @@
 #include <check.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "core/util/text.h"
 
 /* The first row of S at WIDTH: its text, and where the next one starts. */
@@ -13,6 +15,28 @@
 		ck_assert(!strncmp(s_, (want), n_));                              \
 		ck_assert_str_eq(next_, (want_next));                             \
 	} while (0)
+
+START_TEST(control_characters_visible)
+{
+	char *v = text_visible("a\033[2Kb\tc\nd\x7f\x01");
+
+	ck_assert_str_eq(v, "a^[[2Kb\tc\nd^?^A");
+	free(v);
+}
+END_TEST
+
+START_TEST(utf8_validity)
+{
+	ck_assert(text_utf8_valid(""));
+	ck_assert(text_utf8_valid("plain ascii"));
+	ck_assert(text_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	ck_assert(!text_utf8_valid("\xff"));
+	ck_assert(!text_utf8_valid("\xc0\xaf"));           /* overlong '/' */
+	ck_assert(!text_utf8_valid("\xed\xa0\x80"));       /* a surrogate */
+	ck_assert(!text_utf8_valid("\xf4\x90\x80\x80"));   /* above U+10FFFF */
+	ck_assert(!text_utf8_valid("\xe2\x82"));           /* cut short */
+}
+END_TEST
 
 START_TEST(fits_whole)
 {
@@ -96,6 +120,8 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("wrap");
 
 	tcase_add_test(tc, fits_whole);
+	tcase_add_test(tc, utf8_validity);
+	tcase_add_test(tc, control_characters_visible);
 	tcase_add_test(tc, breaks_at_the_last_blank);
 	tcase_add_test(tc, long_word_is_cut);
 	tcase_add_test(tc, long_word_breaks_after_punctuation);

@@ -27,7 +27,8 @@ enum {
 };
 
 /* Which options a command takes (cli_parse()'s TAKES). */
-#define CLI_TAKES_CHANGES (1u << 0)     /* the CHANGE options and --bootloader */
+#define CLI_TAKES_CHANGES (1u << 0)     /* the CHANGE options, --bootloader, --vfs-driver,
+					 * --boot-only, --force-vfs-in-use */
 #define CLI_TAKES_JSON (1u << 1)
 #define CLI_TAKES_APPLY (1u << 2)       /* --yes --no-run --force-hand-edits --live */
 #define CLI_TAKES_PLAN (1u << 3)        /* --plan FILE */
@@ -77,17 +78,24 @@ bool cli_confirm(const char *cmd, const char *question, bool yes);
  * owned plan is in *RET. Errors are printed. */
 int cli_build_plan(const char *cmd, const struct cli_opts *c, struct session *s, struct plan **ret);
 
-/* Ask QUESTION (cli_confirm()), then apply P with C's --no-run,
- * --force-hand-edits and --live (cli_live(); commands are always listed, not run, under --demo:
- * the scratch root holds configuration only). Returns an exit status; a
- * failure is printed, naming CMD. */
+/* Whether an apply under session S with C makes the sysfs writes a plan
+ * names: on the running system's root "/" (not under --demo, not with
+ * --boot-only), elsewhere only with --live. */
+bool cli_live(const struct cli_opts *c, struct session *s);
+
+/* Ask QUESTION (cli_confirm()), then apply P with C's --no-run and
+ * --force-hand-edits (commands are always listed, not run, under --demo:
+ * the scratch root holds configuration only) and sysfs writes only where
+ * cli_live() says. Returns an exit status; a failure is printed, naming
+ * CMD. */
 int cli_confirm_apply(const char *cmd, const char *question, const struct cli_opts *c, struct session *s,
 		      struct plan *p);
 
-/* Whether an apply under session S with C makes the sysfs writes a plan
- * names: on the running system's root "/" (not under --demo), elsewhere
- * only with --live. */
-bool cli_live(const struct cli_opts *c, struct session *s);
+/* fputs() of S with its control characters shown visibly (text_visible()):
+ * whatever came from a file (a diff, a plan file's "why", the journal's
+ * summary) cannot rewrite the terminal it is printed on. */
+void cli_puts_visible(const char *s, FILE *f);
 
-/* Print P's preview (JSON when JSON) on stdout. Returns an exit status. */
+/* Print P's preview (JSON when JSON) on stdout, control characters visible.
+ * Returns an exit status. */
 int cli_print_preview(const char *cmd, const struct plan *p, bool json);

@@ -17,7 +17,8 @@
 static void apply_usage(FILE *f)
 {
 	fputs("usage: gpuvirt apply CHANGE... [--yes] [--no-run] [--force-boot-gpu] [--force-hand-edits]\n"
-	      "                     [--bootloader NAME] [--live]\n"
+	      "                     [--bootloader NAME] [--vfs-driver vfio-pci] [--boot-only | --live]\n"
+	      "                     [--force-vfs-in-use]\n"
 	      "       gpuvirt apply --plan FILE [--yes] [--no-run] [--force-hand-edits] [--live]\n", f);
 	cli_usage_changes(f);
 }
@@ -44,6 +45,12 @@ int cmd_apply(int argc, char **argv, const struct gv_globals *g, struct session 
 	}
 	if (!c.plan_file && !draft_n(c.draft)) {
 		fprintf(stderr, "gpuvirt apply: nothing to apply: give CHANGEs or --plan FILE\n");
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (c.live && session_demo(s)) {
+		fprintf(stderr, "gpuvirt apply: --live: the demo's sample host is not this machine; nothing live is "
+			"written under --demo\n");
 		status = CLI_EXIT_USAGE;
 		goto out;
 	}

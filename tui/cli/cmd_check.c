@@ -100,6 +100,7 @@ static void print_text(FILE *out, const struct findings *c, const char *root, bo
 		[FINDING_FIRMWARE] = "Firmware and kernel",
 		[FINDING_LINT] = "Configuration",
 		[FINDING_VERIFY] = "Applied changes",
+		[FINDING_SRIOV] = "SR-IOV virtual functions",
 	};
 	size_t count[4] = { 0 };
 	int last = -1;

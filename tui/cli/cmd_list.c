@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * gpuvirt list [--all] [--json]: the host's GPUs by IOMMU group, with every
- * device that shares a group with one, their drivers, VFs, mdev types, the
- * mdevs that exist or are defined for mdevctl (etc/mdevctl.d under the
- * root), and NVIDIA's per-VF vGPU types.
+ * device that shares a group with one, their drivers, VFs and SR-IOV facts
+ * (the count now and at the next boot), mdev types, the mdevs that exist
+ * or are defined for mdevctl (etc/mdevctl.d under the root), and NVIDIA's
+ * per-VF vGPU types.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/propose/sriov.h"
 #include "core/util/buf.h"
 #include "core/util/jsonout.h"
 #include "core/scan/demo.h"
@@ -112,7 +114,34 @@ static struct json_object *json_vgpu(const struct host_device *d)
 	return o;
 }
 
-static struct json_object *json_device(const struct host_device *d, const struct mdevconf *mc)
+/* The PF's "sriov" object (man/10-list.man documents it). */
+static struct json_object *json_sriov(const struct host_device *d, const struct sriov_conf *conf)
+{
+	struct json_object *s = jsonout_object(), *a = jsonout_array();
+	struct sriov_boot boot;
+
+	jsonout_set(s, "total_vfs", jsonout_int(d->sriov_total));
+	jsonout_set(s, "num_vfs", jsonout_int(d->sriov_num < 0 ? 0 : d->sriov_num));
+	for (size_t j = 0; j < d->n_vfs; j++)
+		jsonout_push(a, jsonout_str(d->vfs[j]));
+	jsonout_set(s, "vfs", a);
+	jsonout_set(s, "offset", jsonout_count(d->sriov_offset));
+	jsonout_set(s, "stride", jsonout_count(d->sriov_stride));
+	jsonout_set(s, "vf_device_id", json_hex(d->sriov_vf_device, 4));
+	jsonout_set(s, "autoprobe", d->sriov_autoprobe < 0 ? NULL : jsonout_bool(d->sriov_autoprobe));
+	jsonout_set(s, "driver_sriov", jsonout_str(host_sriov_driver_name(d->sriov_driver)));
+	jsonout_set(s, "driver_max_vfs", jsonout_count(d->sriov_driver_max_vfs));
+	sriov_conf_boot(conf, d, &boot);
+	jsonout_set(s, "boot_vfs", jsonout_count(boot.count));
+	jsonout_set(s, "boot_via", jsonout_str(sriov_persist_name(boot.via)));
+	jsonout_set(s, "boot_source", jsonout_str(boot.where));
+	jsonout_set(s, "boot_ignored", jsonout_str(boot.ignored));
+	sriov_boot_clear(&boot);
+	return s;
+}
+
+static struct json_object *json_device(const struct host_device *d, const struct mdevconf *mc,
+				       const struct sriov_conf *conf)
 {
 	struct json_object *o = jsonout_object(), *a;
 
@@ -125,18 +154,7 @@ static struct json_object *json_device(const struct host_device *d, const struct
 	jsonout_set(o, "driver", jsonout_str(d->driver));
 	jsonout_set(o, "iommu_group", jsonout_count(d->iommu_group));
 	jsonout_set(o, "boot_vga", jsonout_bool(d->boot_vga == 1));
-	if (d->sriov_total < 0) {
-		jsonout_set(o, "sriov", NULL);
-	} else {
-		struct json_object *s = jsonout_object();
-		jsonout_set(s, "total_vfs", jsonout_int(d->sriov_total));
-		jsonout_set(s, "num_vfs", jsonout_int(d->sriov_num < 0 ? 0 : d->sriov_num));
-		a = jsonout_array();
-		for (size_t j = 0; j < d->n_vfs; j++)
-			jsonout_push(a, jsonout_str(d->vfs[j]));
-		jsonout_set(s, "vfs", a);
-		jsonout_set(o, "sriov", s);
-	}
+	jsonout_set(o, "sriov", d->sriov_total < 0 ? NULL : json_sriov(d, conf));
 	jsonout_set(o, "physfn", jsonout_str(d->physfn));
 	a = jsonout_array();
 	for (size_t j = 0; j < d->n_mdev_types; j++) {
@@ -163,7 +181,8 @@ static struct json_object *json_device(const struct host_device *d, const struct
 	return o;
 }
 
-static void list_json(const struct host *h, const struct mdevconf *mc, const bool *sel, struct buf *b)
+static void list_json(const struct host *h, const struct mdevconf *mc, const struct sriov_conf *conf, const bool *sel,
+		      struct buf *b)
 {
 	struct json_object *doc = jsonout_object(), *devices = jsonout_array(), *groups = jsonout_array();
 
@@ -171,7 +190,7 @@ static void list_json(const struct host *h, const struct mdevconf *mc, const boo
 	jsonout_set(doc, "iommu_groups", groups);
 	for (size_t i = 0; i < host_n_devices(h); i++)
 		if (sel[i])
-			jsonout_push(devices, json_device(host_device(h, i), mc));
+			jsonout_push(devices, json_device(host_device(h, i), mc, conf));
 	for (size_t i = 0; i < host_n_groups(h); i++) {
 		const struct host_iommu_group *g = host_group(h, i);
 		struct json_object *go, *members;
@@ -295,9 +314,64 @@ static void human_vgpu(const struct host *h, const struct host_device *d, const 
 	buf_free(&line);
 }
 
-static void human_device(const struct host *h, const struct host_device *d, const char *root,
-			 const struct mdevconf *mc, int indent, struct buf *b)
+/* "SR-IOV: 3 of 7 VFs enabled", "at the next boot: 3, from etc/sysfs.conf:1",
+ * then what the driver can do. */
+static void human_sriov(const struct host_device *d, const struct sriov_conf *conf, int pad, struct buf *b)
 {
+	struct buf line = BUF_INIT;
+	struct sriov_boot boot;
+
+	sriov_conf_boot(conf, d, &boot);
+	buf_printf(&line, "SR-IOV: %d of %d VFs enabled", d->sriov_num < 0 ? 0 : d->sriov_num, d->sriov_total);
+	if (boot.via == SRIOV_PERSIST_NONE)
+		buf_puts(&line, ", none set for the next boot");
+	put_wrapped(b, pad, buf_str(&line));
+	if (boot.via != SRIOV_PERSIST_NONE) {
+		buf_reset(&line);
+		buf_printf(&line, "at the next boot: %d, from %s%s", boot.count, boot.where,
+			   boot.ignored ? " (never read: see gpuvirt check)" : "");
+		put_wrapped(b, pad, buf_str(&line));
+	}
+	buf_reset(&line);
+	switch (d->sriov_driver) {
+	case HOST_SRIOV_DRIVER_NONE:
+		buf_puts(&line, "no driver: the count cannot be set");
+		break;
+	case HOST_SRIOV_DRIVER_CAN:
+		buf_printf(&line, "%s sets the count", d->driver);
+		break;
+	case HOST_SRIOV_DRIVER_CANNOT:
+		buf_printf(&line, "%s cannot make VFs%s", d->driver,
+			   !strcmp(d->driver, "i915") ? " (the stock module)" : "");
+		break;
+	default:
+		buf_printf(&line, "%s: the kernel says whether it sets the count", d->driver);
+		break;
+	}
+	if (d->sriov_driver_max_vfs >= 0)
+		buf_printf(&line, ", max_vfs=%d", d->sriov_driver_max_vfs);
+	if (d->sriov_vf_device >= 0)
+		buf_printf(&line, "; VFs are %04x:%04x", d->vendor_id < 0 ? 0 : d->vendor_id, d->sriov_vf_device);
+	if (d->sriov_autoprobe >= 0)
+		buf_printf(&line, "; autoprobe %s", d->sriov_autoprobe ? "on" : "off (new VFs get no driver)");
+	put_wrapped(b, pad, buf_str(&line));
+	buf_free(&line);
+	sriov_boot_clear(&boot);
+}
+
+struct listing {
+	const struct host *h;
+	const char *root;
+	const struct mdevconf *mc;
+	const struct sriov_conf *conf;
+	const bool *sel;
+	bool all;
+};
+
+static void human_device(const struct listing *l, const struct host_device *d, int indent, struct buf *b)
+{
+	const struct host *h = l->h;
+	const struct mdevconf *mc = l->mc;
 	const struct host_device *pf = d->physfn ? host_find(h, d->physfn) : NULL;
 	int pad = indent + 4;
 	struct buf line = BUF_INIT;
@@ -330,8 +404,7 @@ static void human_device(const struct host *h, const struct host_device *d, cons
 		put_wrapped(b, pad, buf_str(&line));
 	}
 	if (d->sriov_total >= 0)
-		buf_printf(b, "%*sSR-IOV: %d of %d VFs enabled\n", pad, "", d->sriov_num < 0 ? 0 : d->sriov_num,
-			   d->sriov_total);
+		human_sriov(d, l->conf, pad, b);
 	for (size_t j = 0; j < d->n_mdev_types; j++) {
 		const struct host_mdev_type *t = &d->mdev_types[j];
 		buf_reset(&line);
@@ -357,25 +430,17 @@ static void human_device(const struct host *h, const struct host_device *d, cons
 		human_mdev(h, &line, def->uuid, def->type, false, def);
 		put_wrapped(b, pad, buf_str(&line));
 	}
-	human_vgpu(h, d, root, mc, pad, b);
+	human_vgpu(h, d, l->root, mc, pad, b);
 	buf_free(&line);
 }
 
-struct listing {
-	const struct host *h;
-	const char *root;
-	const struct mdevconf *mc;
-	const bool *sel;
-	bool all;
-};
-
 static void human_with_vfs(const struct listing *l, const struct host_device *d, struct buf *b)
 {
-	human_device(l->h, d, l->root, l->mc, 2, b);
+	human_device(l, d, 2, b);
 	for (size_t j = 0; j < d->n_vfs; j++) {
 		const struct host_device *vf = host_find(l->h, d->vfs[j]);
 		if (vf && l->sel[vf - host_device(l->h, 0)])
-			human_device(l->h, vf, l->root, l->mc, 6, b);
+			human_device(l, vf, 6, b);
 	}
 }
 
@@ -494,11 +559,14 @@ int cmd_list(int argc, char **argv, const struct gv_globals *g, struct session *
 
 	bool *sel = list_selection(h, all);
 	const struct mdevconf *mc = sysconf_mdevconf(session_sysconf(s));
-	struct listing l = { .h = h, .root = session_root(s), .mc = mc, .sel = sel, .all = all };
+	/* the count at the next boot is the root's to say */
+	struct sriov_conf *conf = sriov_conf_load(session_root(s), session_sysconf(s));
+	struct listing l = { .h = h, .root = session_root(s), .mc = mc, .conf = conf, .sel = sel, .all = all };
 	if (json)
-		list_json(h, mc, sel, &out);
+		list_json(h, mc, conf, sel, &out);
 	else
 		list_human(&l, &out);
+	sriov_conf_free(conf);
 	fwrite(buf_str(&out), 1, out.len, stdout);
 	buf_free(&out);
 	free(sel);

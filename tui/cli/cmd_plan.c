@@ -18,6 +18,7 @@
 static void plan_usage(FILE *f)
 {
 	fputs("usage: gpuvirt plan CHANGE... [--json] [--save FILE] [--force-boot-gpu] [--bootloader NAME]\n"
+	      "                    [--vfs-driver vfio-pci] [--boot-only] [--force-vfs-in-use]\n"
 	      "       gpuvirt plan --undo [--json]\n", f);
 	cli_usage_changes(f);
 }

@@ -14,6 +14,7 @@
 #include "core/plan/journal.h"
 #include "core/plan/plan.h"
 #include "core/plan/undo.h"
+#include "core/util/xalloc.h"
 #include "tui/cli/cli.h"
 #include "tui/cli/commands.h"
 
@@ -31,9 +32,14 @@ static void print_header(const char *root, int set)
 	if (journal_list(root, &sets, &n, NULL) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (sets[i].id == set)
-			printf("# undo change set %d, %s %s: %s\n\n", set, sets[i].interrupted ? "interrupted" : "applied",
-			       sets[i].when, sets[i].summary);
+		if (sets[i].id == set) {
+			/* the journal is a file under the root: its words are shown, never obeyed */
+			char *line = xasprintf("# undo change set %d, %s %s: %s\n\n", set,
+					       sets[i].interrupted ? "interrupted" : "applied",
+					       sets[i].when ? sets[i].when : "?", sets[i].summary ? sets[i].summary : "");
+			cli_puts_visible(line, stdout);
+			free(line);
+		}
 	journal_sets_free(sets, n);
 }
 
@@ -63,7 +69,10 @@ static int show(const char *cmd, const char *root, bool json, struct plan **ret_
 	}
 	if (!json)
 		print_header(root, undo_plan_set(p));
-	fputs(text, stdout);
+	if (json)
+		fputs(text, stdout);
+	else
+		cli_puts_visible(text, stdout);
 	fflush(stdout);
 	free(text);
 	if (ret_plan)
@@ -88,6 +97,11 @@ int cmd_undo(int argc, char **argv, const struct gv_globals *g, struct session *
 	status = cli_parse(argc, argv, CLI_TAKES_APPLY, usage, &c);
 	if (status) {
 		status = status > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (c.live && session_demo(s)) {
+		fprintf(stderr, "gpuvirt undo: --live: nothing live is written under --demo\n");
+		status = CLI_EXIT_USAGE;
 		goto out;
 	}
 	if (cli_needs_root(session_root(s))) {

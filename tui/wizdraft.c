@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/plan/plan.h"
+#include "core/propose/propose.h"
+#include "core/util/exec.h"
+#include "core/util/xalloc.h"
+#include "tui/wizdraft.h"
+
+/* One change of a toggle; false when ARG is not one change_parse() takes. */
+static bool parse_one(enum change_kind kind, const char *arg, struct change *ret)
+{
+	struct gv_error err = { 0 };
+
+	return change_parse(kind, arg, ret, &err) == 0;
+}
+
+bool wizdraft_toggle_on(const struct draft *d, enum change_kind kind, const char *const *args)
+{
+	const char *const none[] = { NULL, NULL };
+	bool all = true;
+
+	/* a kind without an argument is one change: one round with NULL */
+	if (!change_kind_has_arg(kind))
+		args = none;
+	else if (!args || !*args)
+		return false;
+	for (size_t i = 0; all && (i == 0 || args[i]); i++) {
+		struct change c;
+
+		if (!parse_one(kind, args[i], &c))
+			return false;
+		all = draft_has(d, &c);
+		change_clear(&c);
+	}
+	return all;
+}
+
+bool wizdraft_toggle(struct draft *d, enum change_kind kind, const char *const *args)
+{
+	const char *const none[] = { NULL, NULL };
+	bool on = !wizdraft_toggle_on(d, kind, args);
+
+	if (!change_kind_has_arg(kind))
+		args = none;
+	else if (!args || !*args)
+		return false;
+	for (size_t i = 0; i == 0 || args[i]; i++) {
+		struct change c;
+
+		if (!parse_one(kind, args[i], &c))
+			continue;
+		if (on)
+			draft_add(d, &c);
+		else
+			draft_remove(d, &c);
+		change_clear(&c);
+	}
+	return on;
+}
+
+bool wizdraft_picked(const struct draft *d, const char *address)
+{
+	struct change c;
+	bool has;
+
+	if (!parse_one(CHANGE_VFIO, address, &c))
+		return false;
+	has = draft_has(d, &c);
+	change_clear(&c);
+	return has;
+}
+
+void wizdraft_pick(struct draft *d, const char *address, bool forced)
+{
+	struct change c;
+
+	if (!parse_one(CHANGE_VFIO, address, &c))
+		return;
+	draft_add(d, &c);
+	change_clear(&c);
+	if (forced)
+		draft_set_force_boot_gpu(d, true);
+}
+
+void wizdraft_drop(struct draft *d, const struct host *h, const char *address)
+{
+	struct change c;
+	bool guarded = false;
+
+	if (!parse_one(CHANGE_VFIO, address, &c))
+		return;
+	draft_remove(d, &c);
+	change_clear(&c);
+	/* the force was given for a guarded device: once none is picked, a
+	 * later pick must be confirmed again */
+	for (size_t i = 0; i < draft_n(d) && !guarded; i++) {
+		const struct change *k = draft_get(d, i);
+		char *reason = NULL;
+
+		if (k->kind == CHANGE_VFIO && propose_vfio_guard(h, k->address, &reason) > 0)
+			guarded = true;
+		free(reason);
+	}
+	if (!guarded)
+		draft_set_force_boot_gpu(d, false);
+}
+
+size_t wizdraft_count(const struct draft *d, unsigned kinds)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < draft_n(d); i++)
+		if (kinds & WIZDRAFT_KIND(draft_get(d, i)->kind))
+			n++;
+	return n;
+}
+
+struct draft *wizdraft_part(const struct draft *d, unsigned kinds)
+{
+	struct draft *part = draft_new();
+
+	draft_set_boot_loader(part, draft_boot_loader(d));
+	draft_set_force_boot_gpu(part, draft_force_boot_gpu(d));
+	for (size_t i = 0; i < draft_n(d); i++)
+		if (kinds & WIZDRAFT_KIND(draft_get(d, i)->kind))
+			draft_add(part, draft_get(d, i));
+	return part;
+}
+
+bool wizdraft_equal(const struct draft *a, const struct draft *b)
+{
+	if (draft_n(a) != draft_n(b) || draft_boot_loader(a) != draft_boot_loader(b) ||
+	    draft_force_boot_gpu(a) != draft_force_boot_gpu(b))
+		return false;
+	for (size_t i = 0; i < draft_n(a); i++)
+		if (!draft_change_equal(draft_get(a, i), draft_get(b, i)))
+			return false;
+	return true;
+}
+
+void wizdraft_measure(const struct draft *d, const struct host *h, const struct sysconf *sc, const char *root,
+		      struct wizdraft_measure *m)
+{
+	struct gv_error err = { 0 };
+	struct plan *p = NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->n = draft_n(d);
+	m->state = xcalloc(m->n ? m->n : 1, sizeof(*m->state));
+	for (size_t i = 0; i < m->n; i++) {
+		bool pending = true;
+		int r;
+
+		err = (struct gv_error){ 0 };
+		r = draft_change_pending(d, i, h, sc, root, &pending, &err);
+		if (r < 0) {
+			m->state[i] = WIZDRAFT_FAILED;
+			m->n_failed++;
+			if (!m->why[0])
+				snprintf(m->why, sizeof(m->why), "%s", err.msg[0] ? err.msg : strerror(-r));
+			continue;
+		}
+		m->state[i] = pending ? WIZDRAFT_TODO : WIZDRAFT_DONE;
+		if (pending)
+			m->n_todo++;
+		else
+			m->n_done++;
+	}
+	err = (struct gv_error){ 0 };
+	m->plan_r = draft_build_plan(d, h, sc, root, &p, &err);
+	if (m->plan_r < 0)
+		snprintf(m->why, sizeof(m->why), "%s", err.msg[0] ? err.msg : strerror(-m->plan_r));
+	else
+		m->plan_empty = plan_is_empty(p);
+	plan_free(p);
+}
+
+void wizdraft_measure_release(struct wizdraft_measure *m)
+{
+	free(m->state);
+	memset(m, 0, sizeof(*m));
+}
+
+void wizdraft_measure_part(const struct wizdraft_measure *m, const struct draft *d, unsigned kinds,
+			   size_t *ret_todo, size_t *ret_done, size_t *ret_failed)
+{
+	size_t n[3] = { 0 };
+
+	for (size_t i = 0; i < m->n && i < draft_n(d); i++)
+		if (kinds & WIZDRAFT_KIND(draft_get(d, i)->kind))
+			n[m->state[i]]++;
+	*ret_todo = n[WIZDRAFT_TODO];
+	*ret_done = n[WIZDRAFT_DONE];
+	*ret_failed = n[WIZDRAFT_FAILED];
+}
+
+/* DRIVER is MODULE's, '-' and '_' alike. */
+static bool same_module(const char *driver, const char *module)
+{
+	for (; *driver && *module; driver++, module++)
+		if (*driver != *module && !(strchr("-_", *driver) && strchr("-_", *module)))
+			return false;
+	return !*driver && !*module;
+}
+
+bool wizdraft_reboot_pending(const struct draft *d, const struct wizdraft_measure *m, const struct host *h,
+			     bool cmdline_pending)
+{
+	for (size_t i = 0; i < m->n && i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+		const struct host_device *dev;
+
+		if (m->state[i] != WIZDRAFT_DONE)
+			continue;
+		switch (c->kind) {
+		case CHANGE_VFIO:
+			dev = host_find(h, c->address);
+			if (dev && (!dev->driver || strcmp(dev->driver, "vfio-pci")))
+				return true;
+			break;
+		case CHANGE_BLACKLIST:
+			for (size_t k = 0; k < host_n_devices(h); k++) {
+				dev = host_device(h, k);
+				if (dev->driver && same_module(dev->driver, c->arg))
+					return true;
+			}
+			break;
+		case CHANGE_IOMMU: case CHANGE_CMDLINE_ADD: case CHANGE_CMDLINE_REMOVE:
+			if (cmdline_pending)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+char *wizdraft_command(const char *root, bool demo, const char *const *words)
+{
+	size_t n = 0, k = 0;
+	const char **argv;
+	char *line;
+
+	while (words[n])
+		n++;
+	argv = xcalloc(n + 4, sizeof(*argv));
+	argv[k++] = "gpuvirt";
+	if (demo) {
+		argv[k++] = "--demo";
+	} else if (strcmp(root, "/")) {
+		argv[k++] = "--root";
+		argv[k++] = root;
+	}
+	for (size_t i = 0; i < n; i++)
+		argv[k++] = words[i];
+	argv[k] = NULL;
+	line = exec_argv_str(argv);
+	free(argv);
+	return line;
+}
+
+char *wizdraft_draft_command(const struct draft *d, const char *verb, const char *root, bool demo)
+{
+	char **words = draft_argv(d, verb);
+	char *line = wizdraft_command(root, demo, (const char *const *)words);
+
+	draft_argv_free(words);
+	return line;
+}

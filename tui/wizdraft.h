@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+/*
+ * The wizard's draft seen from its steps, without curses (built into
+ * libgpuvirt-ui for the unit tests): a step's choices as edits of the one
+ * draft (core/propose/draft.h), a step's part of the draft for its own
+ * preview, the draft measured against the snapshots, and the draft as the
+ * command a person can type on the next host.
+ *
+ * A step never keeps what it drafted: a toggle is on when its changes are
+ * in the draft, a GPU is picked when its --vfio change is.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/propose/draft.h"
+#include "core/scan/host.h"
+#include "core/scan/sysconf.h"
+
+/* A set of change kinds: the part of the draft a step edits. */
+#define WIZDRAFT_KIND(k) (1u << (k))
+#define WIZDRAFT_CMDLINE (WIZDRAFT_KIND(CHANGE_IOMMU) | WIZDRAFT_KIND(CHANGE_CMDLINE_ADD) | \
+			  WIZDRAFT_KIND(CHANGE_CMDLINE_REMOVE))
+#define WIZDRAFT_DRIVERS (WIZDRAFT_KIND(CHANGE_BLACKLIST) | WIZDRAFT_KIND(CHANGE_VFIO))
+#define WIZDRAFT_ALL ((1u << _CHANGE_KIND_MAX) - 1)
+
+/*
+ * A toggle: the changes of KIND with each argument of ARGS (NULL-terminated;
+ * NULL for a kind without one, --iommu). On when every one is in D.
+ * Switching it on adds the missing ones, off removes them all. Returns the
+ * new state. An argument change_parse() refuses is never in the draft.
+ */
+bool wizdraft_toggle_on(const struct draft *d, enum change_kind kind, const char *const *args);
+bool wizdraft_toggle(struct draft *d, enum change_kind kind, const char *const *args);
+
+/* ADDRESS (canonical) is picked for vfio-pci: its --vfio change is in D. */
+bool wizdraft_picked(const struct draft *d, const char *address);
+/* Pick ADDRESS; FORCED (its address was typed at the guard) sets the
+ * draft's --force-boot-gpu. */
+void wizdraft_pick(struct draft *d, const char *address, bool forced);
+/* Drop the pick of ADDRESS; --force-boot-gpu goes with the last pick that
+ * H guards (propose_vfio_guard()). */
+void wizdraft_drop(struct draft *d, const struct host *h, const char *address);
+
+/* Changes of D whose kind is in KINDS. */
+size_t wizdraft_count(const struct draft *d, unsigned kinds);
+/* A copy of D with only the changes whose kind is in KINDS, and D's
+ * options: what a step previews on its own. Owned. */
+struct draft *wizdraft_part(const struct draft *d, unsigned kinds);
+/* A and B hold the same changes in the same order, with the same options. */
+bool wizdraft_equal(const struct draft *a, const struct draft *b);
+
+/* Change I of the draft against the snapshots (draft_change_pending()). */
+enum wizdraft_state {
+	WIZDRAFT_TODO,     /* the configuration does not say it yet */
+	WIZDRAFT_DONE,     /* the configuration says it: in place */
+	WIZDRAFT_FAILED,   /* it does not fit the host or root (why: the measure's WHY) */
+};
+
+struct wizdraft_measure {
+	size_t n;                      /* changes measured */
+	enum wizdraft_state *state;    /* one per change, in the draft's order */
+	size_t n_todo, n_done, n_failed;
+	/* the whole draft as one plan (draft_build_plan()) */
+	int plan_r;                    /* 0, or its -errno */
+	bool plan_empty;               /* that plan changes nothing (plan_is_empty()) */
+	char why[512];                 /* plan_r's message, else the first failed change's; "" */
+};
+
+/* Measure every change of D on host H and configuration SC of ROOT, and
+ * build the whole plan once. Fills M (release it first when reused). */
+void wizdraft_measure(const struct draft *d, const struct host *h, const struct sysconf *sc, const char *root,
+		      struct wizdraft_measure *m);
+void wizdraft_measure_release(struct wizdraft_measure *m);
+
+/* M's counts for the changes of D whose kind is in KINDS (M measured D). */
+void wizdraft_measure_part(const struct wizdraft_measure *m, const struct draft *d, unsigned kinds,
+			   size_t *ret_todo, size_t *ret_done, size_t *ret_failed);
+
+/*
+ * Whether what M measured as in place waits for the next boot: a device
+ * picked for vfio-pci that host H still has on another driver, a
+ * blacklisted module a device of H still uses, or an argument of the
+ * command line when CMDLINE_PENDING (the next boot's line differs from
+ * the running one).
+ */
+bool wizdraft_reboot_pending(const struct draft *d, const struct wizdraft_measure *m, const struct host *h,
+			     bool cmdline_pending);
+
+/*
+ * The command line that repeats WORDS (NULL-terminated: "apply", "--vfio",
+ * "0000:41:00.0") on the same root: "gpuvirt --root /mnt apply ...", with
+ * --demo instead of --root under the demo and neither on "/", every word
+ * shell-quoted (exec_argv_str()). Owned.
+ */
+char *wizdraft_command(const char *root, bool demo, const char *const *words);
+/* D as the equivalent command: wizdraft_command() of draft_argv(D, VERB). */
+char *wizdraft_draft_command(const struct draft *d, const char *verb, const char *root, bool demo);

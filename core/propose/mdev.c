@@ -123,6 +123,46 @@ static const struct change *vfio_of(const struct change *changes, size_t n, cons
 	return NULL;
 }
 
+/* The --vfs of CHANGES that sets PF's VF count; NULL when none. */
+static const struct change *vfs_of(const struct change *changes, size_t n, const char *pf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (changes[i].kind == CHANGE_VFS && !strcmp(changes[i].address, pf))
+			return &changes[i];
+	return NULL;
+}
+
+/* The NVIDIA PF of VF (D, NULL when the host has no such function yet) and
+ * in *RET_INDEX its index among the PF's VFs; NULL when it has none. */
+static const struct host_device *vf_pf(const struct host *h, const struct host_device *d, const struct pciaddr *vf,
+				       int *ret_index)
+{
+	const struct host_device *pf;
+
+	if (!d) {
+		pf = vf_maker(h, vf);
+		if (pf)
+			*ret_index = host_vgpu_vf_index(pf, vf);
+		return pf;
+	}
+	pf = d->physfn ? host_find(h, d->physfn) : NULL;
+	for (size_t j = 0; pf && j < pf->n_vfs; j++)
+		if (!strcmp(pf->vfs[j], d->address)) {
+			*ret_index = (int)j;
+			return pf;
+		}
+	return NULL;
+}
+
+/* A --vfs of CHANGES makes PF's VFs again (a new count over VFs there):
+ * they come back without a vGPU type. */
+static bool vfs_remade(const struct change *changes, size_t n, const struct host_device *pf)
+{
+	const struct change *vfs = pf ? vfs_of(changes, n, pf->address) : NULL;
+
+	return vfs && pf->sriov_num > 0 && (int)vfs->count != pf->sriov_num;
+}
+
 /*
  * gpuvirt's own instances of TYPE on PARENT: the mdevs its change sets
  * still applied under ROOT made (their "mdev" expectations), as far as
@@ -256,14 +296,22 @@ static int check_remove(const struct host *h, const struct sysconf *sc, const ch
 static int check_vgpu(const struct host *h, const struct change *changes, size_t n, const struct change *c,
 		      struct gv_error *err)
 {
-	const struct host_device *d = host_find(h, c->address);
+	const struct host_device *d = host_find(h, c->address), *pf;
+	const struct change *vfs;
 	const char *vm;
+	int index = -1;
 	char *s;
 	int r;
 
 	if (vfio_of(changes, n, c->address))
 		return gv_error_set(err, -EINVAL, "--vgpu %s=%u: a vGPU VF stays on nvidia, which is its VFIO driver; "
 				    "--vfio %s cannot go with it", c->address, c->count, c->address);
+	pf = vf_pf(h, d, &c->addr, &index);
+	vfs = pf ? vfs_of(changes, n, pf->address) : NULL;
+	if (vfs && index >= (int)vfs->count)
+		return gv_error_set(err, -EINVAL, "--vgpu %s=%u: %s is VF %d of %s, and --vfs %s=%u leaves %s", c->address,
+				    c->count, c->address, index, pf->address, pf->address, vfs->count,
+				    vfs->count ? "fewer VFs" : "none");
 	if (!d) {
 		if (c->count && vf_maker(h, &c->addr))
 			return 0;   /* its PF makes it first */
@@ -287,7 +335,8 @@ static int check_vgpu(const struct host *h, const struct change *changes, size_t
 			return r;
 		}
 	}
-	vm = d->vgpu_current != (int)c->count ? host_vm_using(h, d->address) : NULL;
+	/* a --vfs that makes the VFs again takes it from the VM too */
+	vm = d->vgpu_current != (int)c->count || vfs_remade(changes, n, pf) ? host_vm_using(h, d->address) : NULL;
 	if (vm)
 		return gv_error_set(err, -EBUSY, "--vgpu %s=%u: %s is in use by %s; shut the VM down first", c->address,
 				    c->count, c->address, vm);
@@ -597,25 +646,30 @@ static char *unit_render(const struct vgpu_unit *u)
 	return buf_steal(&b);
 }
 
-static int vgpu_live(struct mctx *m, const struct change *c)
+static int vgpu_live(struct mctx *m, const struct change *changes, size_t n, const struct change *c)
 {
-	const struct host_device *d = host_find(m->h, c->address);
+	const struct host_device *d = host_find(m->h, c->address), *pf;
 	char *path = host_vgpu_type_path(c->address), *value = xasprintf("%u", c->count), *why = NULL;
+	int index = -1, cur;
+	bool remade;
 	int r = 0;
 
+	pf = vf_pf(m->h, d, &c->addr, &index);
+	remade = vfs_remade(changes, n, pf);
+	cur = d && !remade ? d->vgpu_current : 0;
 	if (!d) {
-		const struct host_device *pf = vf_maker(m->h, &c->addr);
-		bool done = false;
+		/* the PF's --vfs makes it, else the VFs are turned on here */
+		bool done = vfs_of(changes, n, pf->address) != NULL;
 		for (size_t i = 0; i < m->n_enabled; i++)
 			done |= m->enabled[i] == pf;
 		if (!done) {
-			char *numvfs = host_device_attr_path(pf, "sriov_numvfs"), *n = xasprintf("%d", pf->sriov_total);
+			char *numvfs = host_device_attr_path(pf, "sriov_numvfs"), *num = xasprintf("%d", pf->sriov_total);
 			why = xasprintf("enable the %d VFs of %s first: NVIDIA vGPU gives each VF one vGPU type",
 					pf->sriov_total, pf->address);
-			r = plan_write_sysfs(m->p, numvfs, n, why);
+			r = plan_write_sysfs(m->p, numvfs, num, why);
 			free(why);
 			free(numvfs);
-			free(n);
+			free(num);
 			why = NULL;
 			if (r < 0)
 				goto out;
@@ -624,12 +678,15 @@ static int vgpu_live(struct mctx *m, const struct change *c)
 		}
 		gv_log(GV_LOG_INFO, "%s does not exist yet: the types it can take are known once %s has made its VFs, "
 		       "and the write of %u is checked then", c->address, pf->address, c->count);
-	} else if (d->vgpu_current == (int)c->count) {
-		gv_log(GV_LOG_INFO, "%s has vGPU type %u already", c->address, c->count);
+	} else if (cur == (int)c->count) {
+		if (remade)
+			gv_log(GV_LOG_INFO, "%s has no vGPU type once --vfs %s has made it again", c->address, pf->address);
+		else
+			gv_log(GV_LOG_INFO, "%s has vGPU type %u already", c->address, c->count);
 		goto out;
-	} else if (d->vgpu_current != 0) {
+	} else if (cur != 0) {
 		/* the driver takes a new type only over none */
-		why = xasprintf("clear vGPU type %d of %s first", d->vgpu_current, c->address);
+		why = xasprintf("clear vGPU type %d of %s first", cur, c->address);
 		r = plan_write_sysfs(m->p, path, "0", why);
 		free(why);
 		why = NULL;
@@ -638,11 +695,13 @@ static int vgpu_live(struct mctx *m, const struct change *c)
 	}
 	if (d && c->count == 0)
 		goto out;
-	why = xasprintf("give VF %s vGPU type %u%s", c->address, c->count, d ? "" : " once it exists");
+	why = xasprintf("give VF %s vGPU type %u%s", c->address, c->count,
+			!d ? " once it exists" : remade ? " once --vfs has made it again" : "");
 	for (size_t i = 0; d && i < d->n_vgpu_types; i++)
 		if (d->vgpu_types[i].id == (int)c->count) {
 			free(why);
-			why = xasprintf("give VF %s vGPU type %u (%s)", c->address, c->count, d->vgpu_types[i].name);
+			why = xasprintf("give VF %s vGPU type %u (%s)%s", c->address, c->count, d->vgpu_types[i].name,
+					remade ? " once --vfs has made it again" : "");
 		}
 	r = plan_write_sysfs_undo(m->p, path, value, path, "0", why);
 out:
@@ -676,7 +735,7 @@ static int vgpus(struct mctx *m, const struct change *changes, size_t n)
 		char *value;
 		if (c->kind != CHANGE_VGPU)
 			continue;
-		r = vgpu_live(m, c);
+		r = vgpu_live(m, changes, n, c);
 		if (r < 0)
 			goto out;
 		unit_set(&u, c->address, c->count);

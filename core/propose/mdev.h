@@ -16,7 +16,8 @@
  *   --mdev-remove U 1 to U's remove, and its definition goes
  *                   Both refuse while a VM holds the instance.
  *   --vgpu VF=ID    NVIDIA vGPU 17+ (no mdev bus): the PF's VFs enabled
- *                   when they are not, 0 then ID to the VF's
+ *                   when they are not (by the PF's --vfs when there is
+ *                   one, which must leave the VF), 0 then ID to the VF's
  *                   nvidia/current_vgpu_type, and a oneshot unit
  *                   (etc/systemd/system/gpuvirt-vgpu.service) that sets it
  *                   again at every boot once the VF exists. The VF stays on

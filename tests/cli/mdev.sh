@@ -326,6 +326,29 @@ ok "VFs off: the VFs first, then the type" bash -c 'grep -E "sriov_numvfs|curren
 ok "VFs off: the VF stays on nvidia" [ "$(basename "$(readlink "$(bed /sys/bus/pci/devices/0000:65:00.5/driver)")")" = nvidia ]
 run_gv --root "$ROOT" plan --vgpu 65:01.0=1145
 ok "VFs off: an address no VF will have: exit 2" [ "$RC" -eq 2 ]
+# With --vfs of the same PF, its count makes the VFs: one count, then the type
+kmock_host nvidia-vgpu-vf
+tmpl=$(bed /sys/devices/pci0000:64/0000:64:02.0/0000:65:00.0/sriov_numvfs.kmock-vf/nvidia)
+mkdir -p "$tmpl"
+printf 'ID    : vGPU Name\n1145  : NVIDIA L40S-1B\n' > "$tmpl/creatable_vgpu_types"
+echo 0 > "$tmpl/current_vgpu_type"
+before=$(everything "$ROOT")
+run_gv --root "$ROOT" plan --vfs 65:00.0=1 --vgpu 65:00.5=1145
+ok "--vfs and --vgpu: a count that leaves out the VF: exit 2" bash -c '[ "$1" -eq 2 ] && grep -qF "0000:65:00.5 is VF 1 of 0000:65:00.0, and --vfs 0000:65:00.0=1 leaves fewer VFs" "$2"' _ "$RC" "$ERR"
+run_gv --root "$ROOT" plan --vgpu 65:00.4=1145 --vfs 65:00.0=0
+ok "--vfs =0 and --vgpu of its VF: exit 2" bash -c '[ "$1" -eq 2 ] && grep -qF "leaves none" "$2"' _ "$RC" "$ERR"
+run_gv --root "$ROOT" apply --vfs 65:00.0=2 --vgpu 65:00.5=1145 --yes --live --no-run
+ok "--vfs and --vgpu: exit 0" [ "$RC" -eq 0 ]
+ok "--vfs and --vgpu: one count written (--vfs's), then the type" bash -c '[ "$(grep -c "0000:65:00.0/sriov_numvfs" "$1")" = 1 ] && grep -E "sriov_numvfs|current_vgpu_type" "$1" | tr "\n" " " | grep -qE "0000:65:00.0/sriov_numvfs 2 ok .*0000:65:00.5/nvidia/current_vgpu_type 1145 ok"' _ "$UMOCKDEV_DIR/kmock.log"
+run_gv --root "$ROOT" undo --yes --live --no-run
+ok "--vfs and --vgpu: undo clears the type, then the VFs go" bash -c '[ "$2" -eq 0 ] && tail -n2 "$1" | tr "\n" " " | grep -qE "0000:65:00.5/nvidia/current_vgpu_type 0 ok .*0000:65:00.0/sriov_numvfs 0 ok"' _ "$UMOCKDEV_DIR/kmock.log" "$RC"
+ok "--vfs and --vgpu: the root as before" bash -c '[ "$1" = "$2" ]' _ "$(sans_journal <<< "$before")" "$(everything "$ROOT" | sans_journal)"
+# a count that makes 17:00.0's VFs again: the type after it, whatever the VF had
+kmock_host nvidia-vgpu-vf
+run_gv --root "$ROOT" plan --vgpu 17:00.5=1145 --vfs 17:00.0=2
+ok "--vfs remaking the VFs: 0, the count, then the type" bash -c '[ "$1" -eq 0 ] && grep -E "^echo" "$2" | tr "\n" " " | grep -qF "echo 0 > /sys/bus/pci/devices/0000:17:00.0/sriov_numvfs echo 2 > /sys/bus/pci/devices/0000:17:00.0/sriov_numvfs echo 1145 > /sys/bus/pci/devices/0000:17:00.5/nvidia/current_vgpu_type"' _ "$RC" "$OUT"
+run_gv --root "$ROOT" plan --vgpu 17:00.4=1145 --vfs 17:00.0=2
+ok "--vfs remaking the VFs: a VF a VM holds is refused, naming it" bash -c '[ "$1" -eq 1 ] && grep -qF "in use by render01 (QEMU pid 4242)" "$2"' _ "$RC" "$ERR"
 
 # --- vfio-pci on a device with vGPU: a warning --------------------------------
 kmock_host vgpu-v100

@@ -17,7 +17,7 @@ DATADIR ?= $(PREFIX)/share/gpuvirt
 MANDIR ?= $(PREFIX)/share/man
 BUILD ?= build
 
-PKGS := ncursesw libpci libudev libkmod libmd libxml-2.0
+PKGS := ncursesw libpci libudev libkmod libmd libxml-2.0 json-c uuid
 TEST_PKGS := check umockdev-1.0
 
 CFLAGS ?= -O2 -g
@@ -134,7 +134,7 @@ bench: $(BUILD)/gpuvirt $(TOOL_BIN)
 DEB_PKGS := build-essential pkg-config libncurses-dev libpci-dev pci.ids libudev-dev libkmod-dev \
 	check libumockdev-dev umockdev tmux pciutils kmod bsdutils util-linux coreutils dash \
 	ncurses-term python3 bc perl-base groff-base bsdextrautils strace xxd patch file diffutils \
-	libmd-dev libxml2-dev procps libxml2-utils libvirt0 qemu-system-x86 sysfsutils
+	libmd-dev libxml2-dev procps libxml2-utils libvirt0 qemu-system-x86 sysfsutils libjson-c-dev uuid-dev mdevctl
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)" >&2; exit 1; fi
 	apt-get update -qq

@@ -96,6 +96,13 @@ static void step_rollback(struct step *s, int timeout_ms)
 			fsutil_rmdir_parents(s->mkdir_abs, s->mkdir_n);
 		break;
 	case PLAN_WRITE_SYSFS:
+		if (s->a->undo_path) {
+			/* its own reversal, even on a device the plan made: it
+			 * must go before the device does */
+			if (fsutil_write_child(s->a->undo_path, s->a->undo_value, timeout_ms, &e) < 0)
+				gv_log(GV_LOG_ERR, "rollback: %s", e.msg);
+			break;
+		}
 		if (s->sysfs_fresh)
 			break;
 		if (!s->sysfs_before)
@@ -155,6 +162,71 @@ static int write_file(struct step *s, struct gv_error *err)
 	return 0;
 }
 
+/* The base name of PATH is NAME. */
+static bool is_attr(const char *path, const char *name)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && !strcmp(slash + 1, name);
+}
+
+/*
+ * An mdev's create and remove cannot be read back: the instance can
+ * (SRIOV-MDEV-VM.md §2.5). After create, PARENT/UUID is there with the
+ * type written to, a device API and an IOMMU group; after remove it is gone.
+ */
+static int mdev_read_back(const struct action *a, struct gv_error *err)
+{
+	char *dir = xstrdup(a->path), *p, *inst, *type = NULL, *api = NULL, *link;
+	char buf[4096];
+	ssize_t n;
+	int r = 0;
+
+	*strrchr(dir, '/') = '\0';
+	if (is_attr(a->path, "remove")) {
+		if (access(dir, F_OK) == 0)
+			r = gv_error_set(err, -EIO, "wrote %s to %s, but the mdev is still there", a->value, a->path);
+		free(dir);
+		return r;
+	}
+	/* DIR is PARENT/mdev_supported_types/TYPE */
+	type = xstrdup(strrchr(dir, '/') + 1);
+	p = strstr(dir, "/mdev_supported_types/");
+	*p = '\0';
+	inst = xasprintf("%s/%s", dir, a->value);
+	link = xasprintf("%s/mdev_type", inst);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	free(link);
+	if (n <= 0) {
+		r = gv_error_set(err, -EIO, "wrote %s to %s, but %s does not exist", a->value, a->path, inst);
+		goto out;
+	}
+	buf[n] = '\0';
+	if (strcmp(strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf, type)) {
+		r = gv_error_set(err, -EIO, "wrote %s to %s, but %s/mdev_type is %s", a->value, a->path, inst, buf);
+		goto out;
+	}
+	link = xasprintf("%s/mdev_type/device_api", inst);
+	api = plan_sysfs_read(link);
+	free(link);
+	if (!api) {
+		r = gv_error_set(err, -EIO, "%s: its type has no device API (mdev_type/device_api)", inst);
+		goto out;
+	}
+	link = xasprintf("%s/iommu_group", inst);
+	if (access(link, F_OK) < 0)
+		r = gv_error_set(err, -EIO, "%s has no IOMMU group: a VM cannot use it", inst);
+	free(link);
+	if (r == 0)
+		gv_log(GV_LOG_DEBUG, "%s: type %s, device API %s, in an IOMMU group", inst, type, api);
+out:
+	free(api);
+	free(inst);
+	free(type);
+	free(dir);
+	return r;
+}
+
 /* PATH is the sriov_numvfs of a PF: beside it the kernel has sriov_totalvfs. */
 static bool is_numvfs(const char *path)
 {
@@ -201,6 +273,33 @@ out:
 	return r;
 }
 
+/* What the kernel's answer to an mdev or vGPU write means
+ * (SRIOV-MDEV-VM.md §2.1, §2.3); other answers keep their plain text. */
+static int mdev_write_error(const struct action *a, int r, struct gv_error *err)
+{
+	const char *what = NULL;
+
+	if (is_attr(a->path, "create")) {
+		switch (r) {
+		case -EEXIST: what = "an mdev with that UUID exists already (the kernel takes a UUID once, on any parent)"; break;
+		case -EUSERS: what = "no instance of the type is left (available_instances is 0)"; break;
+		case -EINVAL: what = "the kernel refused it (not a UUID it takes, or the parent's driver refused the type)"; break;
+		case -ENODEV: what = "the parent is going away"; break;
+		}
+	} else if (is_attr(a->path, "remove")) {
+		if (r == -EBUSY)
+			what = "the mdev is in use (a VM holds it); shut the VM down first";
+	} else if (is_attr(a->path, "current_vgpu_type")) {
+		if (r == -EBUSY)
+			what = "the VF is in use, or has another type (0 must come first)";
+		else if (r == -EINVAL)
+			what = "the driver refused the type (it is not in nvidia/creatable_vgpu_types now)";
+	}
+	if (what)
+		gv_error_set(err, r, "echo %s > %s: %s (%s)", a->value, a->path, what, strerror(-r));
+	return r;
+}
+
 /* What the kernel's answer to a sriov_numvfs store means (drivers/pci/iov.c,
  * SRIOV-MDEV-VM.md §1.2 and §1.6). */
 static const char *sriov_errno_hint(int r)
@@ -232,8 +331,11 @@ static int write_sysfs(struct step *s, int timeout_ms, struct gv_error *err)
 		gv_error_set(err, r, "%s: %s", said, sriov_errno_hint(r));
 	}
 	if (r < 0)
-		return r;
+		return mdev_write_error(a, r, err);
 	s->done = true;
+	if ((is_attr(a->path, "create") && strstr(a->path, "/mdev_supported_types/")) ||
+	    (is_attr(a->path, "remove") && a->undo_path && is_attr(a->undo_path, "create")))
+		return mdev_read_back(a, err);
 	back = plan_sysfs_read(a->path);
 	if (is_numvfs(a->path)) {
 		r = sriov_read_back(a, back, err);
@@ -451,8 +553,13 @@ static int record(struct apply *ap, struct gv_error *err)
 				return r;
 			break;
 		case PLAN_WRITE_SYSFS:
-			if (!s->sysfs_fresh)
-				journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
+			/* an attribute of a device the plan makes goes with it,
+			 * unless the write carries its own reversal */
+			if (s->sysfs_fresh && !s->a->undo_path)
+				break;
+			journal_txn_sysfs(ap->txn, s->a->path, s->sysfs_before, s->a->value);
+			if (s->a->undo_path)
+				journal_txn_sysfs_undo(ap->txn, s->a->undo_path, s->a->undo_value);
 			break;
 		case PLAN_REMOVE_DIR:   /* undo plans only */
 			break;

@@ -52,6 +52,9 @@ int journal_txn_file(struct journal_txn *t, const char *path, const char *target
 void journal_txn_mkdirs(struct journal_txn *t, const char *dir, size_t n);
 /* Record a sysfs write; BEFORE is the value read before (NULL: unreadable). */
 void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *before, const char *after);
+/* Give the sysfs write recorded last its reversal: UNDO_VALUE written to
+ * UNDO_ATTR (plan_write_sysfs_undo()), used instead of the value before. */
+void journal_txn_sysfs_undo(struct journal_txn *t, const char *undo_attr, const char *undo_value);
 /* Record a command: STATUS is its exit status, or -1 when left pending;
  * UNDO (may be NULL) is the command that reverses it (plan_run_reversible()). */
 void journal_txn_run(struct journal_txn *t, const char *const *argv, const char *const *undo, int status);
@@ -83,6 +86,7 @@ struct journal_dir {
 
 struct journal_sysfs {
 	char *attr, *before, *after; /* before NULL: it could not be read */
+	char *undo_attr, *undo_value; /* the write that reverses it; NULL: before */
 };
 
 struct journal_run {

@@ -93,6 +93,8 @@ static void txn_clear(struct journal_txn *t)
 		free(t->sysfs[i].attr);
 		free(t->sysfs[i].before);
 		free(t->sysfs[i].after);
+		free(t->sysfs[i].undo_attr);
+		free(t->sysfs[i].undo_value);
 	}
 	for (size_t i = 0; i < t->n_runs; i++) {
 		for (char **a = t->runs[i].argv; a && *a; a++)
@@ -162,6 +164,12 @@ static void serialize(const struct journal_txn *t, struct buf *b)
 			buf_puts(b, "%3F");   /* "?": unreadable */
 		buf_puts(b, " after=");
 		field_encode(b, s->after, strlen(s->after), true);
+		if (s->undo_attr) {
+			buf_puts(b, " undo=");
+			field_encode(b, s->undo_attr, strlen(s->undo_attr), true);
+			buf_puts(b, " undo-value=");
+			field_encode(b, s->undo_value, strlen(s->undo_value), true);
+		}
 		buf_putc(b, '\n');
 	}
 	for (size_t i = 0; i < t->n_runs; i++) {
@@ -318,16 +326,23 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 			    !parse_sha(kv(f, n, "after"), &jf->has_after, jf->after_sha))
 				goto bad;
 			jf->mode = (mode_t)strtoul(mode, NULL, 8);
-		} else if (strcmp(f[0], "sysfs") == 0 && n == 4) {
+		} else if (strcmp(f[0], "sysfs") == 0 && (n == 4 || n == 6)) {
 			struct journal_sysfs *s = PUSH(t->sysfs, t->n_sysfs);
 			const char *before = kv(f, n, "before"), *after = kv(f, n, "after");
+			const char *undo = kv(f, n, "undo"), *undo_value = kv(f, n, "undo-value");
 			s->attr = decode(f[1]);
-			if (!before || !after)
+			if (!before || !after || (n == 6 && (!undo || !undo_value)))
 				goto bad;
 			s->before = strcmp(before, "%3F") == 0 ? NULL : decode(before);
 			s->after = decode(after);
 			if (!s->attr || !s->after)
 				goto bad;
+			if (n == 6) {
+				s->undo_attr = decode(undo);
+				s->undo_value = decode(undo_value);
+				if (!s->undo_attr || !s->undo_value)
+					goto bad;
+			}
 		} else if (strcmp(f[0], "run") == 0 && n >= 3) {
 			struct journal_run *run = PUSH(t->runs, t->n_runs);
 			run->status = strcmp(f[1], "pending") == 0 ? -1 : atoi(f[1]);
@@ -536,6 +551,16 @@ void journal_txn_sysfs(struct journal_txn *t, const char *attr, const char *befo
 	s->attr = xstrdup(attr);
 	s->before = xstrdup(before);
 	s->after = xstrdup(after);
+}
+
+void journal_txn_sysfs_undo(struct journal_txn *t, const char *undo_attr, const char *undo_value)
+{
+	struct journal_sysfs *s = &t->sysfs[t->n_sysfs - 1];
+
+	free(s->undo_attr);
+	free(s->undo_value);
+	s->undo_attr = xstrdup(undo_attr);
+	s->undo_value = xstrdup(undo_value);
 }
 
 static char **argv_dup(const char *const *argv)

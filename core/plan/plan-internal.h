@@ -32,6 +32,7 @@ struct action {
 	mode_t mode;       /* write: mode if the file is new */
 	bool mode_exact;   /* write: the file ends with MODE even if it exists (undo) */
 	char *value;       /* sysfs */
+	char *undo_path, *undo_value;  /* sysfs: the write that reverses it; NULL: the value before */
 	char **argv;       /* run, NULL-terminated */
 	/* A run that changes something outside the root's files (a VM's
 	 * configuration), so re-running it is no reversal: */

@@ -47,6 +47,8 @@ static void action_clear(struct action *a)
 	free(a->path);
 	free(a->content);
 	free(a->value);
+	free(a->undo_path);
+	free(a->undo_value);
 	argv_free(a->argv);
 	argv_free(a->undo_argv);
 	argv_free(a->check_argv);
@@ -200,18 +202,44 @@ int plan_remove_file(struct plan *p, const char *path, const char *why)
 	return 0;
 }
 
+/* An attribute of the running host's sysfs: an absolute path under it. */
+static bool sysfs_path_ok(const char *attr_path)
+{
+	return attr_path && strncmp(attr_path, "/sys/", 5) == 0 && rel_path_ok(attr_path + 5);
+}
+
 int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, const char *why)
 {
 	struct action *a;
 
-	if (!attr_path || strncmp(attr_path, "/sys/", 5) != 0 || !rel_path_ok(attr_path + 5) ||
-	    !plan_text_ok(value) || (why && !plan_text_ok(why)))
+	if (!sysfs_path_ok(attr_path) || !plan_text_ok(value) || (why && !plan_text_ok(why)))
 		return -EINVAL;
 	a = insert_before_runs(p);
 	a->kind = PLAN_WRITE_SYSFS;
 	a->path = xstrdup(attr_path);
 	a->value = xstrdup(value);
 	a->why = xstrdup(why ? why : "");
+	return 0;
+}
+
+int plan_write_sysfs_undo(struct plan *p, const char *attr_path, const char *value, const char *undo_attr,
+			  const char *undo_value, const char *why)
+{
+	int r;
+
+	if (!sysfs_path_ok(undo_attr) || !plan_text_ok(undo_value))
+		return -EINVAL;
+	r = plan_write_sysfs(p, attr_path, value, why);
+	if (r < 0)
+		return r;
+	for (size_t i = p->n; i-- > 0;) {
+		struct action *a = &p->a[i];
+		if (a->kind == PLAN_WRITE_SYSFS && !a->undo_path && !strcmp(a->path, attr_path)) {
+			a->undo_path = xstrdup(undo_attr);
+			a->undo_value = xstrdup(undo_value);
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -291,7 +319,8 @@ int plan_run_reversible(struct plan *p, const char *const *argv, const char *con
 
 int plan_expect(struct plan *p, const char *kind, const char *key, const char *value)
 {
-	static const char *const kinds[] = { "cmdline", "module", "driver", "numvfs", "mdev", "no-module" };
+	static const char *const kinds[] = { "cmdline", "module", "driver", "numvfs", "mdev", "no-module", "vgpu",
+					     "no-mdev" };
 	bool known = false;
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

@@ -48,6 +48,14 @@ int plan_write_file(struct plan *p, const char *path, const char *content, size_
 		    mode_t mode_if_new, const char *why);
 int plan_remove_file(struct plan *p, const char *path, const char *why);
 int plan_write_sysfs(struct plan *p, const char *attr_path, const char *value, const char *why);
+/*
+ * A sysfs write whose reversal is another write, not the value read
+ * before: an mdev's create (reversed by 1 to the instance's remove), its
+ * remove (by the UUID to its type's create), a vGPU type set from 0. A
+ * rollback, the journal and undo write UNDO_VALUE to UNDO_ATTR.
+ */
+int plan_write_sysfs_undo(struct plan *p, const char *attr_path, const char *value, const char *undo_attr,
+			  const char *undo_value, const char *why);
 int plan_run(struct plan *p, const char *const *argv, const char *why);
 /*
  * A command that changes what lives outside the root's files (a VM's
@@ -76,7 +84,9 @@ int plan_file_content(struct plan *p, const char *path, char **ret_content, size
  * "cmdline" (KEY = a kernel argument, e.g. "iommu=pt"), "module" (KEY = a
  * module that must be loaded), "driver" (KEY = PCI address, VALUE = driver),
  * "numvfs" (KEY = PCI address, VALUE = count), "mdev" (KEY = uuid, VALUE =
- * parent:type), "no-module" (KEY = a module that must not be loaded).
+ * parent:type), "no-module" (KEY = a module that must not be loaded),
+ * "vgpu" (KEY = an NVIDIA VF's address, VALUE = its vGPU type id), "no-mdev"
+ * (KEY = uuid: an mdev removed, which an earlier "mdev" no longer expects).
  */
 int plan_expect(struct plan *p, const char *kind, const char *key, const char *value);
 

@@ -96,6 +96,11 @@ int plan_save(const struct plan *p, const char *file, struct gv_error *err)
 			buf_puts(&b, "sysfs");
 			put_field(&b, a->path);
 			put_field(&b, a->value);
+			if (a->undo_path) {
+				buf_puts(&b, " undo");
+				put_field(&b, a->undo_path);
+				put_field(&b, a->undo_value);
+			}
 			buf_putc(&b, '\n');
 			break;
 		case PLAN_REMOVE_DIR:   /* undo plans only, refused above */
@@ -336,6 +341,8 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 			r = plan_remove_file(p, f[1], NULL);
 		} else if (strcmp(kw, "sysfs") == 0 && nf == 3) {
 			r = plan_write_sysfs(p, f[1], f[2], NULL);
+		} else if (strcmp(kw, "sysfs") == 0 && nf == 6 && !strcmp(f[3], "undo")) {
+			r = plan_write_sysfs_undo(p, f[1], f[2], f[4], f[5], NULL);
 		} else if (is_run && nf >= 2) {
 			f = xrealloc(f, (nf + 1) * sizeof(char *));
 			f[nf] = NULL;

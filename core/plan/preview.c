@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What a plan would do, as a person reads it (unified diffs, echo and $
- * lines) and as JSON; a preview reads the files and writes nothing.
+ * lines) and as JSON (built with json-c); a preview reads the files and
+ * writes nothing.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "core/util/buf.h"
 #include "core/util/diff.h"
 #include "core/util/exec.h"
+#include "core/util/jsonout.h"
 
 /* The directory part of a preview: what an undo does with a directory
  * gpuvirt created (it can only tell at apply whether it is empty by then). */
@@ -128,37 +130,33 @@ static const char *kind_name(enum plan_action_kind k)
 	return "?";
 }
 
-static void json_argv(struct buf *b, char **argv)
+static struct json_object *json_argv(char **argv)
 {
-	buf_putc(b, '[');
-	for (size_t j = 0; argv[j]; j++) {
-		if (j)
-			buf_putc(b, ',');
-		buf_json_str(b, argv[j]);
-	}
-	buf_putc(b, ']');
+	struct json_object *arr = jsonout_array();
+
+	for (size_t j = 0; argv[j]; j++)
+		jsonout_push(arr, jsonout_str(argv[j]));
+	return arr;
 }
 
 int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *err)
 {
+	struct json_object *doc = jsonout_object(), *actions = jsonout_array();
 	struct buf b = BUF_INIT, d = BUF_INIT;
 	bool changes;
 	int r;
 
-	buf_puts(&b, "{\"root\":");
-	buf_json_str(&b, p->root);
-	buf_puts(&b, ",\"actions\":[");
+	jsonout_set(doc, "root", jsonout_str(p->root));
+	jsonout_set(doc, "actions", actions);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct action *a = &p->a[i];
+		struct json_object *o = jsonout_object();
 
-		buf_puts(&b, i ? ",{\"kind\":" : "{\"kind\":");
-		buf_json_str(&b, kind_name(a->kind));
-		if (a->kind != PLAN_RUN) {
-			buf_puts(&b, ",\"path\":");
-			buf_json_str(&b, a->path);
-		}
-		buf_puts(&b, ",\"why\":");
-		buf_json_str(&b, a->why);
+		jsonout_push(actions, o);
+		jsonout_set(o, "kind", jsonout_str(kind_name(a->kind)));
+		if (a->kind != PLAN_RUN)
+			jsonout_set(o, "path", jsonout_str(a->path));
+		jsonout_set(o, "why", jsonout_str(a->why));
 		switch (a->kind) {
 		case PLAN_WRITE_FILE:
 		case PLAN_REMOVE_FILE:
@@ -166,40 +164,36 @@ int plan_preview_json(const struct plan *p, char **ret_json, struct gv_error *er
 			r = file_diff(p, a, &d, &changes, err);
 			if (r < 0)
 				goto fail;
-			buf_printf(&b, ",\"changed\":%s,\"diff\":", changes ? "true" : "false");
-			buf_json_str(&b, changes ? buf_str(&d) : "");
+			jsonout_set(o, "changed", jsonout_bool(changes));
+			jsonout_set(o, "diff", jsonout_str(changes ? buf_str(&d) : ""));
 			break;
 		case PLAN_WRITE_SYSFS:
-			buf_puts(&b, ",\"value\":");
-			buf_json_str(&b, a->value);
+			jsonout_set(o, "value", jsonout_str(a->value));
 			break;
 		case PLAN_REMOVE_DIR:
 			buf_reset(&d);
 			dir_line(p, a, &d, &changes);
-			buf_printf(&b, ",\"changed\":%s", changes ? "true" : "false");
+			jsonout_set(o, "changed", jsonout_bool(changes));
 			break;
 		case PLAN_RUN:
-			buf_puts(&b, ",\"argv\":");
-			json_argv(&b, a->argv);
-			if (a->undo_argv) {
-				buf_puts(&b, ",\"undo\":");
-				json_argv(&b, a->undo_argv);
-			}
+			jsonout_set(o, "argv", json_argv(a->argv));
+			if (a->undo_argv)
+				jsonout_set(o, "undo", json_argv(a->undo_argv));
 			if (a->check_argv) {
-				buf_puts(&b, ",\"readback\":");
-				json_argv(&b, a->check_argv);
-				buf_puts(&b, ",\"expect\":");
-				buf_json_str(&b, a->check_text);
+				jsonout_set(o, "readback", json_argv(a->check_argv));
+				jsonout_set(o, "expect", jsonout_str(a->check_text));
 			}
 			break;
 		}
-		buf_putc(&b, '}');
 	}
-	buf_puts(&b, "]}\n");
+	jsonout_plain(&b, doc);
+	buf_putc(&b, '\n');
+	jsonout_free(doc);
 	buf_free(&d);
 	*ret_json = buf_steal(&b);
 	return 0;
 fail:
+	jsonout_free(doc);
 	buf_free(&b);
 	buf_free(&d);
 	return r;

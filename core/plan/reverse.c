@@ -92,6 +92,17 @@ int reverse_plan(const char *root, const struct journal_txn *set, bool with_runs
 	snprintf(why, sizeof(why), "its value before change set %d", rec.id);
 	for (size_t i = rec.n_sysfs; i-- > 0;) {
 		const struct journal_sysfs *s = &rec.sysfs[i];
+		if (s->undo_attr) {
+			/* an mdev created is removed, one removed made again */
+			char *rwhy = xasprintf("reverses %s > %s of change set %d", s->after, s->attr, rec.id);
+			r = plan_write_sysfs_undo(p, s->undo_attr, s->undo_value, s->attr, s->after, rwhy);
+			free(rwhy);
+			if (r < 0) {
+				gv_error_set(err, r, "change set %d: cannot reverse %s", rec.id, s->attr);
+				goto fail;
+			}
+			continue;
+		}
 		if (!s->before) {
 			/* bind, drivers_probe...: actions, not state; what they did
 			 * goes with the state put back around them */

@@ -7,8 +7,9 @@
 
 #include "core/propose/assign.h"
 #include "core/propose/change.h"
-#include "core/util/text.h"
+#include "core/scan/mdevconf.h"
 #include "core/util/buf.h"
+#include "core/util/text.h"
 #include "core/util/xalloc.h"
 
 /* The kernel's MODULE_NAME_LEN is 64 minus a pointer. */
@@ -26,6 +27,8 @@ static const char *const option_names[_CHANGE_KIND_MAX] = {
 	[CHANGE_VFIO] = "--vfio",
 	[CHANGE_VFS] = "--vfs",
 	[CHANGE_MDEV] = "--mdev",
+	[CHANGE_MDEV_REMOVE] = "--mdev-remove",
+	[CHANGE_VGPU] = "--vgpu",
 	[CHANGE_ASSIGN] = "--assign",
 };
 
@@ -141,6 +144,24 @@ static int parse_count(const char *opt, const char *whole, const char *s, unsign
 	return 0;
 }
 
+/* NVIDIA's vGPU type ids are decimal and positive; 0 sets none. */
+static int parse_type_id(const char *opt, const char *whole, const char *s, unsigned *ret, struct gv_error *err)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return gv_error_set(err, -EINVAL, "%s %s: '%s' is not a vGPU type id (a number, 0 for none)", opt,
+				    whole, s);
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 0x7fffffff)
+		return gv_error_set(err, -EINVAL, "%s %s: '%s' is not a vGPU type id (a number, 0 for none)", opt,
+				    whole, s);
+	*ret = (unsigned)v;
+	return 0;
+}
+
 static int parse_address(const char *opt, const char *whole, const char *s, struct pciaddr *ret,
 			 struct gv_error *err)
 {
@@ -227,7 +248,7 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 		c.count = 1;
 		if (eq) {
 			*eq = '\0';
-			r = parse_count(opt, arg, eq + 1, 1, &c.count, err);
+			r = parse_count(opt, arg, eq + 1, 0, &c.count, err);
 			if (r < 0)
 				goto out;
 		}
@@ -246,6 +267,32 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 		c.arg = xstrdup(sep + 1);
 		break;
 	}
+	case CHANGE_MDEV_REMOVE:
+		if (!mdevconf_uuid_ok(arg)) {
+			r = gv_error_set(err, -EINVAL, "%s %s: not an mdev UUID (8-4-4-4-12 hex digits, "
+					 "634fc146-50a3-4960-ac30-f09e5cedc674)", opt, arg);
+			goto out;
+		}
+		c.arg = xstrdup(arg);
+		for (char *p = c.arg; *p; p++)
+			if (*p >= 'A' && *p <= 'F')
+				*p = (char)(*p - 'A' + 'a');
+		break;
+	case CHANGE_VGPU:
+		copy = xstrdup(arg);
+		sep = strchr(copy, '=');
+		if (!sep) {
+			r = gv_error_set(err, -EINVAL, "%s %s: expected VF=TYPE_ID (0000:17:00.4=1145)", opt, arg);
+			goto out;
+		}
+		*sep = '\0';
+		r = parse_address(opt, arg, copy, &c.addr, err);
+		if (r < 0)
+			goto out;
+		r = parse_type_id(opt, arg, sep + 1, &c.count, err);
+		if (r < 0)
+			goto out;
+		break;
 	case CHANGE_ASSIGN: {
 		struct assign_spec a;
 
@@ -261,7 +308,7 @@ int change_parse(enum change_kind kind, const char *arg, struct change *ret, str
 	default:
 		break;
 	}
-	if (kind == CHANGE_VFIO || kind == CHANGE_VFS || kind == CHANGE_MDEV)
+	if (kind == CHANGE_VFIO || kind == CHANGE_VFS || kind == CHANGE_MDEV || kind == CHANGE_VGPU)
 		pciaddr_format(&c.addr, c.address);
 	*ret = c;
 	c.arg = NULL;
@@ -355,6 +402,12 @@ char *change_to_string(const struct change *c)
 		break;
 	case CHANGE_MDEV:
 		buf_printf(&b, " %s:%s=%u", c->address, c->arg ? c->arg : "", c->count);
+		break;
+	case CHANGE_MDEV_REMOVE:
+		buf_printf(&b, " %s", c->arg ? c->arg : "");
+		break;
+	case CHANGE_VGPU:
+		buf_printf(&b, " %s=%u", c->address, c->count);
 		break;
 	case CHANGE_ASSIGN: {
 		struct assign_spec a;

@@ -6,6 +6,7 @@
  *
  *   --iommu | --cmdline-add ARG | --cmdline-remove KEY | --blacklist MODULE
  *   --vfio ADDRESS | --vfs ADDRESS=N | --mdev PARENT:TYPE[=COUNT]
+ *   --mdev-remove UUID | --vgpu VF=TYPE_ID
  *   --assign DEVICE,vm=NAME | --assign DEVICE,vmid=N[,hostpci=K]
  *     (the command line also takes --assign DEVICE --vm NAME, --vmid N,
  *     --hostpci K: core/propose/assign.h)
@@ -27,7 +28,9 @@ enum change_kind {
 	CHANGE_BLACKLIST,       /* arg: module name, '-' normalized to '_' */
 	CHANGE_VFIO,            /* address: bind to vfio-pci at boot */
 	CHANGE_VFS,             /* address, count: SR-IOV VFs at boot */
-	CHANGE_MDEV,            /* address (parent), arg: mdev type, count */
+	CHANGE_MDEV,            /* address (parent), arg: mdev type, count (0: remove gpuvirt's) */
+	CHANGE_MDEV_REMOVE,     /* arg: an mdev UUID, lower case */
+	CHANGE_VGPU,            /* address: an NVIDIA VF, count: its vGPU type id (0: none) */
 	CHANGE_ASSIGN,          /* arg: "DEVICE,vm=NAME" or "DEVICE,vmid=N[,hostpci=K]";
 				 * address: DEVICE when it is a PCI function */
 	_CHANGE_KIND_MAX
@@ -36,9 +39,10 @@ enum change_kind {
 struct change {
 	enum change_kind kind;
 	char *arg;                       /* owned; NULL for kinds without one */
-	struct pciaddr addr;             /* VFIO, VFS, MDEV */
+	struct pciaddr addr;             /* VFIO, VFS, MDEV, VGPU */
 	char address[PCIADDR_STRLEN];    /* canonical form of addr, "" otherwise */
-	unsigned count;                  /* VFS: N (0 allowed); MDEV: COUNT (default 1) */
+	unsigned count;                  /* VFS: N (0 allowed); MDEV: COUNT (default 1, 0
+					  * allowed); VGPU: the type id */
 };
 
 /* The option that spells KIND, with its dashes: "--vfio". */

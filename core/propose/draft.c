@@ -152,6 +152,8 @@ static char *change_word(const struct change *c)
 		return xasprintf("%s=%u", c->address, c->count);
 	case CHANGE_MDEV:
 		return xasprintf("%s:%s=%u", c->address, c->arg ? c->arg : "", c->count);
+	case CHANGE_VGPU:
+		return xasprintf("%s=%u", c->address, c->count);
 	default:
 		return xstrdup(c->arg ? c->arg : "");
 	}

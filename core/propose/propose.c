@@ -9,6 +9,7 @@
 #include "core/util/buf.h"
 #include "core/util/fsutil.h"
 #include "core/propose/initramfs.h"
+#include "core/propose/mdev.h"
 #include "core/util/log.h"
 #include "core/scan/modconf.h"
 #include "core/propose/propose.h"
@@ -441,6 +442,7 @@ static int add_vfio(struct ctx *c, const struct vfio_target *t)
 			       m->driver ? m->driver : "none", t->dev->iommu_group, t->dev->address);
 		if (is_vfio_driver(m->driver))
 			gv_log(GV_LOG_INFO, "%s is bound to vfio-pci already; this makes it stay so at boot", m->address);
+		mdev_warn_vfio(m);
 	}
 
 	if (t->by_id) {
@@ -621,6 +623,14 @@ out:
 	return r;
 }
 
+static bool arg_in(const char **args, size_t n, const char *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(args[i], arg))
+			return true;
+	return false;
+}
+
 /* Every --assign of CHANGES, together (two of them into one Proxmox VM
  * take two hostpci slots). */
 static int propose_assign(const struct host *h, const char *root, const struct change *changes, size_t n,
@@ -652,14 +662,13 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	char **vfs_args = NULL, *configured = NULL;
 	size_t n_vfs_args = 0;
 	const char *const *iommu = NULL;
+	const char **mdev_args = xcalloc(n ? n : 1, sizeof(*mdev_args));
 	char *content = NULL;
 	int r = 0;
 
 	gv_error_clear(err);
 	/* Every kind first: nothing is added for a command line that cannot work. */
 	for (size_t i = 0; i < n; i++) {
-		const char *opt = change_kind_option(changes[i].kind);
-
 		switch (changes[i].kind) {
 		case CHANGE_BLACKLIST:
 		case CHANGE_VFIO:
@@ -696,8 +705,14 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 			n_vfs++;
 			break;
 		case CHANGE_MDEV:
-			r = gv_error_set(err, -EOPNOTSUPP, "%s is not available in this version of gpuvirt", opt);
-			goto out;
+		case CHANGE_MDEV_REMOVE:
+		case CHANGE_VGPU:
+			r = mdev_check(h, sc, root, changes, n, i, &mdev_args[i], err);
+			if (r < 0)
+				goto out;
+			if (mdev_args[i])
+				n_add++;
+			break;
 		default:
 			r = gv_error_set(err, -EINVAL, "unknown change kind %d", (int)changes[i].kind);
 			goto out;
@@ -771,6 +786,8 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 				add[na++] = changes[i].arg;
 			else if (changes[i].kind == CHANGE_CMDLINE_REMOVE)
 				remove[nr++] = changes[i].arg;
+			else if (mdev_args[i] && !arg_in(add, na, mdev_args[i]))   /* GVT-g's, once */
+				add[na++] = mdev_args[i];
 		}
 		for (size_t i = 0; i < n_vfs_args; i++)
 			add[na++] = vfs_args[i];
@@ -801,6 +818,9 @@ int propose_build(const struct host *h, const struct sysconf *sc, const char *ro
 	r = write_files(&c, host_kernel_release(h));
 	if (r >= 0 && n_vfs)
 		r = sriov_propose(p, h, sc, changes, n, &o.sriov, err);
+	/* after the VF counts: --vgpu takes a VF --vfs makes */
+	if (r >= 0)
+		r = mdev_propose(h, sc, root, changes, n, p, err);
 	if (r >= 0)
 		r = propose_assign(h, root, changes, n, &o, p, err);
 out:
@@ -809,6 +829,7 @@ out:
 	for (size_t i = 0; i < n_targets; i++)
 		target_clear(&targets[i]);
 	free(targets);
+	free(mdev_args);
 	free(content);
 	for (size_t i = 0; i < n_vfs_args; i++)
 		free(vfs_args[i]);

@@ -31,10 +31,12 @@
  *                   driver needs on the kernel command line (core/propose/
  *                   sriov.h); opts->sriov: --vfs-driver, --boot-only.
  *                   A PF with VFs never goes to vfio-pci.
+ *   --mdev, --mdev-remove, --vgpu   mediated devices and NVIDIA's per-VF
+ *                   vGPU (core/propose/mdev.h); a device with vGPU that
+ *                   goes to vfio-pci is warned about.
  *   --assign DEVICE,vm=NAME | DEVICE,vmid=N   the device to a libvirt domain
  *                   or a Proxmox VM under the root, through virsh or qm
  *                   (core/propose/assign.h), after every other action.
- *   --mdev          not available in this version.
  *
  * Configuration that already says the same elsewhere is reported through
  * gv_log() (INFO, naming the file) and not written twice.
@@ -71,9 +73,10 @@ struct propose_opts {
  *   -ENODEV      a device is not on the host, or no longer what the scan saw;
  *   -EINVAL      a change that cannot apply to this host (a bridge, a vfio
  *                module blacklisted while binding to vfio-pci, a PF with
- *                VFs to vfio-pci, a VF count the PF cannot have);
+ *                VFs to vfio-pci, a VF count the PF cannot have, an mdev
+ *                type the parent lacks or has too few of: mdev_check());
  *   -ENOPKG, -ENXIO, -EBUSY, -EIO  --vfs: see sriov_check_change();
- *   -EOPNOTSUPP  --mdev: not available in this version;
+ *   -EBUSY       also: a VM holds the mdev or VF (ERR names it);
  *   -ENOTUNIQ    the boot loader is ambiguous (ERR lists the candidates:
  *                ask, then pass opts->boot_loader); -ENOENT: none found;
  *   -E2BIG       the kernel command line would be too long;

@@ -10,6 +10,13 @@
 
 struct names;
 
+/* A running QEMU, for host_vm_using(). */
+struct host_vm {
+	int pid;
+	char *name;                 /* "web01 (QEMU pid 4242)" */
+	char *args;                 /* its arguments, joined by spaces */
+};
+
 struct host {
 	struct host_device *devices;
 	size_t n_devices, cap_devices;
@@ -17,6 +24,8 @@ struct host {
 	size_t n_groups;
 	struct firmware fw;
 	bool in_memory;             /* the sample host: no /sys behind it */
+	struct host_vm *vms;        /* host-mdev.c */
+	size_t n_vms;
 };
 
 struct host *host_alloc(void);
@@ -25,7 +34,16 @@ struct host *host_alloc(void);
 struct host_device *host_add_device(struct host *h, const struct pciaddr *a);
 void host_device_add_vf(struct host_device *d, const char *address);
 struct host_mdev_type *host_device_add_mdev_type(struct host_device *d, const char *id);
-void host_device_add_mdev(struct host_device *d, const char *uuid, const char *type);
+struct host_mdev *host_device_add_mdev(struct host_device *d, const char *uuid, const char *type);
+void host_device_add_vgpu_type(struct host_device *d, int id, const char *name);
 /* Sort devices, fill in names (NAMES may be NULL), build the groups and give
  * each the type h->fw lists for it: fill in the facts first. */
 void host_finish(struct host *h, struct names *names);
+
+/* host-mdev.c, the mediated-device and vGPU part of a scan: D's nvidia/
+ * vGPU interface (DEVFD: its sysfs directory) and the QEMU processes
+ * (only looked for when the host has mdevs or vGPU VFs to hold). */
+void host_scan_vgpu(struct host_device *d, int devfd);
+void host_scan_vms(struct host *h);
+/* Free what host-mdev.c added to H and its devices. */
+void host_mdev_clear(struct host *h);

@@ -141,6 +141,7 @@ struct host_device *host_add_device(struct host *h, const struct pciaddr *a)
 	d->iommu_group = -1;
 	d->boot_vga = -1;
 	d->sriov_total = d->sriov_num = -1;
+	d->vgpu_current = -1;
 	d->sriov_offset = d->sriov_stride = d->sriov_vf_device = d->sriov_autoprobe = -1;
 	d->sriov_driver_max_vfs = -1;
 	d->vfio_open = -1;
@@ -163,12 +164,13 @@ struct host_mdev_type *host_device_add_mdev_type(struct host_device *d, const ch
 	return t;
 }
 
-void host_device_add_mdev(struct host_device *d, const char *uuid, const char *type)
+struct host_mdev *host_device_add_mdev(struct host_device *d, const char *uuid, const char *type)
 {
 	d->mdevs = xreallocarray(d->mdevs, d->n_mdevs + 1, sizeof(*d->mdevs));
 	d->mdevs[d->n_mdevs].uuid = xstrdup(uuid);
 	d->mdevs[d->n_mdevs].type = xstrdup(type);
-	d->n_mdevs++;
+	d->mdevs[d->n_mdevs].iommu_group = -1;
+	return &d->mdevs[d->n_mdevs++];
 }
 
 static int cmp_device(const void *a, const void *b)
@@ -305,10 +307,14 @@ static void scan_mdevs(struct host *h)
 		}
 		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		char *type = fd >= 0 ? read_link_base(fd, "mdev_type") : NULL;
+		char *group = fd >= 0 ? read_live_link(fd, de->d_name, "iommu_group") : NULL;
 		if (fd >= 0)
 			close(fd);
-		host_device_add_mdev(d, de->d_name, type);
+		struct host_mdev *m = host_device_add_mdev(d, de->d_name, type);
+		if (group)
+			m->iommu_group = atoi(group);
 		free(type);
+		free(group);
 	}
 	closedir(dir);
 }
@@ -514,6 +520,8 @@ static void scan_device(struct host *h, int busfd, const char *name, const char 
 	if (d->driver && !strcmp(d->driver, "vfio-pci"))
 		d->vfio_open = read_dec(fd, d->address, "enable", true) > 0;
 	scan_mdev_types(d, fd);
+	if (d->physfn && d->driver && !strcmp(d->driver, "nvidia"))
+		host_scan_vgpu(d, fd);
 	close(fd);
 }
 
@@ -555,6 +563,7 @@ int host_scan(struct host **ret, struct gv_error *err)
 	host_finish(h, names);
 	names_free(names);
 	scan_mdevs(h);
+	host_scan_vms(h);
 	*ret = h;
 	return 0;
 }
@@ -588,6 +597,7 @@ void host_free(struct host *h)
 		}
 		free(d->mdevs);
 	}
+	host_mdev_clear(h);
 	free(h->devices);
 	for (size_t i = 0; i < h->n_groups; i++) {
 		free(h->groups[i].type);

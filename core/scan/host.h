@@ -29,9 +29,19 @@ struct host_mdev_type {
 	char *description;        /* NULL if unknown */
 };
 
+/* An mdev instance: it exists (is active) under its parent, the device
+ * whose mdevs list holds it. Defined ones are in the configuration
+ * snapshot (core/scan/mdevconf.h). */
 struct host_mdev {
 	char *uuid;
 	char *type;               /* mdev type id, NULL if unknown */
+	int iommu_group;          /* -1 when it has none */
+};
+
+/* A vGPU type an NVIDIA VF can take (vGPU 17+, nvidia/creatable_vgpu_types). */
+struct host_vgpu_type {
+	int id;                   /* 1145 */
+	char *name;               /* "NVIDIA L40S-1B" */
 };
 
 /* Whether a PF's driver sets the VF count when sriov_numvfs is written:
@@ -74,6 +84,12 @@ struct host_device {
 					 * has it open ("enable"), 0 not; -1 other drivers */
 	struct host_mdev_type *mdev_types; size_t n_mdev_types;
 	struct host_mdev *mdevs; size_t n_mdevs;
+	/* NVIDIA vGPU 17+ on kernel 6.8 and later (a VF that stays on nvidia,
+	 * no mdev bus): vgpu_current is nvidia/current_vgpu_type (0: none set),
+	 * -1 when the function has no such interface; the types it can take
+	 * now, none once the GPU's framebuffer is used up. */
+	int vgpu_current;
+	struct host_vgpu_type *vgpu_types; size_t n_vgpu_types;
 };
 
 struct host_iommu_group {
@@ -131,6 +147,42 @@ bool host_device_shares_group(const struct host *h, const struct host_device *d)
 
 /* The number of display devices that are not VFs: "the only GPU". */
 size_t host_n_gpus(const struct host *h);
+
+/* ---- mediated devices and vGPU (core/scan/host-mdev.c) ---- */
+
+/* The mdev instance UUID (any case), and in *RET_PARENT its parent when not
+ * NULL; NULL when the host has no such instance. */
+const struct host_mdev *host_find_mdev(const struct host *h, const char *uuid,
+				       const struct host_device **ret_parent);
+/* D's mdev type ID; NULL when it has none of that name. */
+const struct host_mdev_type *host_device_mdev_type(const struct host_device *d, const char *id);
+
+/* The VM that has NEEDLE (an mdev UUID or a PCI address) on its QEMU
+ * command line: its name (-name, or Proxmox's -id) and pid, "web01 (QEMU
+ * pid 4242)"; NULL when no running QEMU names it. Borrowed. */
+const char *host_vm_using(const struct host *h, const char *needle);
+
+/* The index of VF among the VFs NVIDIA PF D makes once they are on (its
+ * VFs are off); -1 when VF is not one of them. */
+int host_vgpu_vf_index(const struct host_device *d, const struct pciaddr *vf);
+
+/* True when the module NVIDIA's vGPU host driver needs is loaded
+ * (nvidia_vgpu_vfio, which registers the mdev parents). */
+bool host_vgpu_driver_loaded(const struct host *h);
+
+/* True for an Intel iGPU whose generation has GVT-g (Broadwell to Comet
+ * Lake: i915's gvt covers BDW, SKL, KBL, BXT, CFL, CML), whether or not it
+ * is on now (i915.enable_gvt=1 and kvmgt make its mdev types appear). */
+bool host_device_gvtg_capable(const struct host_device *d);
+
+/* Paths in the running host's sysfs, for the sample host too (its plans
+ * list the writes they would make). Owned. */
+/* DEVICE/mdev_supported_types/TYPE/create */
+char *host_mdev_create_path(const char *parent, const char *type);
+/* PARENT/UUID/ATTR: an instance's attribute ("remove") */
+char *host_mdev_attr_path(const char *parent, const char *uuid, const char *attr);
+/* VF/nvidia/current_vgpu_type; the VF need not exist yet */
+char *host_vgpu_type_path(const char *vf);
 
 /* The path of attribute ATTR of D in the running host's sysfs
  * ("/sys/bus/pci/devices/ADDRESS/ATTR"), also for the sample host, whose

@@ -9,6 +9,7 @@
 #include "core/scan/grub.h"
 #include "core/scan/host.h"
 #include "core/scan/kparam.h"
+#include "core/scan/mdevconf.h"
 #include "core/scan/modconf.h"
 #include "core/scan/sysconf.h"
 #include "core/util/fsutil.h"
@@ -30,6 +31,7 @@ struct sysconf {
 	struct modconf *modconf;
 	struct grub_values grub[2];   /* [0] without the drop-ins, [1] with them */
 	struct kparam_db *kparam;
+	struct mdevconf *mdevconf;
 };
 
 /* ---- the initramfs tool ---- */
@@ -156,6 +158,7 @@ int sysconf_load(const char *root, const struct host *h, struct sysconf **ret, s
 	if (boot_detection_facts(sc->boot)->grub_dropins)
 		load_grub(&sc->grub[1], root, true);
 	sc->kparam = kparam_db_new(root, release);
+	sc->mdevconf = mdevconf_load(root);
 	*ret = sc;
 	return 0;
 fail:
@@ -174,6 +177,7 @@ void sysconf_free(struct sysconf *sc)
 		free(sc->grub[i].dflt);
 	}
 	kparam_db_free(sc->kparam);
+	mdevconf_free(sc->mdevconf);
 	free(sc->root);
 	free(sc);
 }
@@ -222,4 +226,9 @@ int sysconf_grub(const struct sysconf *sc, enum boot_loader loader, const char *
 struct kparam_db *sysconf_kparam(const struct sysconf *sc)
 {
 	return sc->kparam;
+}
+
+const struct mdevconf *sysconf_mdevconf(const struct sysconf *sc)
+{
+	return sc->mdevconf;
 }

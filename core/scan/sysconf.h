@@ -13,6 +13,8 @@
  *                      (core/scan/grub.h), with and without the drop-ins
  *   module parameters  the installed modules of the host's kernel
  *                      (core/scan/kparam.h)
+ *   mdevctl            the persistent mdev definitions and what starts them
+ *                      at boot (core/scan/mdevconf.h)
  *
  * Nothing in it changes after sysconf_load() returns; every getter returns
  * memory owned by the snapshot, valid until sysconf_free().
@@ -22,6 +24,7 @@
 
 struct host;
 struct kparam_db;
+struct mdevconf;
 struct modconf;
 struct sysconf;
 
@@ -85,3 +88,6 @@ int sysconf_grub(const struct sysconf *sc, enum boot_loader loader, const char *
  * release (the table alone when it is not installed there). Lookups cache
  * in libkmod, hence not const. */
 struct kparam_db *sysconf_kparam(const struct sysconf *sc);
+
+/* mdevctl's definitions under the root and what starts them at boot. */
+const struct mdevconf *sysconf_mdevconf(const struct sysconf *sc);

@@ -2,6 +2,7 @@
 #include "core/verify/checks.h"
 #include "core/verify/fwcheck.h"
 #include "core/verify/lint.h"
+#include "core/verify/mdevcheck.h"
 #include "core/verify/sriov-check.h"
 #include "core/verify/verify.h"
 #include "core/verify/vmcheck.h"
@@ -12,6 +13,7 @@ struct findings *checks_run(const struct host *h, const struct sysconf *sc, cons
 
 	fwcheck_run(fs, h);
 	lint_run(fs, h, sc, root);
+	mdevcheck_lint(fs, h, sc, root);
 	vmcheck_run(fs, h, root);      /* configuration too: under the lint's heading */
 	sriov_check_run(fs, h, sc, root);
 	verify_run(fs, h, sc, root);

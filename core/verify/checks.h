@@ -4,7 +4,8 @@
  * `gpuvirt check`: every producer of findings (core/verify/findings.h) run
  * into one list, in this order:
  *   firmware   the checklist (core/verify/fwcheck.h)
- *   lint       the configuration under the root (core/verify/lint.h)
+ *   lint       the configuration under the root (core/verify/lint.h), and
+ *              mdevctl's (core/verify/mdevcheck.h)
  *   VMs        the devices the VMs under the root name (core/verify/vmcheck.h)
  *   sriov      why SR-IOV VFs did not appear (core/verify/sriov-check.h)
  *   verify     the journal's change sets against the running host

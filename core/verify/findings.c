@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/util/buf.h"
+#include "core/util/jsonout.h"
 #include "core/util/xalloc.h"
 #include "core/verify/findings.h"
 
@@ -100,25 +101,21 @@ char *findings_to_json(const struct findings *fs)
 {
 	struct buf b = BUF_INIT;
 
+	/* one finding a line, so that a person can grep the document */
 	buf_puts(&b, "{\"findings\": [");
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
+		struct json_object *o = jsonout_object();
 
-		buf_puts(&b, i ? ",\n  {" : "\n  {");
-		buf_puts(&b, "\"id\": ");
-		buf_json_str(&b, f->id);
-		buf_puts(&b, ", \"status\": ");
-		buf_json_str(&b, finding_status_name(f->status));
-		buf_puts(&b, ", \"title\": ");
-		buf_json_str(&b, f->title);
-		buf_puts(&b, ", \"evidence\": ");
-		buf_json_str(&b, f->evidence);
-		buf_puts(&b, ", \"fix\": ");
-		buf_json_str(&b, f->fix);
-		if (f->set_id > 0)
-			buf_printf(&b, ", \"set\": %d}", f->set_id);
-		else
-			buf_puts(&b, ", \"set\": null}");
+		jsonout_set(o, "id", jsonout_str(f->id));
+		jsonout_set(o, "status", jsonout_str(finding_status_name(f->status)));
+		jsonout_set(o, "title", jsonout_str(f->title));
+		jsonout_set(o, "evidence", jsonout_str(f->evidence));
+		jsonout_set(o, "fix", jsonout_str(f->fix));
+		jsonout_set(o, "set", f->set_id > 0 ? jsonout_int(f->set_id) : NULL);
+		buf_puts(&b, i ? ",\n  " : "\n  ");
+		jsonout_inline(&b, o);
+		jsonout_free(o);
 	}
 	buf_puts(&b, fs->n ? "\n]}\n" : "]}\n");
 	return buf_steal(&b);

@@ -12,6 +12,7 @@
 #include "core/scan/grub.h"
 #include "core/util/buf.h"
 #include "core/util/xalloc.h"
+#include "core/verify/mdevcheck.h"
 #include "core/verify/verify.h"
 
 /* Each expectation decides on one finding; the strings are owned. */
@@ -188,39 +189,6 @@ static struct finding verify_numvfs(const struct host *h, const char *addr, cons
 				 : xasprintf("gpuvirt check's \"SR-IOV virtual functions\" findings say why (the count at boot, the driver, max_vfs); gpuvirt apply --vfs %s=%s sets it now and at every boot", addr, value ? value : "N"));
 }
 
-static struct finding verify_mdev(const struct host *h, const char *uuid, const char *value, bool pending,
-				  const char *ref)
-{
-	/* what /sys/bus/mdev/devices/UUID showed at scan time */
-	const char *type = value ? strrchr(value, ':') : NULL;
-	const char *have = NULL;
-	char *path = xasprintf("/sys/bus/mdev/devices/%s", uuid);
-	struct finding f;
-
-	for (size_t i = 0; h && i < host_n_devices(h) && !have; i++) {
-		const struct host_device *d = host_device(h, i);
-		for (size_t j = 0; j < d->n_mdevs; j++)
-			if (!strcmp(d->mdevs[j].uuid, uuid))
-				have = d->mdevs[j].type ? d->mdevs[j].type : "";
-	}
-	if (have && type && *have && strcmp(have, type + 1))
-		f = found_own("verify-mdev", FINDING_FAIL,
-			      xasprintf("mdev %s is of type %s, expected %s", uuid, have, type + 1),
-			      xasprintf("%s/mdev_type: %s (%s)", path, have, ref),
-			      xasprintf("mdevctl stop -u %s; mdevctl start -u %s", uuid, uuid));
-	else if (have)
-		f = found_own("verify-mdev", FINDING_PASS, xasprintf("mdev %s is present", uuid),
-			      xasprintf("%s: present", path), NULL);
-	else
-		f = found_own("verify-mdev", pending ? FINDING_WARN : FINDING_FAIL,
-			      xasprintf("mdev %s (%s) is not present", uuid, value ? value : "?"),
-			      xasprintf("%s: absent (%s)", path, ref),
-			      xasprintf("mdevctl start -u %s; at boot mdevctl starts it only when its definition says \"start\": \"auto\" and the parent's driver is loaded",
-					uuid));
-	free(path);
-	return f;
-}
-
 /* Append F about change set SET_ID (0: none), freeing its strings. */
 static void add(struct findings *fs, int set_id, struct finding f)
 {
@@ -232,8 +200,36 @@ static void add(struct findings *fs, int set_id, struct finding f)
 	free((char *)f.fix);
 }
 
+/* A later change set still applied removed mdev UUID (its "no-mdev"). */
+static bool removed_later(const struct journal_set *sets, size_t n, const struct journal_set *s, const char *uuid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (sets[i].id <= s->id)
+			continue;
+		for (size_t j = 0; j < sets[i].n_expects; j++)
+			if (!strcmp(sets[i].expects[j].kind, "no-mdev") && !strcasecmp(sets[i].expects[j].key, uuid))
+				return true;
+	}
+	return false;
+}
+
+static void verify_no_mdev(struct findings *fs, const struct host *h, const char *uuid, bool pending,
+			   const char *ref, int set_id)
+{
+	if (!host_find_mdev(h, uuid, NULL))
+		add(fs, set_id, found_own("verify-mdev", FINDING_PASS, xasprintf("mdev %s is gone, as removed", uuid),
+					  xasprintf("/sys/bus/mdev/devices/%s: absent", uuid), NULL));
+	else
+		add(fs, set_id, found_own("verify-mdev", pending ? FINDING_WARN : FINDING_FAIL,
+					  xasprintf("mdev %s is there, though it was removed", uuid),
+					  xasprintf("/sys/bus/mdev/devices/%s: present (%s)", uuid, ref),
+					  xasprintf("something made it again at boot: look for a definition of it "
+						    "(mdevctl list -d) and for libvirt's nodedev; mdevctl stop -u %s", uuid)));
+}
+
 static void verify_set(struct findings *fs, const struct host *h, const struct firmware *fw,
-		       const struct sysconf *sc, const char *root, const struct journal_set *s)
+		       const struct sysconf *sc, const char *root, const struct journal_set *sets, size_t n,
+		       const struct journal_set *s)
 {
 	long long when = parse_when(s->when), boot = firmware_boot_time(fw);
 	/* Applied after this boot began: nothing of it can be in effect yet. */
@@ -255,8 +251,13 @@ static void verify_set(struct findings *fs, const struct host *h, const struct f
 			add(fs, s->id, verify_driver(h, e->key, e->value, pending, ref));
 		else if (!strcmp(e->kind, "numvfs"))
 			add(fs, s->id, verify_numvfs(h, e->key, e->value, pending, ref));
-		else if (!strcmp(e->kind, "mdev"))
-			add(fs, s->id, verify_mdev(h, e->key, e->value, pending, ref));
+		else if (!strcmp(e->kind, "mdev")) {
+			if (!removed_later(sets, n, s, e->key))
+				mdevcheck_expected(fs, h, sc, e->key, e->value, pending, ref, s->id);
+		} else if (!strcmp(e->kind, "no-mdev"))
+			verify_no_mdev(fs, h, e->key, pending, ref, s->id);
+		else if (!strcmp(e->kind, "vgpu"))
+			mdevcheck_vgpu(fs, h, sc, root, e->key, e->value, pending, ref, s->id);
 		else
 			add(fs, s->id, found_own("verify-journal", FINDING_INFO,
 						 xasprintf("Unknown expectation \"%s\" in the journal", e->kind),
@@ -292,6 +293,7 @@ void verify_run(struct findings *fs, const struct host *h, const struct sysconf 
 					 root[strlen(root) - 1] == '/' ? "" : "/"),
 				     NULL));
 	for (size_t i = 0; i < n; i++)
-		verify_set(fs, h, fw, sc, root, &sets[i]);
+		verify_set(fs, h, fw, sc, root, sets, n, &sets[i]);
+	mdevcheck_definitions(fs, h, sc, root, sets, n);
 	journal_sets_free(sets, n);
 }

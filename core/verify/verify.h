@@ -4,7 +4,9 @@
  * Verification after the reboot: every change set still applied in the
  * journal under the root, its expectations against the running host, one
  * finding each (verify-cmdline, verify-module, verify-no-module,
- * verify-driver, verify-numvfs, verify-mdev), one per command left pending
+ * verify-driver, verify-numvfs, verify-mdev, verify-vgpu: core/verify/
+ * mdevcheck.h, which also checks every mdev definition under the root,
+ * gpuvirt's or not), one per command left pending
  * (verify-pending), and the journal itself (verify-journal: nothing applied,
  * unreadable, an expectation this version does not know). A change set
  * applied after the running kernel booted is a warning ("reboot"); one

@@ -23,7 +23,7 @@ import json, sys
 d = json.loads(sys.argv[1])
 assert set(d) == {"devices", "iommu_groups"}
 keys = {"address","vendor_id","device_id","class","vendor_name","device_name","driver",
-        "iommu_group","boot_vga","sriov","physfn","mdev_types","mdevs"}
+        "iommu_group","boot_vga","sriov","physfn","mdev_types","mdevs","vgpu"}
 for dev in d["devices"]:
     assert set(dev) == keys, set(dev) ^ keys
     assert len(dev["vendor_id"]) == 4 and dev["vendor_id"] == dev["vendor_id"].lower()

@@ -134,7 +134,7 @@ ok "usage: bad address is exit 2, one line" bash -c "[ $RC -eq 2 ] && [ \$(wc -l
 run_gv --root "$ROOT" plan --vfs 00:02.0=3
 ok "usage: --vfs on a device without SR-IOV, exit 2, one line" bash -c "[ $RC -eq 2 ] && [ \$(wc -l < '$ERR') -eq 1 ] && grep -q -- '0000:00:02.0 (.*) has no SR-IOV capability' '$ERR'"
 run_gv --root "$ROOT" plan --mdev 41:00.0:nvidia-300
-ok "usage: --mdev not in this version, exit 2" bash -c "[ $RC -eq 2 ] && grep -q -- '--mdev is not available in this version' '$ERR'"
+ok "usage: --mdev on a device the host lacks, exit 2, one line" bash -c "[ $RC -eq 2 ] && [ \$(wc -l < '$ERR') -eq 1 ] && grep -q -- '0000:41:00.0: no such PCI device on this host' '$ERR'"
 run_gv --root "$ROOT" plan --vfio 01:00.0 --yes
 ok "usage: --yes is not a plan option" [ "$RC" -eq 2 ]
 run_gv --root "$ROOT" plan --vfio 01:00.0 stray

@@ -119,8 +119,52 @@ START_TEST(vfs_and_mdev)
 	change_clear(&c);
 	parse_bad(CHANGE_MDEV, "41:00.0", "PARENT:TYPE");
 	parse_bad(CHANGE_MDEV, "41:00.0:", "empty mdev type");
-	parse_bad(CHANGE_MDEV, "41:00.0:nvidia-300=0", "at least 1");
+	/* =0: gpuvirt's own instances of the type go */
+	c = parse_ok(CHANGE_MDEV, "41:00.0:nvidia-300=0");
+	ck_assert_uint_eq(c.count, 0);
+	change_clear(&c);
+	parse_bad(CHANGE_MDEV, "41:00.0:nvidia-300=-1", "not a number");
+	parse_bad(CHANGE_MDEV, "41:00.0:nvidia-300=two", "not a number");
 	parse_bad(CHANGE_MDEV, "41:00.0:a/b", "'/'");
+}
+END_TEST
+
+START_TEST(mdev_remove_and_vgpu)
+{
+	struct change c = parse_ok(CHANGE_MDEV_REMOVE, "634FC146-50a3-4960-AC30-f09e5cedc674");
+	char *s;
+
+	ck_assert_str_eq(c.arg, "634fc146-50a3-4960-ac30-f09e5cedc674");
+	ck_assert_str_eq(c.address, "");
+	s = change_to_string(&c);
+	ck_assert_str_eq(s, "--mdev-remove 634fc146-50a3-4960-ac30-f09e5cedc674");
+	free(s);
+	change_clear(&c);
+	parse_bad(CHANGE_MDEV_REMOVE, "634fc146-50a3-4960-ac30-f09e5cedc67", "not an mdev UUID");
+	parse_bad(CHANGE_MDEV_REMOVE, "634fc146-50a3-4960-ac30-f09e5cedc6745", "not an mdev UUID");
+	parse_bad(CHANGE_MDEV_REMOVE, "634fc146x50a3-4960-ac30-f09e5cedc674", "not an mdev UUID");
+	parse_bad(CHANGE_MDEV_REMOVE, "g34fc146-50a3-4960-ac30-f09e5cedc674", "not an mdev UUID");
+	parse_bad(CHANGE_MDEV_REMOVE, "", "not an mdev UUID");
+
+	c = parse_ok(CHANGE_VGPU, "17:00.4=1145");
+	ck_assert_str_eq(c.address, "0000:17:00.4");
+	ck_assert_uint_eq(c.count, 1145);
+	s = change_to_string(&c);
+	ck_assert_str_eq(s, "--vgpu 0000:17:00.4=1145");
+	free(s);
+	c = parse_ok(CHANGE_VGPU, "0000:17:00.4=0");
+	ck_assert_uint_eq(c.count, 0);
+	parse_bad(CHANGE_VGPU, "17:00.4", "VF=TYPE_ID");
+	parse_bad(CHANGE_VGPU, "17:00.4=-3", "not a vGPU type id");
+	parse_bad(CHANGE_VGPU, "17:00.4=nvidia-300", "not a vGPU type id");
+	parse_bad(CHANGE_VGPU, "17:00.4=99999999999", "not a vGPU type id");
+	parse_bad(CHANGE_VGPU, "17:00=1", "not a PCI address");
+
+	enum change_kind k;
+	ck_assert_int_eq(change_kind_from_option("--mdev-remove", &k), 0);
+	ck_assert_int_eq(k, CHANGE_MDEV_REMOVE);
+	ck_assert_int_eq(change_kind_from_option("vgpu", &k), 0);
+	ck_assert_int_eq(k, CHANGE_VGPU);
 }
 END_TEST
 
@@ -177,6 +221,7 @@ static Suite *change_suite(void)
 
 	tcase_add_test(tc, vfio_full_short_and_vmd);
 	tcase_add_test(tc, blacklist_names);
+	tcase_add_test(tc, mdev_remove_and_vgpu);
 	tcase_add_test(tc, cmdline_args);
 	tcase_add_test(tc, vfs_and_mdev);
 	tcase_add_test(tc, argv_mixed);

@@ -62,6 +62,8 @@ static const char *const change_metavar[_CHANGE_KIND_MAX] = {
 	[CHANGE_VFIO] = "ADDRESS",
 	[CHANGE_VFS] = "ADDRESS=N",
 	[CHANGE_MDEV] = "PARENT:TYPE[=COUNT]",
+	[CHANGE_MDEV_REMOVE] = "UUID",
+	[CHANGE_VGPU] = "VF=TYPE_ID",
 	[CHANGE_ASSIGN] = "DEVICE --vm NAME|--vmid N [--hostpci K]",
 };
 
@@ -87,7 +89,8 @@ void cli_usage_changes(FILE *f)
 	fputs("CHANGE:", f);
 	for (int k = 0; k < _CHANGE_KIND_MAX; k++) {
 		const char *m = change_metavar[k];
-		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO || k == CHANGE_ASSIGN ? "\n       " : " |",
+		fprintf(f, "%s %s%s%s", k == 0 ? "" : k == CHANGE_VFIO || k == CHANGE_MDEV_REMOVE || k == CHANGE_ASSIGN
+			    ? "\n       " : " |",
 			change_kind_option((enum change_kind)k), m ? " " : "", m ? m : "");
 	}
 	fputc('\n', f);

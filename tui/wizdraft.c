@@ -403,3 +403,17 @@ bool wizdraft_mdev_in_place(const struct change *c, const struct host *h, const 
 		return false;
 	}
 }
+
+struct draft *wizdraft_mdev_todo(const struct draft *d, const struct host *h, const struct sysconf *sc,
+				 const char *root)
+{
+	struct draft *part = wizdraft_part(d, 0);
+
+	for (size_t i = 0; i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+
+		if ((WIZDRAFT_MDEV & WIZDRAFT_KIND(c->kind)) && !wizdraft_mdev_in_place(c, h, sc, root))
+			draft_add(part, c);
+	}
+	return part;
+}

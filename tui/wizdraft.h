@@ -132,3 +132,9 @@ size_t wizdraft_mdev_own(const struct host *h, const struct sysconf *sc, const c
  */
 bool wizdraft_mdev_in_place(const struct change *c, const struct host *h, const struct sysconf *sc,
 			    const char *root);
+/* The changes of WIZDRAFT_MDEV in D that are not in place
+ * (wizdraft_mdev_in_place()), with D's options: what the step previews,
+ * since the proposal would make an applied --mdev's instances again.
+ * Owned. */
+struct draft *wizdraft_mdev_todo(const struct draft *d, const struct host *h, const struct sysconf *sc,
+				 const char *root);

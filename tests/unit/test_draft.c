@@ -449,6 +449,7 @@ START_TEST(test_wizdraft_mdev)
 	struct sysconf *sc = NULL;
 	const struct mdevconf *mc;
 	const struct change *c;
+	struct draft *part;
 	char uuid[64];
 
 	testbed_use("vgpu-v100");
@@ -478,6 +479,10 @@ START_TEST(test_wizdraft_mdev)
 	ck_assert_uint_eq(wizdraft_mdev_own(h, sc, root, "0000:41:00.0", "nvidia-299"), 0);
 	c = wizdraft_mdev(d, "0000:41:00.0", "nvidia-300");
 	ck_assert(wizdraft_mdev_in_place(c, h, sc, root));
+	/* what is in place is not previewed again: the proposal would make two more */
+	part = wizdraft_mdev_todo(d, h, sc, root);
+	ck_assert_uint_eq(draft_n(part), 0);
+	draft_free(part);
 
 	/* remove one: the count no longer holds, the removal does once applied */
 	snprintf(uuid, sizeof(uuid), "%s", mdevconf_get(mc, 0)->uuid);
@@ -485,6 +490,9 @@ START_TEST(test_wizdraft_mdev)
 	ck_assert_uint_eq(draft_n(d), 0);
 	ck_assert(wizdraft_toggle(d, CHANGE_MDEV_REMOVE, (const char *const[]){ uuid, NULL }));
 	ck_assert(!wizdraft_mdev_in_place(draft_get(d, 0), h, sc, root));
+	part = wizdraft_mdev_todo(d, h, sc, root);
+	ck_assert_uint_eq(draft_n(part), 1);
+	draft_free(part);
 	ck_assert_msg(draft_build_plan(d, h, sc, root, &p, &err) == 0, "%s", err.msg);
 	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
 	plan_free(p);

@@ -107,6 +107,12 @@ static struct item *push(struct md *st, enum item_kind kind, size_t parent)
 	return it;
 }
 
+/* Instances by UUID: the host lists them in the order sysfs gives. */
+static int by_uuid(const void *a, const void *b)
+{
+	return strcasecmp(((const struct item *)a)->uuid, ((const struct item *)b)->uuid);
+}
+
 static void load(struct tui *t, struct md *st)
 {
 	const struct mdevconf *mc = defs(t);
@@ -125,6 +131,7 @@ static void load(struct tui *t, struct md *st)
 	for (size_t p = 0; p < st->n_parents; p++) {
 		const struct host_device *d = st->parents[p];
 		struct item *it;
+		size_t first;
 
 		for (size_t k = 0; k < d->n_mdev_types; k++)
 			if ((it = push(st, IT_TYPE, p)))
@@ -132,7 +139,8 @@ static void load(struct tui *t, struct md *st)
 		for (size_t k = 0; vgpu_vf(d) && k < d->n_vgpu_types; k++)
 			if ((it = push(st, IT_VGPU, p)))
 				it->vgpu = &d->vgpu_types[k];
-		/* live ones, then those only defined; a defined live one is one */
+		/* live ones and those only defined; a defined live one is one */
+		first = st->n_items;
 		for (size_t k = 0; k < d->n_mdevs; k++) {
 			const struct mdevconf_def *def = mc ? mdevconf_find(mc, d->mdevs[k].uuid) : NULL;
 
@@ -156,6 +164,7 @@ static void load(struct tui *t, struct md *st)
 			it->defined = true;
 			it->start_auto = def->start_auto;
 		}
+		qsort(&st->items[first], st->n_items - first, sizeof(st->items[0]), by_uuid);
 	}
 	st->cursor = 0;
 	for (size_t i = 0; i < st->n_items; i++) {
@@ -330,9 +339,9 @@ static void draw_item(struct tui *t, struct md *st, struct textview *tv, size_t 
 		break;
 	case IT_INSTANCE:
 		/* the UUID on a row of its own: at 80 columns it just does not fit */
-		snprintf(line, sizeof(line), "%s %s %s%s%s", removal_drafted(t, it->uuid) ? "[-]" : "[ ]",
+		snprintf(line, sizeof(line), "%s %s: %s%s%s", removal_drafted(t, it->uuid) ? "[-]" : "[ ]",
 			 it->itype ? it->itype : "type unknown", it->active ? "active" : "not active",
-			 it->defined ? ", defined " : ", not defined",
+			 it->defined ? ", defined, " : ", not defined",
 			 it->defined ? (it->start_auto ? "auto" : "manual") : "");
 		textview_add(tv, style, line);
 		textview_add(tv, i == st->cursor ? UI_SELECTED : UI_DIM, it->uuid);

@@ -453,7 +453,7 @@ static void ask_count(struct tui *t, struct md *st, const struct item *it)
 	const struct host_device *p = st->parents[it->parent];
 	const struct host_mdev_type *mt = it->type;
 	const struct change *c = wizdraft_mdev(wizard_draft(t), p->address, mt->id);
-	long max = mt->available_instances >= 0 ? mt->available_instances : 64;
+	long max = mt->available_instances >= 0 ? mt->available_instances : 64, initial;
 	char prompt[512];
 
 	snprintf(st->ask_parent, sizeof(st->ask_parent), "%s", p->address);
@@ -462,8 +462,8 @@ static void ask_count(struct tui *t, struct md *st, const struct item *it)
 		 "Instances of %s (%s) to make on %s, each defined for mdevctl to start at boot: 0 to %ld%s. 0 "
 		 "removes the ones gpuvirt made of this type.", mt->id, mt->name ? mt->name : "?", p->address, max,
 		 mt->available_instances >= 0 ? " (available now)" : "");
-	dialog_input_number(t, "Mediated devices", prompt, c ? (long)c->count : max ? 1 : 0, 0, max, count_given,
-			    st);
+	initial = c ? (long)c->count : 1;
+	dialog_input_number(t, "Mediated devices", prompt, initial > max ? max : initial, 0, max, count_given, st);
 }
 
 static void plus(struct tui *t, struct md *st)

@@ -13,6 +13,7 @@
 #include "tui/step_cmdline.h"
 #include "tui/step_drivers.h"
 #include "tui/step_firmware.h"
+#include "tui/step_mdev.h"
 #include "tui/textview.h"
 #include "tui/tui.h"
 #include "tui/wizard.h"
@@ -39,7 +40,7 @@ static const struct wizard_step steps[] = {
 	  NULL, NULL },
 	{ 'm', "Mediated devices",
 	  "Create vGPU (mdev) instances of a type the GPU offers and start them at boot.",
-	  NULL, NULL },
+	  &step_mdev_ops, "n/b:move +:count/type -:remove p:preview" },
 	{ 'v', "Assign to a VM",
 	  "Give a device, VF or mdev to a VM: libvirt <hostdev>, QEMU -device vfio-pci or "
 	  "Proxmox hostpciN.",

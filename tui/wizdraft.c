@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/plan/journal.h"
 #include "core/plan/plan.h"
+#include "core/propose/mdev.h"
+#include "core/scan/mdevconf.h"
+#include "core/util/fsutil.h"
 #include "core/propose/propose.h"
 #include "core/util/exec.h"
 #include "core/util/xalloc.h"
@@ -271,4 +275,145 @@ char *wizdraft_draft_command(const struct draft *d, const char *verb, const char
 
 	draft_argv_free(words);
 	return line;
+}
+
+/* ---- the "Mediated devices" step ---- */
+
+const struct change *wizdraft_mdev(const struct draft *d, const char *parent, const char *type)
+{
+	for (size_t i = 0; i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+
+		if (c->kind == CHANGE_MDEV && !strcmp(c->address, parent) && c->arg && !strcmp(c->arg, type))
+			return c;
+	}
+	return NULL;
+}
+
+/* Replace OLD (may be NULL) in D by the change KIND parses from WORDS;
+ * none when DROP. */
+static int replace(struct draft *d, const struct change *old, enum change_kind kind, const char *words, bool drop)
+{
+	struct change c, gone;
+
+	if (!drop && !parse_one(kind, words, &c))
+		return -EINVAL;
+	if (old) {
+		/* OLD points into D: copy it before the draft moves */
+		gone = *old;
+		gone.arg = old->arg ? xstrdup(old->arg) : NULL;
+		draft_remove(d, &gone);
+		change_clear(&gone);
+	}
+	if (!drop) {
+		draft_add(d, &c);
+		change_clear(&c);
+	}
+	return 0;
+}
+
+int wizdraft_mdev_set(struct draft *d, const char *parent, const char *type, long count)
+{
+	char *words = xasprintf("%s:%s=%ld", parent, type, count < 0 ? 0 : count);
+	int r = replace(d, wizdraft_mdev(d, parent, type), CHANGE_MDEV, words, count < 0);
+
+	free(words);
+	return r;
+}
+
+const struct change *wizdraft_vgpu(const struct draft *d, const char *vf)
+{
+	for (size_t i = 0; i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+
+		if (c->kind == CHANGE_VGPU && !strcmp(c->address, vf))
+			return c;
+	}
+	return NULL;
+}
+
+int wizdraft_vgpu_set(struct draft *d, const char *vf, long id)
+{
+	char *words = xasprintf("%s=%ld", vf, id < 0 ? 0 : id);
+	int r = replace(d, wizdraft_vgpu(d, vf), CHANGE_VGPU, words, id < 0);
+
+	free(words);
+	return r;
+}
+
+size_t wizdraft_mdev_own(const struct host *h, const struct sysconf *sc, const char *root, const char *parent,
+			 const char *type)
+{
+	const struct mdevconf *mc = sysconf_mdevconf(sc);
+	struct journal_set *sets = NULL;
+	char *want = xasprintf("%s:%s", parent, type), **seen = NULL;
+	size_t n_sets = 0, n = 0;
+
+	/* a journal that cannot be read has made none that the step can count */
+	if (journal_list(root, &sets, &n_sets, NULL) < 0)
+		n_sets = 0;
+	for (size_t i = 0; i < n_sets; i++) {
+		for (size_t j = 0; j < sets[i].n_expects; j++) {
+			const struct journal_expect *e = &sets[i].expects[j];
+			bool dup = false;
+
+			if (strcmp(e->kind, "mdev") || !e->value || strcmp(e->value, want))
+				continue;
+			for (size_t k = 0; k < n && !dup; k++)
+				dup = !strcasecmp(seen[k], e->key);
+			if (dup || (!host_find_mdev(h, e->key, NULL) && !(mc && mdevconf_find(mc, e->key))))
+				continue;
+			seen = xreallocarray(seen, n + 1, sizeof(*seen));
+			seen[n++] = e->key;
+		}
+	}
+	free(seen);
+	journal_sets_free(sets, n_sets);
+	free(want);
+	return n;
+}
+
+bool wizdraft_mdev_in_place(const struct change *c, const struct host *h, const struct sysconf *sc,
+			    const char *root)
+{
+	const struct mdevconf *mc = sysconf_mdevconf(sc);
+	const struct host_device *vf;
+	char *path, *text = NULL, *line;
+	size_t len;
+	bool set;
+
+	switch (c->kind) {
+	case CHANGE_MDEV:
+		return wizdraft_mdev_own(h, sc, root, c->address, c->arg) == c->count;
+	case CHANGE_MDEV_REMOVE:
+		return !host_find_mdev(h, c->arg, NULL) && !(mc && mdevconf_find(mc, c->arg));
+	case CHANGE_VGPU:
+		vf = host_find(h, c->address);
+		if (vf && vf->vgpu_current >= 0 && (unsigned)vf->vgpu_current == c->count)
+			return true;
+		/* the unit names each VF it sets in a "# vf ADDRESS TYPE" line */
+		path = fsutil_join(root, MDEV_VGPU_UNIT);
+		line = xasprintf("# vf %s %u\n", c->address, c->count);
+		set = fsutil_read_file(path, &text, &len) >= 0 && c->count && strstr(text, line);
+		free(text);
+		free(line);
+		free(path);
+		return set;
+	default:
+		return false;
+	}
+}
+
+struct draft *wizdraft_mdev_todo(const struct draft *d, const struct host *h, const struct sysconf *sc,
+				 const char *root)
+{
+	struct draft *part = wizdraft_part(d, 0);
+
+	for (size_t i = 0; i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+
+		if ((WIZDRAFT_MDEV & WIZDRAFT_KIND(c->kind)) && !wizdraft_mdev_in_place(c, h, sc, root))
+			draft_add(part, c);
+	}
+	return part;
 }

@@ -96,3 +96,45 @@ bool wizdraft_reboot_pending(const struct draft *d, const struct wizdraft_measur
 char *wizdraft_command(const char *root, bool demo, const char *const *words);
 /* D as the equivalent command: wizdraft_command() of draft_argv(D, VERB). */
 char *wizdraft_draft_command(const struct draft *d, const char *verb, const char *root, bool demo);
+
+/* ---- the "Mediated devices" step: --mdev, --mdev-remove, --vgpu ---- */
+
+#define WIZDRAFT_MDEV (WIZDRAFT_KIND(CHANGE_MDEV) | WIZDRAFT_KIND(CHANGE_MDEV_REMOVE) | WIZDRAFT_KIND(CHANGE_VGPU))
+
+/* The --mdev change of TYPE on PARENT (canonical address) in D, NULL when
+ * none. Borrowed, valid until D changes. */
+const struct change *wizdraft_mdev(const struct draft *d, const char *parent, const char *type);
+/* Make the --mdev of TYPE on PARENT in D say COUNT (0: remove gpuvirt's
+ * own of that type), in place of one with another count; COUNT < 0 drops
+ * it. Returns 0, or -EINVAL when change_parse() refuses the words (nothing
+ * changed then). */
+int wizdraft_mdev_set(struct draft *d, const char *parent, const char *type, long count);
+
+/* The --vgpu change of VF (canonical address) in D, NULL when none. */
+const struct change *wizdraft_vgpu(const struct draft *d, const char *vf);
+/* Make the --vgpu of VF in D say type ID, in place of another; ID < 0
+ * drops it. Returns 0 or -EINVAL as wizdraft_mdev_set(). */
+int wizdraft_vgpu_set(struct draft *d, const char *vf, long id);
+
+/* gpuvirt's own instances of TYPE on PARENT: those the change sets still
+ * applied under ROOT made (the journal's "mdev" expectations) that still
+ * exist on host H or are defined in SC's mdevctl definitions. */
+size_t wizdraft_mdev_own(const struct host *h, const struct sysconf *sc, const char *root, const char *parent,
+			 const char *type);
+
+/*
+ * Whether C, a change of WIZDRAFT_MDEV, is in place on host H and root
+ * ROOT (snapshot SC), which the proposal cannot say for these (--mdev
+ * P:T=N makes N more each time, a removed instance no longer fits its
+ * --mdev-remove): --mdev P:T=N when gpuvirt's own instances of T on P
+ * number N, --mdev-remove U when U is neither on H nor defined, --vgpu
+ * VF=ID when VF has ID now or gpuvirt's boot unit under ROOT sets it.
+ */
+bool wizdraft_mdev_in_place(const struct change *c, const struct host *h, const struct sysconf *sc,
+			    const char *root);
+/* The changes of WIZDRAFT_MDEV in D that are not in place
+ * (wizdraft_mdev_in_place()), with D's options: what the step previews,
+ * since the proposal would make an applied --mdev's instances again.
+ * Owned. */
+struct draft *wizdraft_mdev_todo(const struct draft *d, const struct host *h, const struct sysconf *sc,
+				 const char *root);

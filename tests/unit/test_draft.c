@@ -13,6 +13,7 @@
 #include "core/plan/plan.h"
 #include "core/propose/draft.h"
 #include "core/scan/host.h"
+#include "core/scan/mdevconf.h"
 #include "core/scan/sysconf.h"
 #include "core/util/buf.h"
 #include "core/util/log.h"
@@ -432,6 +433,111 @@ START_TEST(test_build_error)
 }
 END_TEST
 
+/* The "Mediated devices" step's edits: one --mdev per parent and type and
+ * one --vgpu per VF, replaced by a new count or type; and what is in place,
+ * which the proposal cannot measure for them: after the V100's two
+ * nvidia-300 are applied (on the root only), both are gpuvirt's own, and a
+ * removal of one is in place once applied. */
+START_TEST(test_wizdraft_mdev)
+{
+	const char *root = testbed_root("vgpu-v100");
+	struct plan_apply_opts ao = { .no_run = true, .no_live = true };
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct plan *p = NULL;
+	struct sysconf *sc = NULL;
+	const struct mdevconf *mc;
+	const struct change *c;
+	struct draft *part;
+	char uuid[64];
+
+	testbed_use("vgpu-v100");
+	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	ck_assert_int_eq(wizdraft_mdev_set(d, "0000:41:00.0", "nvidia-300", 1), 0);
+	ck_assert_int_eq(wizdraft_mdev_set(d, "0000:41:00.0", "nvidia-300", 2), 0);
+	ck_assert_uint_eq(draft_n(d), 1);
+	c = wizdraft_mdev(d, "0000:41:00.0", "nvidia-300");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->count, 2);
+	ck_assert_ptr_null(wizdraft_mdev(d, "0000:41:00.0", "nvidia-299"));
+	ck_assert_int_eq(wizdraft_mdev_set(d, "0000:41:00.0", "bad type!", 1), -EINVAL);
+	ck_assert_uint_eq(draft_n(d), 1);
+	ck_assert_uint_eq(wizdraft_count(d, WIZDRAFT_MDEV), 1);
+	ck_assert(!wizdraft_mdev_in_place(c, h, sc, root));
+	ck_assert_uint_eq(wizdraft_mdev_own(h, sc, root, "0000:41:00.0", "nvidia-300"), 0);
+
+	ck_assert_msg(draft_build_plan(d, h, sc, root, &p, &err) == 0, "%s", err.msg);
+	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
+	plan_free(p);
+	sysconf_free(sc);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	mc = sysconf_mdevconf(sc);
+	ck_assert_uint_eq(mdevconf_n(mc), 2);
+	ck_assert_uint_eq(wizdraft_mdev_own(h, sc, root, "0000:41:00.0", "nvidia-300"), 2);
+	ck_assert_uint_eq(wizdraft_mdev_own(h, sc, root, "0000:41:00.0", "nvidia-299"), 0);
+	c = wizdraft_mdev(d, "0000:41:00.0", "nvidia-300");
+	ck_assert(wizdraft_mdev_in_place(c, h, sc, root));
+	/* what is in place is not previewed again: the proposal would make two more */
+	part = wizdraft_mdev_todo(d, h, sc, root);
+	ck_assert_uint_eq(draft_n(part), 0);
+	draft_free(part);
+
+	/* remove one: the count no longer holds, the removal does once applied */
+	snprintf(uuid, sizeof(uuid), "%s", mdevconf_get(mc, 0)->uuid);
+	ck_assert(wizdraft_mdev_set(d, "0000:41:00.0", "nvidia-300", -1) == 0);
+	ck_assert_uint_eq(draft_n(d), 0);
+	ck_assert(wizdraft_toggle(d, CHANGE_MDEV_REMOVE, (const char *const[]){ uuid, NULL }));
+	ck_assert(!wizdraft_mdev_in_place(draft_get(d, 0), h, sc, root));
+	part = wizdraft_mdev_todo(d, h, sc, root);
+	ck_assert_uint_eq(draft_n(part), 1);
+	draft_free(part);
+	ck_assert_msg(draft_build_plan(d, h, sc, root, &p, &err) == 0, "%s", err.msg);
+	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
+	plan_free(p);
+	sysconf_free(sc);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	ck_assert(wizdraft_mdev_in_place(draft_get(d, 0), h, sc, root));
+	ck_assert_uint_eq(wizdraft_mdev_own(h, sc, root, "0000:41:00.0", "nvidia-300"), 1);
+	sysconf_free(sc);
+	host_free(h);
+	draft_free(d);
+}
+END_TEST
+
+/* NVIDIA's per-VF vGPU: one type per VF in the draft; a VF that has the
+ * type now is in place. */
+START_TEST(test_wizdraft_vgpu)
+{
+	const char *root = testbed_root("nvidia-vgpu-vf");
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct sysconf *sc = NULL;
+	const struct change *c;
+
+	testbed_use("nvidia-vgpu-vf");
+	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	ck_assert_int_eq(wizdraft_vgpu_set(d, "0000:17:00.5", 1145), 0);
+	ck_assert_int_eq(wizdraft_vgpu_set(d, "0000:17:00.5", 1147), 0);
+	ck_assert_int_eq(wizdraft_vgpu_set(d, "0000:17:00.4", 1145), 0);
+	ck_assert_uint_eq(draft_n(d), 2);
+	c = wizdraft_vgpu(d, "0000:17:00.5");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->count, 1147);
+	ck_assert(!wizdraft_mdev_in_place(c, h, sc, root));
+	ck_assert(wizdraft_mdev_in_place(wizdraft_vgpu(d, "0000:17:00.4"), h, sc, root));
+	ck_assert_int_eq(wizdraft_vgpu_set(d, "0000:17:00.5", -1), 0);
+	ck_assert_ptr_null(wizdraft_vgpu(d, "0000:17:00.5"));
+	ck_assert_uint_eq(draft_n(d), 1);
+	sysconf_free(sc);
+	host_free(h);
+	draft_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("draft");
@@ -452,6 +558,8 @@ int main(void)
 	tcase_add_test(tc, test_wizdraft_command);
 	tcase_add_test(tc, test_same_plan_from_choices);
 	tcase_add_test(tc, test_wizdraft_measure);
+	tcase_add_test(tc, test_wizdraft_mdev);
+	tcase_add_test(tc, test_wizdraft_vgpu);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

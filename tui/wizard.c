@@ -13,6 +13,7 @@
 #include "tui/step_cmdline.h"
 #include "tui/step_drivers.h"
 #include "tui/step_firmware.h"
+#include "tui/step_sriov.h"
 #include "tui/textview.h"
 #include "tui/tui.h"
 #include "tui/wizard.h"
@@ -36,7 +37,7 @@ static const struct wizard_step steps[] = {
 	  &step_drivers_ops, "space:pick 1-9:blacklist p:preview" },
 	{ 's', "SR-IOV VFs",
 	  "Choose how many virtual functions a PF creates, now and at every boot.",
-	  NULL, NULL },
+	  &step_sriov_ops, "=:count D:VF-driver B:boot-only X:forget p:preview" },
 	{ 'm', "Mediated devices",
 	  "Create vGPU (mdev) instances of a type the GPU offers and start them at boot.",
 	  NULL, NULL },

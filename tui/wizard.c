@@ -10,6 +10,7 @@
 #include "tui/screen.h"
 #include "tui/scroll.h"
 #include "tui/step_apply.h"
+#include "tui/step_assign.h"
 #include "tui/step_cmdline.h"
 #include "tui/step_drivers.h"
 #include "tui/step_firmware.h"
@@ -44,7 +45,7 @@ static const struct wizard_step steps[] = {
 	{ 'v', "Assign to a VM",
 	  "Give a device, VF or mdev to a VM: libvirt <hostdev>, QEMU -device vfio-pci or "
 	  "Proxmox hostpciN.",
-	  NULL, NULL },
+	  &step_assign_ops, "V:VM W:write-file X:forget p:preview" },
 	{ 'a', "Apply & verify",
 	  "Preview every drafted change as a diff, apply it with a journal or save it as a plan "
 	  "file, undo the last change set, and check after the reboot that it took effect.",

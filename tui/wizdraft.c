@@ -230,6 +230,31 @@ bool wizdraft_assign_not_run(const struct journal_set *sets, size_t n, const str
 	return found;
 }
 
+bool wizdraft_assign_in_vm(const struct vmconf_list *vms, const struct change *c)
+{
+	struct assign_spec s;
+	struct pciaddr a;
+	bool has = false, pci;
+
+	if (!vms || c->kind != CHANGE_ASSIGN || !c->arg || assign_spec_parse(c->arg, &s, NULL) < 0)
+		return false;
+	pci = pciaddr_parse(s.device, &a) == 0;
+	for (size_t i = 0; i < vms->n && !has; i++) {
+		const struct vmconf *vm = vms->vms[i];
+
+		if (vm->kind != s.kind || strcmp(vm->name, s.vm))
+			continue;
+		for (size_t k = 0; k < vm->n_devs && !has; k++) {
+			const struct vmconf_dev *v = &vm->devs[k];
+
+			has = pci ? v->kind == VMCONF_DEV_PCI && vmconf_dev_covers(v, &a) :
+				    v->uuid && !strcmp(v->uuid, s.device);
+		}
+	}
+	assign_spec_clear(&s);
+	return has;
+}
+
 size_t wizdraft_count(const struct draft *d, unsigned kinds)
 {
 	size_t n = 0;

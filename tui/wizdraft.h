@@ -66,6 +66,13 @@ const struct change *wizdraft_assigned(const struct draft *d, const char *device
 int wizdraft_assign(struct draft *d, const char *device, enum vmconf_kind kind, const char *vm,
 		    struct gv_error *err);
 /*
+ * Whether assign change C is in place: the configuration of its VM among
+ * VMS (vmconf_scan()) names its device. Its plan alone cannot say: once the
+ * <hostdev> file is written that plan writes nothing, though the virsh or
+ * qm command may only have been listed.
+ */
+bool wizdraft_assign_in_vm(const struct vmconf_list *vms, const struct change *c);
+/*
  * Whether assign change C was applied with its command left to run: one of
  * the N journal SETS (journal_list()) lists a command not run (--no-run)
  * that names C's device and its VM (`virsh attach-device win11

@@ -307,6 +307,42 @@ START_TEST(test_wizdraft_assign_not_run)
 }
 END_TEST
 
+/* An assignment is in place when its VM's configuration names the device:
+ * the function, every function of its slot (Proxmox 00:02), the mdev. */
+START_TEST(test_wizdraft_assign_in_vm)
+{
+	const char *root = testbed_root("check-vms");
+	struct vmconf_list *vms = vmconf_scan(root);
+	static const struct {
+		const char *device;
+		enum vmconf_kind kind;
+		const char *vm;
+		bool in;
+	} cases[] = {
+		{ "0000:01:00.0", VMCONF_LIBVIRT, "win11", true },
+		{ "0000:01:00.1", VMCONF_LIBVIRT, "win11", true },
+		{ "634fc146-50a3-4960-ac30-f09e5cedc674", VMCONF_LIBVIRT, "win11", true },
+		{ "0000:00:02.1", VMCONF_PROXMOX, "100", true },
+		{ "0000:00:02.3", VMCONF_PROXMOX, "100", true },
+		{ "0000:02:00.0", VMCONF_LIBVIRT, "win11", false },
+		{ "0000:01:00.0", VMCONF_PROXMOX, "100", false },
+		{ "0000:01:00.0", VMCONF_LIBVIRT, "nosuch", false },
+	};
+	struct gv_error err = { 0 };
+
+	ck_assert_ptr_nonnull(vms);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct draft *d = draft_new();
+
+		ck_assert_int_eq(wizdraft_assign(d, cases[i].device, cases[i].kind, cases[i].vm, &err), 0);
+		ck_assert_msg(wizdraft_assign_in_vm(vms, draft_get(d, 0)) == cases[i].in, "%s to %s", cases[i].device,
+			      cases[i].vm);
+		draft_free(d);
+	}
+	vmconf_list_free(vms);
+}
+END_TEST
+
 START_TEST(test_wizdraft_command)
 {
 	struct draft *d = draft_new();
@@ -591,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, test_wizdraft_vfs);
 	tcase_add_test(tc, test_wizdraft_assign);
 	tcase_add_test(tc, test_wizdraft_assign_not_run);
+	tcase_add_test(tc, test_wizdraft_assign_in_vm);
 	tcase_add_test(tc, test_same_plan_sriov_assign);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

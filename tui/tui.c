@@ -255,7 +255,19 @@ static void show_help(struct tui *t)
 	const struct wizard_step *step = t->view == TUI_VIEW_WIZARD ? wizard_step(wizard_selected(t)) : NULL;
 	struct buf b = BUF_INIT;
 
-	if (step && step->ops && step->keys) {
+	if (step && step->ops && step->help) {
+		buf_printf(&b, "This step: %s\n", step->title);
+		for (const char *p = step->help; *p;) {
+			size_t n = strcspn(p, "\n");
+			const char *tab = memchr(p, '\t', n);
+
+			if (tab)
+				buf_printf(&b, "  %-18.*s %.*s\n", (int)(tab - p), p, (int)(n - (size_t)(tab - p) - 1),
+					   tab + 1);
+			p += n + (p[n] == '\n');
+		}
+		buf_putc(&b, '\n');
+	} else if (step && step->ops && step->keys) {
 		buf_printf(&b, "This step: %s\n", step->title);
 		for (const char *p = step->keys; *p;) {
 			size_t n = strcspn(p, " ");

@@ -56,15 +56,29 @@ before=$(size)
 printf j >&3
 move=$(( $(settle) - before ))
 
-printf q >&3
-wait "$spid" 2> /dev/null
 vf_shown=no
 grep -q '03:02.0' "$T/ts" && vf_shown=yes
+
+# the same with the SR-IOV VFs step open on that PF: its counts and VF list
+# follow the events (not part of the target)
+printf s >&3
+settle > /dev/null
+env UMOCKDEV_DIR="$T/bed" LD_PRELOAD="$KMOCK:libumockdev-preload.so.0" \
+	sh -c 'echo 0 > /sys/bus/pci/devices/0000:03:00.0/sriov_numvfs'
+settle > /dev/null
+before=$(size)
+env UMOCKDEV_DIR="$T/bed" LD_PRELOAD="$KMOCK:libumockdev-preload.so.0" \
+	sh -c 'echo 64 > /sys/bus/pci/devices/0000:03:00.0/sriov_numvfs'
+step=$(( $(settle) - before ))
+
+printf q >&3
+wait "$spid" 2> /dev/null
 
 printf 'tui-sriov (vt100 80x24, sriov-nic, 64 VFs appear under 0000:03:00.0)\n'
 printf '  VFs made            %6d\n' "$made"
 printf '  first VF on screen  %6s\n' "$vf_shown"
 printf '  screen update       %6d bytes  (target <= 3000)\n' "$update"
 printf '  next cursor move    %6d bytes\n' "$move"
+printf '  with the SR-IOV step open  %6d bytes\n' "$step"
 printf '  at 115200 baud      update %d ms\n' $(( update * 10 * 1000 / 115200 ))
 [ "$made" -eq 64 ] && [ "$vf_shown" = yes ] && [ "$update" -le 3000 ]

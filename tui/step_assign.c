@@ -137,7 +137,7 @@ static void load(struct tui *t, struct as *st)
 		return;
 	st->loaded = true;
 	st->cursor = 0;
-	for (size_t i = 0; i < host_n_devices(t->host); i++) {
+	for (size_t i = 0; i < host_n_devices(t->host) && st->n_devs < MAX_DEVS; i++) {
 		const struct host_device *d = host_device(t->host, i);
 		char *why;
 
@@ -256,6 +256,8 @@ static enum wizard_status as_status(struct tui *t, void *state, char *text, size
 
 	load(t, st);
 	if (n) {
+		/* the measure says whether the draft still fits; whether the
+		 * device is assigned is the VMs' configurations' to say */
 		wizdraft_measure_part(wizard_measure(t), d, WIZDRAFT_ASSIGN, &todo, &done, &failed);
 		if (failed) {
 			snprintf(text, size, "does not fit: p says why");

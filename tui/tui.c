@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libudev.h>
@@ -105,19 +106,43 @@ static struct udev_monitor *monitor_open(struct udev **ret_udev)
 	return mon;
 }
 
-/* Drain every pending event, then rescan once: adding 7 VFs is 14 events. */
+/* Events that follow one another closer than this are one change: a PF's
+ * 64 VFs arrive as 64 events over some milliseconds. */
+#define UDEV_SETTLE_MS 100
+/* ...but a stream of events is shown at least this often. */
+#define UDEV_SETTLE_MAX_MS 1000
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Drain every pending event and those that follow within UDEV_SETTLE_MS,
+ * then rescan once: one snapshot and one redraw for all of them (adding 7
+ * VFs is 14 events). Only after an event does gpuvirt wait like this: idle,
+ * it still sleeps. */
 static void monitor_read(struct tui *t, struct udev_monitor *mon)
 {
+	struct pollfd more = { .fd = udev_monitor_get_fd(mon), .events = POLLIN };
 	struct udev_device *d;
+	struct timespec t0;
 	char first[160] = "";
 	unsigned n = 0;
 
-	while ((d = udev_monitor_receive_device(mon))) {
-		if (!n++) {
-			const char *action = udev_device_get_action(d), *name = udev_device_get_sysname(d);
-			snprintf(first, sizeof(first), "%s %s", action ? action : "change", name ? name : "?");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		while ((d = udev_monitor_receive_device(mon))) {
+			if (!n++) {
+				const char *action = udev_device_get_action(d), *name = udev_device_get_sysname(d);
+				snprintf(first, sizeof(first), "%s %s", action ? action : "change", name ? name : "?");
+			}
+			udev_device_unref(d);
 		}
-		udev_device_unref(d);
+		if (!n || ms_since(&t0) >= UDEV_SETTLE_MAX_MS || poll(&more, 1, UDEV_SETTLE_MS) <= 0)
+			break;
 	}
 	if (!n)
 		return;
@@ -255,7 +280,19 @@ static void show_help(struct tui *t)
 	const struct wizard_step *step = t->view == TUI_VIEW_WIZARD ? wizard_step(wizard_selected(t)) : NULL;
 	struct buf b = BUF_INIT;
 
-	if (step && step->ops && step->keys) {
+	if (step && step->ops && step->help) {
+		buf_printf(&b, "This step: %s\n", step->title);
+		for (const char *p = step->help; *p;) {
+			size_t n = strcspn(p, "\n");
+			const char *tab = memchr(p, '\t', n);
+
+			if (tab)
+				buf_printf(&b, "  %-18.*s %.*s\n", (int)(tab - p), p, (int)(n - (size_t)(tab - p) - 1),
+					   tab + 1);
+			p += n + (p[n] == '\n');
+		}
+		buf_putc(&b, '\n');
+	} else if (step && step->ops && step->keys) {
 		buf_printf(&b, "This step: %s\n", step->title);
 		for (const char *p = step->keys; *p;) {
 			size_t n = strcspn(p, " ");

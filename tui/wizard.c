@@ -10,10 +10,12 @@
 #include "tui/screen.h"
 #include "tui/scroll.h"
 #include "tui/step_apply.h"
+#include "tui/step_assign.h"
 #include "tui/step_cmdline.h"
 #include "tui/step_drivers.h"
 #include "tui/step_firmware.h"
 #include "tui/step_mdev.h"
+#include "tui/step_sriov.h"
 #include "tui/textview.h"
 #include "tui/tui.h"
 #include "tui/wizard.h"
@@ -26,29 +28,44 @@ static const struct wizard_step steps[] = {
 	{ 'f', "Firmware checks",
 	  "Check that the firmware and the kernel turned on what passthrough needs: "
 	  "VT-x/AMD-V, the IOMMU (VT-d/AMD-Vi), interrupt remapping, KVM.",
-	  &step_firmware_ops, NULL },
+	  &step_firmware_ops, NULL, NULL },
 	{ 'c', "Kernel command line",
 	  "Add the IOMMU parameters (intel_iommu=on iommu=pt ...) to the boot loader's "
 	  "command line, in the file this host's boot loader really reads.",
-	  &step_cmdline_ops, "i:IOMMU e:i915 x:sysfb b:loader p:preview" },
+	  &step_cmdline_ops, "i:IOMMU e:i915 x:sysfb b:loader p:preview", NULL },
 	{ 'd', "Drivers & vfio",
 	  "Keep host drivers off the GPU and bind it (and its audio function) to vfio-pci "
 	  "at boot, by id or by address.",
-	  &step_drivers_ops, "space:pick 1-9:blacklist p:preview" },
+	  &step_drivers_ops, "space:pick 1-9:blacklist p:preview", NULL },
 	{ 's', "SR-IOV VFs",
 	  "Choose how many virtual functions a PF creates, now and at every boot.",
-	  NULL, NULL },
+	  &step_sriov_ops, "=:count D:VF-driver B:boot-only X:forget p:preview",
+	  "n b\tnext, previous PF (j k with the focus)\n"
+	  "=\tset the PF's VF count (0 removes them)\n"
+	  "D\twhere the VFs go: host driver or vfio-pci\n"
+	  "B\tboot only: leave the running host alone\n"
+	  "X\tforget the count drafted for the PF\n"
+	  "p\tpreview this step; y applies\n" },
 	{ 'm', "Mediated devices",
 	  "Create vGPU (mdev) instances of a type the GPU offers and start them at boot.",
-	  &step_mdev_ops, "n/b:move +:count/type -:remove p:preview" },
+	  &step_mdev_ops, "+:count/type -:remove p:preview",
+	  "n b\tnext, previous type or instance (j k with the focus)\n"
+	  "+\ton a type: how many instances (a vGPU type on an NVIDIA VF)\n"
+	  "-\ton an instance: remove it; on a type: drop what is drafted\n"
+	  "p\tpreview this step; y applies\n" },
 	{ 'v', "Assign to a VM",
 	  "Give a device, VF or mdev to a VM: libvirt <hostdev>, QEMU -device vfio-pci or "
 	  "Proxmox hostpciN.",
-	  NULL, NULL },
+	  &step_assign_ops, "V:VM W:write-file X:forget p:preview",
+	  "n b\tnext, previous device (j k with the focus)\n"
+	  "V\tthe VM that gets it, or print only\n"
+	  "W\twrite its VM text to a file\n"
+	  "X\tforget the VM drafted for it\n"
+	  "p\tpreview this step; y applies\n" },
 	{ 'a', "Apply & verify",
 	  "Preview every drafted change as a diff, apply it with a journal or save it as a plan "
 	  "file, undo the last change set, and check after the reboot that it took effect.",
-	  &step_apply_ops, "p:preview u:undo S:save-plan o:open-plan x:forget n:run/list t:timeout" },
+	  &step_apply_ops, "p:preview u:undo S:save-plan o:open-plan x:forget n:run/list t:timeout", NULL },
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

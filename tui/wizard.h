@@ -36,6 +36,9 @@ struct wizard_step {
 	/* The step's own keys for the status line and the help, as
 	 * "KEY:what" words ("space:pick p:preview"); NULL: none. */
 	const char *keys;
+	/* The same keys for the help, and those the status line has no room
+	 * for, as "KEY\twhat it does\n" lines; NULL: the help shows KEYS. */
+	const char *help;
 };
 
 struct wizard;

@@ -9,7 +9,9 @@
 #include "core/propose/mdev.h"
 #include "core/scan/mdevconf.h"
 #include "core/util/fsutil.h"
+#include "core/propose/assign.h"
 #include "core/propose/propose.h"
+#include "core/propose/sriov.h"
 #include "core/util/exec.h"
 #include "core/util/xalloc.h"
 #include "tui/wizdraft.h"
@@ -113,6 +115,150 @@ void wizdraft_drop(struct draft *d, const struct host *h, const char *address)
 		draft_set_force_boot_gpu(d, false);
 }
 
+int wizdraft_vfs(const struct draft *d, const char *address)
+{
+	for (size_t i = 0; i < draft_n(d); i++) {
+		const struct change *c = draft_get(d, i);
+
+		if (c->kind == CHANGE_VFS && !strcmp(c->address, address))
+			return (int)c->count;
+	}
+	return -1;
+}
+
+void wizdraft_set_vfs(struct draft *d, const char *address, int count)
+{
+	struct change c;
+	char *arg;
+	int old;
+
+	while ((old = wizdraft_vfs(d, address)) >= 0) {
+		struct change drop = { .kind = CHANGE_VFS, .count = (unsigned)old };
+
+		snprintf(drop.address, sizeof(drop.address), "%s", address);
+		draft_remove(d, &drop);
+	}
+	if (count < 0)
+		return;
+	arg = xasprintf("%s=%d", address, count);
+	if (parse_one(CHANGE_VFS, arg, &c)) {
+		draft_add(d, &c);
+		change_clear(&c);
+	}
+	free(arg);
+}
+
+/* The device of assign change C into RET (PCIADDR_STRLEN is too short for a
+ * UUID); false when its argument does not parse. */
+static bool assign_device(const struct change *c, char ret[40])
+{
+	struct assign_spec s;
+
+	if (c->kind != CHANGE_ASSIGN || !c->arg || assign_spec_parse(c->arg, &s, NULL) < 0)
+		return false;
+	snprintf(ret, 40, "%s", s.device);
+	assign_spec_clear(&s);
+	return true;
+}
+
+const struct change *wizdraft_assigned(const struct draft *d, const char *device)
+{
+	char dev[40];
+
+	for (size_t i = 0; i < draft_n(d); i++)
+		if (assign_device(draft_get(d, i), dev) && !strcmp(dev, device))
+			return draft_get(d, i);
+	return NULL;
+}
+
+int wizdraft_assign(struct draft *d, const char *device, enum vmconf_kind kind, const char *vm,
+		    struct gv_error *err)
+{
+	struct assign_spec s = { .kind = kind, .hostpci = -1 };
+	const struct change *old;
+	struct change c;
+	char *arg = NULL;
+	int r = 0;
+
+	if (vm) {
+		/* the one word the command line takes, parsed as it parses it */
+		snprintf(s.device, sizeof(s.device), "%s", device);
+		s.vm = (char *)vm;
+		arg = assign_spec_format(&s);
+		r = change_parse(CHANGE_ASSIGN, arg, &c, err);
+		free(arg);
+		if (r < 0)
+			return r;
+	}
+	while ((old = wizdraft_assigned(d, device))) {
+		struct change drop = { 0 };
+
+		drop.kind = old->kind;
+		drop.arg = xstrdup(old->arg);
+		snprintf(drop.address, sizeof(drop.address), "%s", old->address);
+		draft_remove(d, &drop);
+		change_clear(&drop);
+	}
+	if (vm) {
+		draft_add(d, &c);
+		change_clear(&c);
+	}
+	return 0;
+}
+
+/* S holds WORD, not as part of a longer name: "win11" is not in "win110". */
+static bool has_word(const char *s, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = s; (p = strstr(p, word)); p++) {
+		bool start = p == s || strchr(" /,=;", p[-1]), end = !p[len] || strchr(" /,.;=", p[len]);
+
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+bool wizdraft_assign_not_run(const struct journal_set *sets, size_t n, const struct change *c)
+{
+	struct assign_spec s;
+	bool found = false;
+
+	if (c->kind != CHANGE_ASSIGN || !c->arg || assign_spec_parse(c->arg, &s, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		for (size_t k = 0; k < sets[i].n_pending && !found; k++)
+			found = has_word(sets[i].pending[k], s.device) && has_word(sets[i].pending[k], s.vm);
+	assign_spec_clear(&s);
+	return found;
+}
+
+bool wizdraft_assign_in_vm(const struct vmconf_list *vms, const struct change *c)
+{
+	struct assign_spec s;
+	struct pciaddr a;
+	bool has = false, pci;
+
+	if (!vms || c->kind != CHANGE_ASSIGN || !c->arg || assign_spec_parse(c->arg, &s, NULL) < 0)
+		return false;
+	pci = pciaddr_parse(s.device, &a) == 0;
+	for (size_t i = 0; i < vms->n && !has; i++) {
+		const struct vmconf *vm = vms->vms[i];
+
+		if (vm->kind != s.kind || strcmp(vm->name, s.vm))
+			continue;
+		for (size_t k = 0; k < vm->n_devs && !has; k++) {
+			const struct vmconf_dev *v = &vm->devs[k];
+
+			has = pci ? v->kind == VMCONF_DEV_PCI && vmconf_dev_covers(v, &a) :
+				    v->uuid && !strcmp(v->uuid, s.device);
+		}
+	}
+	assign_spec_clear(&s);
+	return has;
+}
+
 size_t wizdraft_count(const struct draft *d, unsigned kinds)
 {
 	size_t n = 0;
@@ -129,6 +275,7 @@ struct draft *wizdraft_part(const struct draft *d, unsigned kinds)
 
 	draft_set_boot_loader(part, draft_boot_loader(d));
 	draft_set_force_boot_gpu(part, draft_force_boot_gpu(d));
+	draft_set_sriov(part, draft_sriov(d));
 	for (size_t i = 0; i < draft_n(d); i++)
 		if (kinds & WIZDRAFT_KIND(draft_get(d, i)->kind))
 			draft_add(part, draft_get(d, i));
@@ -137,8 +284,11 @@ struct draft *wizdraft_part(const struct draft *d, unsigned kinds)
 
 bool wizdraft_equal(const struct draft *a, const struct draft *b)
 {
+	const struct sriov_opts *sa = draft_sriov(a), *sb = draft_sriov(b);
+
 	if (draft_n(a) != draft_n(b) || draft_boot_loader(a) != draft_boot_loader(b) ||
-	    draft_force_boot_gpu(a) != draft_force_boot_gpu(b))
+	    draft_force_boot_gpu(a) != draft_force_boot_gpu(b) || sa->vf_driver != sb->vf_driver ||
+	    sa->boot_only != sb->boot_only || sa->force_in_use != sb->force_in_use)
 		return false;
 	for (size_t i = 0; i < draft_n(a); i++)
 		if (!draft_change_equal(draft_get(a, i), draft_get(b, i)))

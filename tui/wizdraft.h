@@ -13,15 +13,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/plan/journal.h"
 #include "core/propose/draft.h"
 #include "core/scan/host.h"
 #include "core/scan/sysconf.h"
+#include "core/scan/vmconf.h"
+#include "core/util/error.h"
 
 /* A set of change kinds: the part of the draft a step edits. */
 #define WIZDRAFT_KIND(k) (1u << (k))
 #define WIZDRAFT_CMDLINE (WIZDRAFT_KIND(CHANGE_IOMMU) | WIZDRAFT_KIND(CHANGE_CMDLINE_ADD) | \
 			  WIZDRAFT_KIND(CHANGE_CMDLINE_REMOVE))
 #define WIZDRAFT_DRIVERS (WIZDRAFT_KIND(CHANGE_BLACKLIST) | WIZDRAFT_KIND(CHANGE_VFIO))
+#define WIZDRAFT_SRIOV WIZDRAFT_KIND(CHANGE_VFS)
+#define WIZDRAFT_ASSIGN WIZDRAFT_KIND(CHANGE_ASSIGN)
 #define WIZDRAFT_ALL ((1u << _CHANGE_KIND_MAX) - 1)
 
 /*
@@ -42,10 +47,44 @@ void wizdraft_pick(struct draft *d, const char *address, bool forced);
  * H guards (propose_vfio_guard()). */
 void wizdraft_drop(struct draft *d, const struct host *h, const char *address);
 
+/* The VF count drafted for PF ADDRESS (canonical): its --vfs change's; -1
+ * when none is. */
+int wizdraft_vfs(const struct draft *d, const char *address);
+/* Draft --vfs ADDRESS=COUNT in place of the count drafted for ADDRESS (the
+ * proposal takes one count a PF); COUNT < 0 drops it. */
+void wizdraft_set_vfs(struct draft *d, const char *address, int count);
+
+/* The --assign change drafted for DEVICE (a canonical PCI address or an mdev
+ * UUID in lower case), NULL when none is. Borrowed from D. */
+const struct change *wizdraft_assigned(const struct draft *d, const char *device);
+/*
+ * Draft --assign of DEVICE to the VM of KIND named VM (a libvirt domain, a
+ * Proxmox VMID; its next free hostpci) in place of the one drafted for
+ * DEVICE; VM NULL drops it. Returns 0, or -EINVAL with ERR naming --assign
+ * and what is wrong (assign_spec_parse()), and D unchanged.
+ */
+int wizdraft_assign(struct draft *d, const char *device, enum vmconf_kind kind, const char *vm,
+		    struct gv_error *err);
+/*
+ * Whether assign change C is in place: the configuration of its VM among
+ * VMS (vmconf_scan()) names its device. Its plan alone cannot say: once the
+ * <hostdev> file is written that plan writes nothing, though the virsh or
+ * qm command may only have been listed.
+ */
+bool wizdraft_assign_in_vm(const struct vmconf_list *vms, const struct change *c);
+/*
+ * Whether assign change C was applied with its command left to run: one of
+ * the N journal SETS (journal_list()) lists a command not run (--no-run)
+ * that names C's device and its VM (`virsh attach-device win11
+ * .../0000:41:00.0.xml`, `qm set 100 -hostpci0 0000:00:02.1,...`).
+ */
+bool wizdraft_assign_not_run(const struct journal_set *sets, size_t n, const struct change *c);
+
 /* Changes of D whose kind is in KINDS. */
 size_t wizdraft_count(const struct draft *d, unsigned kinds);
 /* A copy of D with only the changes whose kind is in KINDS, and D's
- * options: what a step previews on its own. Owned. */
+ * options (the boot loader, the forced boot GPU, those of --vfs): what a
+ * step previews on its own. Owned. */
 struct draft *wizdraft_part(const struct draft *d, unsigned kinds);
 /* A and B hold the same changes in the same order, with the same options. */
 bool wizdraft_equal(const struct draft *a, const struct draft *b);

@@ -59,8 +59,8 @@ for term in vt100 xterm-256color; do
 	done
 	ok "$t: missing steps say so" on_screen "not available in this version"
 	ok "$t: firmware step has a status" on_screen "pass, "
-	keys s
-	ok "$t: s opens SR-IOV VFs, which says it is not there yet" wait_for "Not available in this version."
+	keys m
+	ok "$t: m opens Mediated devices, which says it is not there yet" wait_for "Not available in this version."
 	keys c
 	sleep 0.3
 	ok "$t: c opens Kernel command line" bash -c '[[ "$0" == *"Kernel command line"* ]]' "$(row 1 | cut -c45-)"
@@ -113,6 +113,11 @@ keys c
 ok "status line: the Kernel command line keys" wait_for "i IOMMU e i915 x sysfb b loader p preview"
 ok "status line: fits 80 columns" bash -c '[ ${#0} -le 80 ]' "$(row 23 | sed 's/ *$//')"
 keys s
+ok "status line: the SR-IOV VFs keys" wait_for "= count D VF-driver B boot-only X forget p preview"
+ok "status line: fits 80 columns, SR-IOV" bash -c '[ ${#0} -le 80 ]' "$(row 23 | sed 's/ *$//')"
+keys v
+ok "status line: the Assign to a VM keys" wait_for "V VM W write-file X forget p preview"
+keys m
 ok "status line: a step without its own keys shows the wizard's" wait_for "f c d s m v a steps"
 keys q
 wait_exit > /dev/null

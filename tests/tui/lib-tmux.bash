@@ -19,6 +19,8 @@ trap tm_cleanup EXIT
 # tui_start TERM [GPUVIRT ARGS...]: start gpuvirt in the current test bed
 # (tests/lib.sh `host NAME` first) with --root $ROOT. When it exits, its
 # status goes to $EXITFILE and the terminal's settings to $EXITFILE.stty.
+# $TUI_WRAP runs it instead of umockdev-wrapper: tui_kmock (below) sets it
+# for the kernel double.
 tui_start() {
 	local term=$1; shift
 	tm kill-server 2>/dev/null
@@ -28,10 +30,14 @@ tui_start() {
 	EXITFILE=$TMPROOT/exit.$RANDOM
 	tm new-session -d -x 80 -y 24 \
 		"env TERM=$term UMOCKDEV_DIR=$UMOCKDEV_DIR GPUVIRT_EXPECT_TESTBED=1 ${TUI_ENV:-} \
-		umockdev-wrapper $GPUVIRT --root $ROOT $*; echo \$? > $EXITFILE.tmp; \
+		${TUI_WRAP:-umockdev-wrapper} $GPUVIRT --root $ROOT $*; echo \$? > $EXITFILE.tmp; \
 		stty -a > $EXITFILE.stty 2>&1; mv $EXITFILE.tmp $EXITFILE; sleep 600"
 	wait_for '  CPU '
 }
+
+# tui_kmock: the next tui_start runs gpuvirt with the kernel double loaded
+# first (tests/lib.sh: kmock_host, kmock_run), as umockdev-wrapper cannot
+tui_kmock() { TUI_WRAP="env LD_PRELOAD=$GV_KMOCK:libumockdev-preload.so.0"; }
 
 screen() { tm capture-pane -p; }
 # the screen with attributes as escape sequences

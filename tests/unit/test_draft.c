@@ -12,6 +12,7 @@
 
 #include "core/plan/plan.h"
 #include "core/propose/draft.h"
+#include "core/propose/sriov.h"
 #include "core/scan/host.h"
 #include "core/scan/mdevconf.h"
 #include "core/scan/sysconf.h"
@@ -207,6 +208,142 @@ START_TEST(test_wizdraft_part)
 }
 END_TEST
 
+/* One count a PF: a new count takes the old one's place; -1 drops it. */
+START_TEST(test_wizdraft_vfs)
+{
+	struct draft *d = draft_new(), *part;
+	struct sriov_opts o = { .vf_driver = SRIOV_VF_VFIO, .boot_only = true };
+
+	ck_assert_int_eq(wizdraft_vfs(d, "0000:00:02.0"), -1);
+	wizdraft_set_vfs(d, "0000:00:02.0", 7);
+	ck_assert_int_eq(wizdraft_vfs(d, "0000:00:02.0"), 7);
+	wizdraft_set_vfs(d, "0000:00:02.0", 3);
+	wizdraft_set_vfs(d, "0000:03:00.1", 0);
+	ck_assert_uint_eq(draft_n(d), 2);
+	ck_assert_int_eq(wizdraft_vfs(d, "0000:00:02.0"), 3);
+	/* 0 removes the VFs: a count like any other */
+	ck_assert_int_eq(wizdraft_vfs(d, "0000:03:00.1"), 0);
+	ck_assert_uint_eq(wizdraft_count(d, WIZDRAFT_SRIOV), 2);
+	/* the step's part carries the --vfs options with it */
+	draft_set_sriov(d, &o);
+	part = wizdraft_part(d, WIZDRAFT_SRIOV);
+	ck_assert(wizdraft_equal(part, d));
+	ck_assert_int_eq(draft_sriov(part)->vf_driver, SRIOV_VF_VFIO);
+	ck_assert(draft_sriov(part)->boot_only);
+	o.boot_only = false;
+	draft_set_sriov(part, &o);
+	ck_assert(!wizdraft_equal(part, d));
+	draft_free(part);
+	wizdraft_set_vfs(d, "0000:00:02.0", -1);
+	ck_assert_int_eq(wizdraft_vfs(d, "0000:00:02.0"), -1);
+	ck_assert_uint_eq(draft_n(d), 1);
+	/* not an address: nothing drafted */
+	wizdraft_set_vfs(d, "nonsense", 2);
+	ck_assert_uint_eq(draft_n(d), 1);
+	draft_free(d);
+}
+END_TEST
+
+/* One VM a device: a new VM takes the old one's place, NULL drops it, and a
+ * name the command line refuses leaves the draft as it was. */
+START_TEST(test_wizdraft_assign)
+{
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+	const struct change *c;
+	char **words;
+
+	ck_assert_ptr_null(wizdraft_assigned(d, "0000:41:00.0"));
+	ck_assert_int_eq(wizdraft_assign(d, "0000:41:00.0", VMCONF_LIBVIRT, "win11", &err), 0);
+	c = wizdraft_assigned(d, "0000:41:00.0");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->arg, "0000:41:00.0,vm=win11");
+	ck_assert_int_eq(wizdraft_assign(d, "0000:41:00.0", VMCONF_PROXMOX, "100", &err), 0);
+	ck_assert_uint_eq(draft_n(d), 1);
+	ck_assert_str_eq(wizdraft_assigned(d, "0000:41:00.0")->arg, "0000:41:00.0,vmid=100");
+	ck_assert_int_eq(wizdraft_assign(d, "634fc146-50a3-4960-ac30-f09e5cedc674", VMCONF_LIBVIRT, "win11", &err), 0);
+	ck_assert_uint_eq(wizdraft_count(d, WIZDRAFT_ASSIGN), 2);
+	ck_assert_ptr_nonnull(wizdraft_assigned(d, "634fc146-50a3-4960-ac30-f09e5cedc674"));
+	/* the equivalent command */
+	words = draft_argv(d, "apply");
+	ck_assert_str_eq(words[1], "--assign");
+	ck_assert_str_eq(words[2], "0000:41:00.0,vmid=100");
+	draft_argv_free(words);
+	/* refused: nothing changes */
+	ck_assert_int_eq(wizdraft_assign(d, "0000:41:00.0", VMCONF_LIBVIRT, "-x", &err), -EINVAL);
+	ck_assert_msg(strstr(err.msg, "-x"), "%s", err.msg);
+	ck_assert_int_eq(wizdraft_assign(d, "0000:41:00.0", VMCONF_PROXMOX, "7", &err), -EINVAL);
+	ck_assert_str_eq(wizdraft_assigned(d, "0000:41:00.0")->arg, "0000:41:00.0,vmid=100");
+	ck_assert_int_eq(wizdraft_assign(d, "0000:41:00.0", VMCONF_LIBVIRT, NULL, &err), 0);
+	ck_assert_ptr_null(wizdraft_assigned(d, "0000:41:00.0"));
+	ck_assert_uint_eq(draft_n(d), 1);
+	draft_free(d);
+}
+END_TEST
+
+/* An assignment applied with --no-run: its command is in the journal, still
+ * to run, and names the device and the VM. */
+START_TEST(test_wizdraft_assign_not_run)
+{
+	char *pending[] = {
+		"update-grub",
+		"virsh attach-device win110 /var/lib/gpuvirt/hostdev/win110/0000:41:00.0.xml --config",
+		"qm set 100 -hostpci0 0000:00:02.1,pcie=1",
+	};
+	struct journal_set set = { .id = 1, .pending = pending, .n_pending = 3 };
+	struct draft *d = draft_new();
+	struct gv_error err = { 0 };
+
+	ck_assert_int_eq(wizdraft_assign(d, "0000:41:00.0", VMCONF_LIBVIRT, "win11", &err), 0);
+	ck_assert_int_eq(wizdraft_assign(d, "0000:00:02.1", VMCONF_PROXMOX, "100", &err), 0);
+	ck_assert_int_eq(wizdraft_assign(d, "0000:00:02.2", VMCONF_PROXMOX, "100", &err), 0);
+	/* win11 is not win110 */
+	ck_assert(!wizdraft_assign_not_run(&set, 1, draft_get(d, 0)));
+	ck_assert(wizdraft_assign_not_run(&set, 1, draft_get(d, 1)));
+	ck_assert(!wizdraft_assign_not_run(&set, 1, draft_get(d, 2)));
+	ck_assert(!wizdraft_assign_not_run(&set, 0, draft_get(d, 1)));
+	pending[1] = "virsh attach-device win11 /var/lib/gpuvirt/hostdev/win11/0000:41:00.0.xml --config";
+	ck_assert(wizdraft_assign_not_run(&set, 1, draft_get(d, 0)));
+	draft_free(d);
+}
+END_TEST
+
+/* An assignment is in place when its VM's configuration names the device:
+ * the function, every function of its slot (Proxmox 00:02), the mdev. */
+START_TEST(test_wizdraft_assign_in_vm)
+{
+	const char *root = testbed_root("check-vms");
+	struct vmconf_list *vms = vmconf_scan(root);
+	static const struct {
+		const char *device;
+		enum vmconf_kind kind;
+		const char *vm;
+		bool in;
+	} cases[] = {
+		{ "0000:01:00.0", VMCONF_LIBVIRT, "win11", true },
+		{ "0000:01:00.1", VMCONF_LIBVIRT, "win11", true },
+		{ "634fc146-50a3-4960-ac30-f09e5cedc674", VMCONF_LIBVIRT, "win11", true },
+		{ "0000:00:02.1", VMCONF_PROXMOX, "100", true },
+		{ "0000:00:02.3", VMCONF_PROXMOX, "100", true },
+		{ "0000:02:00.0", VMCONF_LIBVIRT, "win11", false },
+		{ "0000:01:00.0", VMCONF_PROXMOX, "100", false },
+		{ "0000:01:00.0", VMCONF_LIBVIRT, "nosuch", false },
+	};
+	struct gv_error err = { 0 };
+
+	ck_assert_ptr_nonnull(vms);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct draft *d = draft_new();
+
+		ck_assert_int_eq(wizdraft_assign(d, cases[i].device, cases[i].kind, cases[i].vm, &err), 0);
+		ck_assert_msg(wizdraft_assign_in_vm(vms, draft_get(d, 0)) == cases[i].in, "%s to %s", cases[i].device,
+			      cases[i].vm);
+		draft_free(d);
+	}
+	vmconf_list_free(vms);
+}
+END_TEST
+
 START_TEST(test_wizdraft_command)
 {
 	struct draft *d = draft_new();
@@ -231,10 +368,10 @@ START_TEST(test_wizdraft_command)
 }
 END_TEST
 
-/* The wizard's plan (a draft) and the command line's plan are one plan. */
-static void same_plan_as_cli(const char *host_name, struct draft *d)
+/* The wizard's plan (a draft) and the command line's plan are one plan, on
+ * host HOST_NAME and configuration ROOT. */
+static void same_plan_in(const char *host_name, const char *root, struct draft *d)
 {
-	const char *root = testbed_root(host_name);
 	struct gv_error err = { 0 };
 	struct host *h = NULL;
 	struct plan *p = NULL;
@@ -270,6 +407,11 @@ static void same_plan_as_cli(const char *host_name, struct draft *d)
 	plan_free(p);
 	sysconf_free(sc);
 	host_free(h);
+}
+
+static void same_plan_as_cli(const char *host_name, struct draft *d)
+{
+	same_plan_in(host_name, testbed_root(host_name), d);
 }
 
 START_TEST(test_same_plan_v100)
@@ -309,6 +451,36 @@ START_TEST(test_same_plan_from_choices)
 	part = wizdraft_part(d, WIZDRAFT_CMDLINE);
 	same_plan_as_cli("ubuntu-v100", part);
 	draft_free(part);
+	draft_free(d);
+}
+END_TEST
+
+/* The SR-IOV step's choices and the assign step's build what `gpuvirt
+ * plan --vfs ... --vfs-driver vfio-pci` and `--assign` build. */
+START_TEST(test_same_plan_sriov_assign)
+{
+	struct draft *d = draft_new();
+	struct sriov_opts o = { .vf_driver = SRIOV_VF_VFIO };
+	struct gv_error err = { 0 };
+	const char *root;
+	char *cmd;
+
+	wizdraft_set_vfs(d, "0000:00:02.0", 7);
+	draft_set_sriov(d, &o);
+	same_plan_as_cli("proxmox-n100", d);
+	wizdraft_set_vfs(d, "0000:00:02.0", 0);
+	same_plan_as_cli("proxmox-n100", d);
+	draft_free(d);
+
+	/* the N100's VFs to the VMs of tests/fixtures/vms */
+	root = testbed_root("proxmox-n100");
+	cmd = xasprintf("cp -a '%s/tests/fixtures/vms/.' '%s/'", getenv("GV_SRCDIR") ? getenv("GV_SRCDIR") : ".", root);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+	d = draft_new();
+	ck_assert_int_eq(wizdraft_assign(d, "0000:00:02.1", VMCONF_LIBVIRT, "win11", &err), 0);
+	ck_assert_int_eq(wizdraft_assign(d, "0000:00:02.3", VMCONF_PROXMOX, "100", &err), 0);
+	same_plan_in("proxmox-n100", root, d);
 	draft_free(d);
 }
 END_TEST
@@ -560,6 +732,11 @@ int main(void)
 	tcase_add_test(tc, test_wizdraft_measure);
 	tcase_add_test(tc, test_wizdraft_mdev);
 	tcase_add_test(tc, test_wizdraft_vgpu);
+	tcase_add_test(tc, test_wizdraft_vfs);
+	tcase_add_test(tc, test_wizdraft_assign);
+	tcase_add_test(tc, test_wizdraft_assign_not_run);
+	tcase_add_test(tc, test_wizdraft_assign_in_vm);
+	tcase_add_test(tc, test_same_plan_sriov_assign);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

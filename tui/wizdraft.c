@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plan/journal.h"
 #include "core/plan/plan.h"
 #include "core/propose/mdev.h"
 #include "core/scan/mdevconf.h"
 #include "core/util/fsutil.h"
 #include "core/propose/assign.h"
+#include "core/util/log.h"
 #include "core/propose/propose.h"
 #include "core/propose/sriov.h"
 #include "core/util/exec.h"
@@ -494,32 +494,13 @@ int wizdraft_vgpu_set(struct draft *d, const char *vf, long id)
 size_t wizdraft_mdev_own(const struct host *h, const struct sysconf *sc, const char *root, const char *parent,
 			 const char *type)
 {
-	const struct mdevconf *mc = sysconf_mdevconf(sc);
-	struct journal_set *sets = NULL;
-	char *want = xasprintf("%s:%s", parent, type), **seen = NULL;
-	size_t n_sets = 0, n = 0;
+	char **own = NULL;
+	size_t n = 0;
 
 	/* a journal that cannot be read has made none that the step can count */
-	if (journal_list(root, &sets, &n_sets, NULL) < 0)
-		n_sets = 0;
-	for (size_t i = 0; i < n_sets; i++) {
-		for (size_t j = 0; j < sets[i].n_expects; j++) {
-			const struct journal_expect *e = &sets[i].expects[j];
-			bool dup = false;
-
-			if (strcmp(e->kind, "mdev") || !e->value || strcmp(e->value, want))
-				continue;
-			for (size_t k = 0; k < n && !dup; k++)
-				dup = !strcasecmp(seen[k], e->key);
-			if (dup || (!host_find_mdev(h, e->key, NULL) && !(mc && mdevconf_find(mc, e->key))))
-				continue;
-			seen = xreallocarray(seen, n + 1, sizeof(*seen));
-			seen[n++] = e->key;
-		}
-	}
-	free(seen);
-	journal_sets_free(sets, n_sets);
-	free(want);
+	if (mdev_own(h, sc, root, parent, type, &own, &n, NULL) < 0)
+		return 0;
+	mdev_own_free(own, n);
 	return n;
 }
 
@@ -533,8 +514,23 @@ bool wizdraft_mdev_in_place(const struct change *c, const struct host *h, const 
 	bool set;
 
 	switch (c->kind) {
-	case CHANGE_MDEV:
-		return wizdraft_mdev_own(h, sc, root, c->address, c->arg) == c->count;
+	case CHANGE_MDEV: {
+		/* --mdev says how many: the proposal knows when they are there;
+		 * what it logs on the way is the preview's to say */
+		struct draft *one = draft_new();
+		bool pending = true;
+		gv_log_fn fn;
+		void *userdata;
+
+		draft_add(one, c);
+		gv_log_get(&fn, &userdata);
+		gv_log_set(NULL, NULL);
+		if (draft_change_pending(one, 0, h, sc, root, &pending, NULL) < 0)
+			pending = true;
+		gv_log_set(fn, userdata);
+		draft_free(one);
+		return !pending;
+	}
 	case CHANGE_MDEV_REMOVE:
 		return !host_find_mdev(h, c->arg, NULL) && !(mc && mdevconf_find(mc, c->arg));
 	case CHANGE_VGPU:

@@ -155,25 +155,24 @@ const struct change *wizdraft_vgpu(const struct draft *d, const char *vf);
  * drops it. Returns 0 or -EINVAL as wizdraft_mdev_set(). */
 int wizdraft_vgpu_set(struct draft *d, const char *vf, long id);
 
-/* gpuvirt's own instances of TYPE on PARENT: those the change sets still
- * applied under ROOT made (the journal's "mdev" expectations) that still
- * exist on host H or are defined in SC's mdevctl definitions. */
+/* How many of gpuvirt's own instances of TYPE on PARENT there are on host
+ * H and under ROOT (mdev_own()); 0 when the journal cannot be read. */
 size_t wizdraft_mdev_own(const struct host *h, const struct sysconf *sc, const char *root, const char *parent,
 			 const char *type);
 
 /*
  * Whether C, a change of WIZDRAFT_MDEV, is in place on host H and root
- * ROOT (snapshot SC), which the proposal cannot say for these (--mdev
- * P:T=N makes N more each time, a removed instance no longer fits its
- * --mdev-remove): --mdev P:T=N when gpuvirt's own instances of T on P
- * number N, --mdev-remove U when U is neither on H nor defined, --vgpu
- * VF=ID when VF has ID now or gpuvirt's boot unit under ROOT sets it.
+ * ROOT (snapshot SC): --mdev P:T=N when the proposal of it alone changes
+ * nothing (draft_change_pending(), quietly: gpuvirt's own instances of T
+ * on P number N), --mdev-remove U when U is neither on H nor defined (the
+ * proposal refuses an instance that is not there), --vgpu VF=ID when VF
+ * has ID now or gpuvirt's boot unit under ROOT sets it (on a root whose
+ * sysfs writes are not made, the proposal would write it again).
  */
 bool wizdraft_mdev_in_place(const struct change *c, const struct host *h, const struct sysconf *sc,
 			    const char *root);
 /* The changes of WIZDRAFT_MDEV in D that are not in place
- * (wizdraft_mdev_in_place()), with D's options: what the step previews,
- * since the proposal would make an applied --mdev's instances again.
+ * (wizdraft_mdev_in_place()), with D's options: what the step previews.
  * Owned. */
 struct draft *wizdraft_mdev_todo(const struct draft *d, const struct host *h, const struct sysconf *sc,
 				 const char *root);

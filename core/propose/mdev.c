@@ -163,14 +163,10 @@ static bool vfs_remade(const struct change *changes, size_t n, const struct host
 	return vfs && pf->sriov_num > 0 && (int)vfs->count != pf->sriov_num;
 }
 
-/*
- * gpuvirt's own instances of TYPE on PARENT: the mdevs its change sets
- * still applied under ROOT made (their "mdev" expectations), as far as
- * they still exist, live or defined. Owned UUIDs in *RET.
- */
-static int own_instances(const struct host *h, const struct mdevconf *mc, const char *root, const char *parent,
-			 const char *type, char ***ret, size_t *ret_n, struct gv_error *err)
+int mdev_own(const struct host *h, const struct sysconf *sc, const char *root, const char *parent,
+	     const char *type, char ***ret, size_t *ret_n, struct gv_error *err)
 {
+	const struct mdevconf *mc = sc ? sysconf_mdevconf(sc) : NULL;
 	struct journal_set *sets = NULL;
 	struct gv_error jerr = { 0 };
 	char *want = xasprintf("%s:%s", parent, type), **v = NULL;
@@ -178,7 +174,7 @@ static int own_instances(const struct host *h, const struct mdevconf *mc, const 
 	int r = journal_list(root, &sets, &n_sets, &jerr);
 
 	if (r < 0) {
-		gv_error_set(err, r, "--mdev %s=0: cannot read the journal to find gpuvirt's instances: %s", want,
+		gv_error_set(err, r, "--mdev %s: cannot read the journal to find gpuvirt's instances: %s", want,
 			     jerr.msg[0] ? jerr.msg : strerror(-r));
 		free(want);
 		return r;
@@ -191,7 +187,7 @@ static int own_instances(const struct host *h, const struct mdevconf *mc, const 
 				continue;
 			for (size_t k = 0; k < n && !seen; k++)
 				seen = !strcasecmp(v[k], e->key);
-			if (seen || (!host_find_mdev(h, e->key, NULL) && !mdevconf_find(mc, e->key)))
+			if (seen || (!host_find_mdev(h, e->key, NULL) && !(mc && mdevconf_find(mc, e->key))))
 				continue;
 			v = xreallocarray(v, n + 1, sizeof(*v));
 			v[n++] = xstrdup(e->key);
@@ -204,11 +200,45 @@ static int own_instances(const struct host *h, const struct mdevconf *mc, const 
 	return 0;
 }
 
-static void strv_free(char **v, size_t n)
+void mdev_own_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
+}
+
+static bool listed(char *const *v, size_t n, const char *uuid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(v[i], uuid))
+			return true;
+	return false;
+}
+
+/* The instances of TYPE on parent D, live or defined, that are not in OWN:
+ * "U1, U2" in *RET (owned, NULL when there are none); their number. */
+static size_t others(const struct host_device *d, const struct mdevconf *mc, const char *type, char *const *own,
+		     size_t n_own, char **ret)
+{
+	struct buf b = BUF_INIT;
+	char **seen = NULL;
+	size_t n = 0, n_defs = mc ? mdevconf_n(mc) : 0;
+
+	for (size_t i = 0; i < d->n_mdevs + n_defs; i++) {
+		const struct mdevconf_def *def = i < d->n_mdevs ? NULL : mdevconf_get(mc, i - d->n_mdevs);
+		const char *uuid = def ? def->uuid : d->mdevs[i].uuid, *t = def ? def->type : d->mdevs[i].type;
+		if (def && (!def->parent || strcmp(def->parent, d->address)))
+			continue;
+		if (!uuid || !t || strcmp(t, type) || listed(own, n_own, uuid) || listed(seen, n, uuid))
+			continue;
+		seen = xreallocarray(seen, n + 1, sizeof(*seen));
+		seen[n++] = (char *)uuid;
+		buf_printf(&b, "%s%s", b.len ? ", " : "", uuid);
+	}
+	free(seen);
+	*ret = n ? buf_steal(&b) : NULL;
+	buf_free(&b);
+	return n;
 }
 
 /* ---- the checks ---- */
@@ -218,7 +248,9 @@ static int check_mdev(const struct host *h, const struct sysconf *sc, const char
 {
 	const struct host_device *d = host_find(h, c->address);
 	const struct host_mdev_type *t;
-	char *s, *s2;
+	unsigned long want = asked(changes, n, c->address, c->arg), make;
+	char *s, *s2, **own = NULL;
+	size_t n_own = 0;
 	int r = 0;
 
 	if (!d)
@@ -233,20 +265,19 @@ static int check_mdev(const struct host *h, const struct sysconf *sc, const char
 		free(s);
 		return r;
 	}
-	if (c->count == 0) {
-		/* gpuvirt's own instances go, whatever the type offers now */
-		char **own = NULL;
-		size_t n_own = 0;
-		r = own_instances(h, sysconf_mdevconf(sc), root, c->address, c->arg, &own, &n_own, err);
-		for (size_t i = 0; r == 0 && i < n_own; i++) {
-			const char *vm = host_vm_using(h, own[i]);
-			if (vm)
-				r = gv_error_set(err, -EBUSY, "--mdev %s:%s=0: mdev %s is in use by %s; shut the VM down first",
-						 c->address, c->arg, own[i], vm);
-		}
-		strv_free(own, n_own);
+	r = mdev_own(h, sc, root, c->address, c->arg, &own, &n_own, err);
+	if (r < 0)
 		return r;
+	/* the surplus goes newest first, whatever the type offers now */
+	for (size_t i = n_own; r == 0 && i > want; i--) {
+		const char *vm = host_vm_using(h, own[i - 1]);
+		if (vm)
+			r = gv_error_set(err, -EBUSY, "--mdev %s:%s=%lu: mdev %s is in use by %s; shut the VM down first",
+					 c->address, c->arg, want, own[i - 1], vm);
 	}
+	mdev_own_free(own, n_own);
+	if (r < 0 || want == 0)
+		return r;
 	if (!d->n_mdev_types) {
 		const char *prefix;
 		if (!gvtg_type_ok(d, c->arg, &prefix))
@@ -265,10 +296,16 @@ static int check_mdev(const struct host *h, const struct sysconf *sc, const char
 		free(s);
 		return r;
 	}
-	unsigned long want = asked(changes, n, c->address, c->arg);
-	if (t->available_instances >= 0 && want > (unsigned long)t->available_instances) {
+	/* only those to make take an instance of what is available */
+	make = want > n_own ? want - n_own : 0;
+	if (t->available_instances >= 0 && make > (unsigned long)t->available_instances) {
 		s = types_that_fit(d, t->id);
 		s2 = want == c->count ? xasprintf("%u asked", c->count) : xasprintf("%lu asked in all", want);
+		if (n_own) {
+			char *more = xasprintf("%s, of which gpuvirt has %zu already: %lu to make", s2, n_own, make);
+			free(s2);
+			s2 = more;
+		}
 		r = gv_error_set(err, -EINVAL, "--mdev %s:%s=%u: %s has %d instance%s of %s available, %s; other types "
 				 "that still fit: %s", c->address, c->arg, c->count, c->address, t->available_instances,
 				 t->available_instances == 1 ? "" : "s", t->id, s2, s);
@@ -364,6 +401,7 @@ int mdev_check(const struct host *h, const struct sysconf *sc, const char *root,
 
 struct mctx {
 	const struct host *h;
+	const struct sysconf *sc;
 	const struct mdevconf *mc;
 	const char *root;
 	struct plan *p;
@@ -401,7 +439,8 @@ static void warn_vgpu_mgr(struct mctx *m)
 		       "(systemctl enable --now nvidia-vgpu-mgr)", m->root);
 }
 
-static int add_instances(struct mctx *m, const struct change *c)
+/* Make COUNT more instances of C's type on its parent, each defined. */
+static int add_instances(struct mctx *m, const struct change *c, unsigned long count)
 {
 	const struct host_device *d = host_find(m->h, c->address);
 	const struct host_mdev_type *t = host_device_mdev_type(d, c->arg);
@@ -409,13 +448,11 @@ static int add_instances(struct mctx *m, const struct change *c)
 
 	if (is_nvidia(d))
 		warn_vgpu_mgr(m);
-	if (!t) {
-		m->kvmgt = true;
-		gv_log(GV_LOG_INFO, "%s: GVT-g is off now, so its types are not there yet: mdevctl makes the %u "
-		       "instance%s of %s at boot, once i915.enable_gvt=1 and kvmgt are in effect", d->address, c->count,
-		       c->count == 1 ? "" : "s", c->arg);
-	}
-	for (unsigned i = 0; i < c->count && r == 0; i++) {
+	if (!t)
+		gv_log(GV_LOG_INFO, "%s: GVT-g is off now, so its types are not there yet: mdevctl makes the %lu "
+		       "instance%s of %s at boot, once i915.enable_gvt=1 and kvmgt are in effect", d->address, count,
+		       count == 1 ? "" : "s", c->arg);
+	for (unsigned long i = 0; i < count && r == 0; i++) {
 		char uuid[37], *path, *def, *why, *value;
 		new_uuid(uuid);
 		if (t) {
@@ -485,22 +522,53 @@ static int remove_one(struct mctx *m, const char *uuid, const char *because)
 	return r < 0 ? plan_err(m, r, "an expectation") : 0;
 }
 
-static int remove_own(struct mctx *m, const struct change *c)
+static bool seen_before(const struct change *changes, const struct change *c)
 {
-	char **own = NULL, *because;
-	size_t n = 0;
-	int r = own_instances(m->h, m->mc, m->root, c->address, c->arg, &own, &n, m->err);
+	for (const struct change *e = changes; e < c; e++)
+		if (e->kind == CHANGE_MDEV && !strcmp(e->address, c->address) && !strcmp(e->arg, c->arg))
+			return true;
+	return false;
+}
+
+/*
+ * Make gpuvirt's own instances of C's type on its parent number what the
+ * changes ask for it in all: the missing ones made, the surplus removed
+ * newest first; nothing when they number that already. Others stay.
+ */
+static int set_count(struct mctx *m, const struct change *changes, size_t n, const struct change *c)
+{
+	const struct host_device *d = host_find(m->h, c->address);
+	unsigned long want = asked(changes, n, c->address, c->arg);
+	char **own = NULL, *because, *rest = NULL;
+	size_t n_own = 0, n_rest;
+	int r = mdev_own(m->h, m->sc, m->root, c->address, c->arg, &own, &n_own, m->err);
 
 	if (r < 0)
 		return r;
-	if (!n)
+	n_rest = others(d, m->mc, c->arg, own, n_own, &rest);
+	if (n_rest)
+		gv_log(GV_LOG_INFO, "--mdev %s:%s=%lu counts gpuvirt's own instances only: the %zu other%s of %s on %s "
+		       "stay%s (%s)", c->address, c->arg, want, n_rest, n_rest == 1 ? "" : "s", c->arg, c->address,
+		       n_rest == 1 ? "s" : "", rest);
+	free(rest);
+	if (want && !host_device_mdev_type(d, c->arg))
+		m->kvmgt = true;   /* GVT-g that is off: its types come with kvmgt */
+	if (want > n_own) {
+		r = add_instances(m, c, want - n_own);
+	} else if (n_own > want) {
+		because = xasprintf(" (--mdev %s:%s=%lu)", c->address, c->arg, want);
+		for (size_t i = n_own; i > want && r == 0; i--)
+			r = remove_one(m, own[i - 1], because);
+		free(because);
+	} else if (want == 0) {
 		gv_log(GV_LOG_INFO, "--mdev %s:%s=0: gpuvirt made no %s instance on %s that is still there; nothing to "
 		       "remove", c->address, c->arg, c->arg, c->address);
-	because = xasprintf(" (--mdev %s:%s=0)", c->address, c->arg);
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = remove_one(m, own[i], because);
-	free(because);
-	strv_free(own, n);
+	} else {
+		gv_log(GV_LOG_INFO, "--mdev %s:%s=%lu: gpuvirt's %lu instance%s of %s on %s %s there already; nothing "
+		       "to make", c->address, c->arg, want, want, want == 1 ? "" : "s", c->arg, c->address,
+		       want == 1 ? "is" : "are");
+	}
+	mdev_own_free(own, n_own);
 	return r;
 }
 
@@ -782,13 +850,13 @@ out:
 int mdev_propose(const struct host *h, const struct sysconf *sc, const char *root, const struct change *changes,
 		 size_t n, struct plan *p, struct gv_error *err)
 {
-	struct mctx m = { .h = h, .mc = sysconf_mdevconf(sc), .root = root, .p = p, .err = err };
+	struct mctx m = { .h = h, .sc = sc, .mc = sysconf_mdevconf(sc), .root = root, .p = p, .err = err };
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct change *c = &changes[i];
-		if (c->kind == CHANGE_MDEV)
-			r = c->count ? add_instances(&m, c) : remove_own(&m, c);
+		if (c->kind == CHANGE_MDEV && !seen_before(changes, c))
+			r = set_count(&m, changes, n, c);
 		else if (c->kind == CHANGE_MDEV_REMOVE)
 			r = remove_one(&m, c->arg, "");
 	}

@@ -32,8 +32,9 @@
  *                   sriov.h); opts->sriov: --vfs-driver, --boot-only.
  *                   A PF with VFs never goes to vfio-pci.
  *   --mdev, --mdev-remove, --vgpu   mediated devices and NVIDIA's per-VF
- *                   vGPU (core/propose/mdev.h); a device with vGPU that
- *                   goes to vfio-pci is warned about.
+ *                   vGPU (core/propose/mdev.h); --mdev P:T=N: N instances
+ *                   of gpuvirt's own, nothing when there are. A device
+ *                   with vGPU that goes to vfio-pci is warned about.
  *   --assign DEVICE,vm=NAME | DEVICE,vmid=N   the device to a libvirt domain
  *                   or a Proxmox VM under the root, through virsh or qm
  *                   (core/propose/assign.h), after every other action.

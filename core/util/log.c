@@ -12,6 +12,12 @@ void gv_log_set(gv_log_fn fn, void *userdata)
 	log_userdata = userdata;
 }
 
+void gv_log_get(gv_log_fn *ret_fn, void **ret_userdata)
+{
+	*ret_fn = log_fn;
+	*ret_userdata = log_userdata;
+}
+
 void gv_logv(enum gv_log_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];

@@ -13,6 +13,8 @@ typedef void (*gv_log_fn)(void *userdata, enum gv_log_level level, const char *m
 
 /* Install the sink for core messages; NULL drops them. Not thread-safe. */
 void gv_log_set(gv_log_fn fn, void *userdata);
+/* The sink installed now, for a caller that silences it for a while. */
+void gv_log_get(gv_log_fn *ret_fn, void **ret_userdata);
 
 /* Report one line (no trailing newline needed). */
 void gv_log(enum gv_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

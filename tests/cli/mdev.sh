@@ -163,6 +163,38 @@ assert sum("is gone, as removed" in x["title"] for x in f) == 2, f
 run_gv --root "$ROOT" undo --yes --live --no-run
 ok "undo of =0: the instance is back, with its definition" bash -c '[ "$1" -eq 0 ] && [ -e "$2" ] && cmp -s "$3" <(printf "{\n  \"mdev_type\": \"nvidia-300\",\n  \"start\": \"auto\",\n  \"attrs\": []\n}")' _ "$RC" "$(bed /sys/bus/mdev/devices/${uuids[1]})" "$ROOT/etc/mdevctl.d/0000:41:00.0/${uuids[1]}"
 
+# --- --mdev P:T=N is how many of gpuvirt's own: twice is once; fewer -----
+# live through the double, and on the root alone (no --live: the
+# definitions count)
+for live in --live ""; do
+	label="declarative${live:+ $live}"
+	kmock_host vgpu-v100
+	run_gv --root "$ROOT" apply --mdev 41:00.0:nvidia-300=2 --yes $live --no-run
+	mapfile -t made < <(grep -h "^expect mdev " "$ROOT"/var/lib/gpuvirt/journal/* | cut -d" " -f3)
+	ok "$label: =2: exit 0, two made, two definitions" bash -c '[ "$1" -eq 0 ] && [ "$2" = 2 ] && [ "$(ls "$3" | wc -l)" = 2 ]' _ "$RC" "${#made[@]}" "$ROOT/etc/mdevctl.d/0000:41:00.0"
+	run_gv --root "$ROOT" plan --mdev 41:00.0:nvidia-300=2
+	ok "$label: =2 again: the plan is empty" bash -c '[ "$1" -eq 0 ] && grep -q "^# nothing to change" "$2" && ! grep -q "/create$" "$2"' _ "$RC" "$OUT"
+	ok "$label: =2 again: says they are there" has "gpuvirt's 2 instances of nvidia-300 on 0000:41:00.0 are there already" "$ERR"
+	before=$(everything "$ROOT") klog=$(kmock_log)
+	run_gv --root "$ROOT" apply --mdev 41:00.0:nvidia-300=2 --yes $live --no-run
+	ok "$label: =2 applied again: exit 0, nothing written, the kernel saw nothing more" bash -c '[ "$1" -eq 0 ] && [ "$2" = "$(everything "$3")" ] && [ "$4" = "$5" ]' _ "$RC" "$before" "$ROOT" "$klog" "$(kmock_log)"
+	ok "$label: still exactly two definitions" [ "$(ls "$ROOT/etc/mdevctl.d/0000:41:00.0" | wc -l)" = 2 ]
+	if [ -n "$live" ]; then
+		ok "$label: two live, none left to make" bash -c '[ "$(grep -c "nvidia-300/create .* ok" <<< "$1")" = 2 ] && [ "$2" = 0 ]' _ "$(kmock_log)" "$(available 0000:41:00.0 nvidia-300)"
+	else
+		ok "$label: the kernel saw nothing" [ -z "$(kmock_log)" ]
+	fi
+	run_gv --root "$ROOT" apply --mdev 41:00.0:nvidia-300=1 --yes $live --no-run
+	ok "$label: =1: exit 0, the newest and its definition gone, the first stays" bash -c '[ "$1" -eq 0 ] && [ ! -e "$2/${3}" ] && [ -e "$2/${4}" ]' _ "$RC" "$ROOT/etc/mdevctl.d/0000:41:00.0" "${made[1]}" "${made[0]}"
+	if [ -n "$live" ]; then
+		ok "$label: =1: the newest removed live, the first still there" bash -c '[ ! -e "$1" ] && [ -e "$2" ] && grep -qF "/$3/remove 1 ok" "$4" && [ "$(grep -c "/remove 1 ok" "$4")" = 1 ]' _ "$(bed /sys/bus/mdev/devices/${made[1]})" "$(bed /sys/bus/mdev/devices/${made[0]})" "${made[1]}" "$UMOCKDEV_DIR/kmock.log"
+	fi
+	run_gv --root "$ROOT" plan --mdev 41:00.0:nvidia-300=1
+	ok "$label: =1 again: the plan is empty" bash -c '[ "$1" -eq 0 ] && grep -q "^# nothing to change" "$2"' _ "$RC" "$OUT"
+	run_gv --root "$ROOT" plan --mdev 41:00.0:nvidia-300
+	ok "$label: =COUNT left out is 1: in place too" bash -c '[ "$1" -eq 0 ] && grep -q "^# nothing to change" "$2"' _ "$RC" "$OUT"
+done
+
 # --- Debian 12: mdevctl's rule cannot run; gpuvirt's own; the real mdevctl --
 kmock_host vgpu-v100
 run_gv --root "$ROOT" apply --mdev 41:00.0:nvidia-300=2 --mdev 41:00.0:nvidia-299=1 --yes --live --no-run

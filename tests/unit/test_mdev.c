@@ -407,6 +407,120 @@ START_TEST(v100_plan)
 }
 END_TEST
 
+/* The draft's --mdev alone, built into a plan. */
+static struct plan *mdev_plan(const char *words, const struct host *h, const struct sysconf *sc, const char *root,
+			      int want_r, struct gv_error *err)
+{
+	struct draft *dr = draft_new();
+	struct plan *p = NULL;
+
+	ck_assert_int_eq(draft_add_option(dr, CHANGE_MDEV, words, err), 0);
+	ck_assert_msg(draft_build_plan(dr, h, sc, root, &p, err) == want_r, "%s: %s", words, err->msg);
+	draft_free(dr);
+	return p;
+}
+
+static bool mdev_pending(const char *words, const struct host *h, const struct sysconf *sc, const char *root)
+{
+	struct draft *dr = draft_new();
+	struct gv_error err = { 0 };
+	bool pending = true;
+
+	ck_assert_int_eq(draft_add_option(dr, CHANGE_MDEV, words, &err), 0);
+	ck_assert_msg(draft_change_pending(dr, 0, h, sc, root, &pending, &err) == 0, "%s", err.msg);
+	draft_free(dr);
+	return pending;
+}
+
+static void apply_reload(struct plan *p, const struct host *h, const char *root, struct sysconf **sc)
+{
+	struct plan_apply_opts ao = { .no_run = true, .no_live = true };
+	struct gv_error err = { 0 };
+
+	ck_assert_msg(plan_apply(p, &ao, &err) == 0, "%s", err.msg);
+	plan_free(p);
+	sysconf_free(*sc);
+	ck_assert_int_eq(sysconf_load(root, h, sc, &err), 0);
+}
+
+/* --mdev P:T=N says how many of gpuvirt's own there are: applied twice on
+ * the root (no live writes: the definitions count) it is applied once; a
+ * smaller N removes the newest; instances gpuvirt did not make stay. */
+START_TEST(v100_count_is_declarative)
+{
+	const char *root = testbed_root("vgpu-v100");
+	struct gv_error err = { 0 };
+	struct host *h = NULL;
+	struct sysconf *sc = NULL;
+	struct plan *p;
+	char **own = NULL, **left = NULL, first[40], newest[40];
+	size_t n_own = 0, n_left = 0;
+	static const char foreign[] = "0e0e0e0e-1111-4222-8333-444455556666";
+
+	testbed_use("vgpu-v100");
+	gv_log_set(capture, NULL);
+	ck_assert_int_eq(host_scan(&h, &err), 0);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	ck_assert(mdev_pending("41:00.0:nvidia-300=2", h, sc, root));
+	p = mdev_plan("41:00.0:nvidia-300=2", h, sc, root, 0, &err);
+	ck_assert(!plan_is_empty(p));
+	apply_reload(p, h, root, &sc);
+	ck_assert_uint_eq(mdevconf_n(sysconf_mdevconf(sc)), 2);
+	ck_assert_int_eq(mdev_own(h, sc, root, "0000:41:00.0", "nvidia-300", &own, &n_own, &err), 0);
+	ck_assert_uint_eq(n_own, 2);
+	snprintf(first, sizeof(first), "%s", own[0]);
+	snprintf(newest, sizeof(newest), "%s", own[1]);
+	mdev_own_free(own, n_own);
+
+	/* the same again: nothing to change, and the change is in place */
+	ck_assert(!mdev_pending("41:00.0:nvidia-300=2", h, sc, root));
+	buf_reset(&logbuf);
+	p = mdev_plan("41:00.0:nvidia-300=2", h, sc, root, 0, &err);
+	ck_assert(plan_is_empty(p));
+	ck_assert_ptr_nonnull(strstr(logbuf.data, "gpuvirt's 2 instances of nvidia-300 on 0000:41:00.0 are there already"));
+	apply_reload(p, h, root, &sc);
+	ck_assert_uint_eq(mdevconf_n(sysconf_mdevconf(sc)), 2);
+
+	/* what is available is checked against what is to be made */
+	plan_free(mdev_plan("41:00.0:nvidia-300=4", h, sc, root, 0, &err));
+	p = mdev_plan("41:00.0:nvidia-300=5", h, sc, root, -EINVAL, &err);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(err.msg, "--mdev 0000:41:00.0:nvidia-300=5: 0000:41:00.0 has 2 instances of nvidia-300 "
+				  "available, 5 asked, of which gpuvirt has 2 already: 3 to make; other types that "
+				  "still fit: nvidia-299 (4 available)");
+
+	/* one fewer: the newest goes, with its definition; one that gpuvirt
+	 * did not make stays, named */
+	put(root, "etc/mdevctl.d/0000:41:00.0/0e0e0e0e-1111-4222-8333-444455556666",
+	    "{\n  \"mdev_type\": \"nvidia-300\",\n  \"start\": \"auto\",\n  \"attrs\": []\n}");
+	sysconf_free(sc);
+	ck_assert_int_eq(sysconf_load(root, h, &sc, &err), 0);
+	ck_assert(mdev_pending("41:00.0:nvidia-300=1", h, sc, root));
+	buf_reset(&logbuf);
+	p = mdev_plan("41:00.0:nvidia-300=1", h, sc, root, 0, &err);
+	ck_assert_ptr_nonnull(strstr(logbuf.data, "the 1 other of nvidia-300 on 0000:41:00.0 stays "
+						  "(0e0e0e0e-1111-4222-8333-444455556666)"));
+	apply_reload(p, h, root, &sc);
+	ck_assert_uint_eq(mdevconf_n(sysconf_mdevconf(sc)), 2);
+	ck_assert_ptr_null(mdevconf_find(sysconf_mdevconf(sc), newest));
+	ck_assert_ptr_nonnull(mdevconf_find(sysconf_mdevconf(sc), first));
+	ck_assert_ptr_nonnull(mdevconf_find(sysconf_mdevconf(sc), foreign));
+	ck_assert(!mdev_pending("41:00.0:nvidia-300=1", h, sc, root));
+	ck_assert_int_eq(mdev_own(h, sc, root, "0000:41:00.0", "nvidia-300", &left, &n_left, &err), 0);
+	ck_assert_uint_eq(n_left, 1);
+	ck_assert_str_eq(left[0], first);
+	mdev_own_free(left, n_left);
+
+	/* =0: gpuvirt's last one goes, the other stays; then =0 is in place */
+	apply_reload(mdev_plan("41:00.0:nvidia-300=0", h, sc, root, 0, &err), h, root, &sc);
+	ck_assert_uint_eq(mdevconf_n(sysconf_mdevconf(sc)), 1);
+	ck_assert_ptr_nonnull(mdevconf_find(sysconf_mdevconf(sc), foreign));
+	ck_assert(!mdev_pending("41:00.0:nvidia-300=0", h, sc, root));
+	sysconf_free(sc);
+	host_free(h);
+}
+END_TEST
+
 /* ---- a sysfs write's own reversal ---- */
 
 /* two plain files in a copy of the bed: without the kernel double a write
@@ -494,6 +608,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, nvidia_vgpu_per_vf);
 	tcase_add_test(tc, gvtg_generations);
 	tcase_add_test(tc, v100_plan);
+	tcase_add_test(tc, v100_count_is_declarative);
 	tcase_add_test(tc, sysfs_write_with_its_reversal);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,7 +10,7 @@
  *     driver_override hook) survive render and parse, a second time they
  *     change nothing, and libkmod reading the rendered file (modconf_load()
  *     on a scratch root) sees each of them and every blacklist and option
- *     line of plain words the model renders;
+ *     line of plain words (no quotes) the model renders;
  *   - modconf_autoload_add() lists every module once: adding them again to
  *     its result changes nothing.
  */
@@ -90,19 +90,21 @@ static void check_kmod(const char *text)
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		bool quoted = memchr(line, '"', len) != NULL;
 		char *l = strndup(line, len), *save = NULL;
 		char *w0 = strtok_r(l, " ", &save), *w1 = w0 ? strtok_r(NULL, " ", &save) : NULL;
 
 		if (w0 && w1 && !strcmp(w0, "blacklist") && plain(w1, "") && !strtok_r(NULL, " ", &save)) {
-			CHECK(modconf_has_blacklist(mc, w1, NULL), "libkmod does not see blacklist %s", w1);
-		} else if (w0 && w1 && !strcmp(w0, "options") && plain(w1, "")) {
+			CHECK(modconf_has_blacklist(mc, w1, NULL), "libkmod does not see blacklist %s in:\n%s", w1, text);
+		} else if (w0 && w1 && !strcmp(w0, "options") && plain(w1, "") && !quoted) {
+			/* (a double quote joins words up to the next one, or the line's end) */
 			for (char *w = strtok_r(NULL, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
 				char *eq = strchr(w, '=');
 				if (!eq || eq == w || !plain(w, "=,.:") || strchr(eq + 1, '='))
 					continue;
 				*eq = '\0';
-				CHECK(modconf_has_option(mc, w1, w, eq + 1, NULL), "libkmod does not see options %s %s=%s",
-				      w1, w, eq + 1);
+				CHECK(modconf_has_option(mc, w1, w, eq + 1, NULL), "libkmod does not see options %s %s=%s in:\n%s",
+				      w1, w, eq + 1, text);
 			}
 		}
 		free(l);

@@ -85,12 +85,12 @@ int main(int argc, char **argv)
 		char why[64];
 
 		describe(status, why, sizeof(why));
-		if (known)
+		if (known) {
 			printf("SKIP: %s (known crash, %s)\n", argv[i],
 			       status == 0 ? "passes now: drop the " KNOWN_CRASH " prefix" : "still fails");
-		else if (status == 0)
+		} else if (status == 0) {
 			printf("PASS: %s\n", argv[i]);
-		else {
+		} else {
 			printf("FAIL: %s (%s)\n", argv[i], why);
 			failed++;
 		}

@@ -16,6 +16,16 @@ shift
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
+# The kind of a failure: a property's words up to its first value, a
+# sanitizer's report up to its details.
+kind() {
+	case $1 in
+	'') echo "no message (a signal?)" ;;
+	*'property failed: '*) sed -E "s/.*property failed: //; s/[0-9]+/N/g; s/^([^:']*).*/\1/" <<< "$1" ;;
+	*'runtime error: '*) sed -E 's/.*(runtime error: [^:0-9]*).*/\1/' <<< "$1" ;;
+	*) sed -E 's/.*ERROR: ([A-Za-z]+Sanitizer: [^ ]+).*/\1/' <<< "$1" ;;
+	esac
+}
 new=0
 for n in "$@"; do
 	corpus=$BUILD/fuzz/corpus/$n art=$BUILD/fuzz/artifacts/$n log=$BUILD/fuzz/$n.log
@@ -39,10 +49,11 @@ for n in "$@"; do
 		"$(ls "$corpus" | wc -l)" "$((after - before))" "$rc"
 	if [ "$after" -gt "$before" ]; then
 		new=1
-		# one line per kind of failure (numbers blurred), with a count and one input
+		# one line per kind of failure (its words up to the first value, numbers
+		# blurred), with a count and one input
 		for f in $(ls -t "$art" | head -n "$((after - before))"); do
-			why=$("$BUILD/fuzz/fuzz-$n" "$art/$f" 2>&1 | grep -m1 -E 'property failed|ERROR: [A-Za-z]+Sanitizer|runtime error|deadly signal')
-			printf '%s\t%s\n' "$(sed -E 's/^[^ ]*: //; s/[0-9]+/N/g' <<< "${why:-no message}")" "$art/$f"
+			why=$("$BUILD/fuzz/fuzz-$n" "$art/$f" 2>&1 | grep -a -m1 -E 'property failed|ERROR: [A-Za-z]+Sanitizer|runtime error|deadly signal')
+			printf '%s\t%s\n' "$(kind "$why")" "$art/$f"
 		done | sort | awk -F'\t' '{ n[$1]++; if (!($1 in f)) f[$1] = $2 }
 			END { for (k in n) printf "  %4d x %s\n         e.g. %s\n", n[k], k, f[k] }'
 	fi

@@ -30,49 +30,49 @@ static bool argv_eq(char **a, char **b)
 
 static void check_same_record(const struct journal_record *a, const struct journal_record *b)
 {
-	CHECK(a->id == b->id, "id %d read back as %d", a->id, b->id);
-	CHECK(a->interrupted == b->interrupted, "interrupted %d read back as %d", a->interrupted, b->interrupted);
-	CHECK(!strcmp(a->when, b->when), "when '%s' read back as '%s'", a->when, b->when);
-	CHECK(!strcmp(a->summary, b->summary), "summary '%s' read back as '%s'", a->summary, b->summary);
-	CHECK(a->n_files == b->n_files, "%zu files read back as %zu", a->n_files, b->n_files);
+	CHECK(a->id == b->id, "the id changed in the round trip: %d, read back %d", a->id, b->id);
+	CHECK(a->interrupted == b->interrupted, "'interrupted' changed in the round trip: %d, read back %d", a->interrupted, b->interrupted);
+	CHECK(!strcmp(a->when, b->when), "the time changed in the round trip: '%s', read back '%s'", a->when, b->when);
+	CHECK(!strcmp(a->summary, b->summary), "the summary changed in the round trip: '%s', read back '%s'", a->summary, b->summary);
+	CHECK(a->n_files == b->n_files, "the files changed in the round trip: %zu, read back %zu", a->n_files, b->n_files);
 	for (size_t i = 0; i < a->n_files; i++) {
 		const struct journal_file *x = &a->files[i], *y = &b->files[i];
-		CHECK(!strcmp(x->path, y->path) && !strcmp(x->target, y->target), "file %zu '%s' -> '%s' read back as "
-		      "'%s' -> '%s'", i, x->path, x->target, y->path, y->target);
-		CHECK(x->had_before == y->had_before && x->has_after == y->has_after, "file %zu: before/after "
-		      "presence changed", i);
-		CHECK(!x->had_before || !strcmp(x->before_sha, y->before_sha), "file %zu: before hash changed", i);
-		CHECK(!x->has_after || !strcmp(x->after_sha, y->after_sha), "file %zu: after hash changed", i);
-		CHECK((x->mode & 07777) == (y->mode & 07777), "file %zu: mode %o read back as %o", i,
+		CHECK(!strcmp(x->path, y->path) && !strcmp(x->target, y->target), "a file changed in the round trip: %zu "
+		      "'%s' -> '%s', read back '%s' -> '%s'", i, x->path, x->target, y->path, y->target);
+		CHECK(x->had_before == y->had_before && x->has_after == y->has_after, "a file changed in the round trip: "
+		      "%zu, before/after presence", i);
+		CHECK(!x->had_before || !strcmp(x->before_sha, y->before_sha), "a file changed in the round trip: %zu, before hash", i);
+		CHECK(!x->has_after || !strcmp(x->after_sha, y->after_sha), "a file changed in the round trip: %zu, after hash", i);
+		CHECK((x->mode & 07777) == (y->mode & 07777), "a file changed in the round trip: %zu, mode %o, read back %o", i,
 		      (unsigned)x->mode, (unsigned)y->mode);
 	}
-	CHECK(a->n_dirs == b->n_dirs, "%zu directories read back as %zu", a->n_dirs, b->n_dirs);
+	CHECK(a->n_dirs == b->n_dirs, "the directories changed in the round trip: %zu, read back %zu", a->n_dirs, b->n_dirs);
 	for (size_t i = 0; i < a->n_dirs; i++)
 		CHECK(!strcmp(a->dirs[i].dir, b->dirs[i].dir) && a->dirs[i].n == b->dirs[i].n,
-		      "directory %zu '%s' (%zu) read back as '%s' (%zu)", i, a->dirs[i].dir, a->dirs[i].n,
+		      "a directory changed in the round trip: %zu '%s' (%zu), read back '%s' (%zu)", i, a->dirs[i].dir, a->dirs[i].n,
 		      b->dirs[i].dir, b->dirs[i].n);
-	CHECK(a->n_sysfs == b->n_sysfs, "%zu sysfs values read back as %zu", a->n_sysfs, b->n_sysfs);
+	CHECK(a->n_sysfs == b->n_sysfs, "the sysfs values changed in the round trip: %zu, read back %zu", a->n_sysfs, b->n_sysfs);
 	for (size_t i = 0; i < a->n_sysfs; i++)
 		CHECK(!strcmp(a->sysfs[i].attr, b->sysfs[i].attr) && fuzz_streq(a->sysfs[i].before, b->sysfs[i].before) &&
-		      !strcmp(a->sysfs[i].after, b->sysfs[i].after), "sysfs value %zu '%s' changed", i, a->sysfs[i].attr);
-	CHECK(a->n_runs == b->n_runs, "%zu commands read back as %zu", a->n_runs, b->n_runs);
+		      !strcmp(a->sysfs[i].after, b->sysfs[i].after), "a sysfs value changed in the round trip: %zu '%s'", i, a->sysfs[i].attr);
+	CHECK(a->n_runs == b->n_runs, "the commands changed in the round trip: %zu, read back %zu", a->n_runs, b->n_runs);
 	for (size_t i = 0; i < a->n_runs; i++) {
 		const struct journal_run *x = &a->runs[i], *y = &b->runs[i];
-		CHECK(argv_eq(x->argv, y->argv) && argv_eq(x->undo, y->undo), "command %zu changed", i);
-		CHECK(x->status < 0 ? y->status < 0 : x->status == y->status, "command %zu: status %d read back as %d",
+		CHECK(argv_eq(x->argv, y->argv) && argv_eq(x->undo, y->undo), "a command changed in the round trip: %zu", i);
+		CHECK(x->status < 0 ? y->status < 0 : x->status == y->status, "a command's status changed in the round trip: %zu: %d, read back %d",
 		      i, x->status, y->status);
 	}
 }
 
 static void check_same_expects(const struct journal_set *a, const struct journal_set *b)
 {
-	CHECK(a->n_expects == b->n_expects, "%zu expectations read back as %zu", a->n_expects, b->n_expects);
+	CHECK(a->n_expects == b->n_expects, "the expectations changed in the round trip: %zu, read back %zu", a->n_expects, b->n_expects);
 	for (size_t i = 0; i < a->n_expects; i++)
 		CHECK(!strcmp(a->expects[i].kind, b->expects[i].kind) && !strcmp(a->expects[i].key, b->expects[i].key) &&
-		      fuzz_streq(a->expects[i].value, b->expects[i].value), "expectation %zu changed", i);
-	CHECK(a->n_pending == b->n_pending, "%zu pending commands read back as %zu", a->n_pending, b->n_pending);
+		      fuzz_streq(a->expects[i].value, b->expects[i].value), "an expectation changed in the round trip: %zu", i);
+	CHECK(a->n_pending == b->n_pending, "the pending commands changed in the round trip: %zu, read back %zu", a->n_pending, b->n_pending);
 	for (size_t i = 0; i < a->n_pending; i++)
-		CHECK(!strcmp(a->pending[i], b->pending[i]), "pending command '%s' read back as '%s'", a->pending[i],
+		CHECK(!strcmp(a->pending[i], b->pending[i]), "a pending command changed in the round trip: '%s', read back '%s'", a->pending[i],
 		      b->pending[i]);
 }
 

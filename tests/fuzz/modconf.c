@@ -124,7 +124,8 @@ static void check_autoload(const char *content)
 	CHECK(r == 0 || r == 1, "modconf_autoload_add returned %d", r);
 	if (r == 0)
 		CHECK(!strcmp(once, content), "nothing added, yet the content changed");
-	CHECK(modconf_autoload_add(once, mods, n, &twice) == 0, "adding the modules twice changed the list");
+	r = modconf_autoload_add(once, mods, n, &twice);
+	CHECK(r == 0, "adding the modules twice changed the list:\n--- once\n%s--- twice\n%s", once, twice);
 	CHECK(!strcmp(once, twice), "adding nothing changed the content");
 	free(once);
 	free(twice);

@@ -9,6 +9,7 @@
 # goes on after a crash (-fork=1 -ignore_crashes=1), so that one bug does
 # not hide the rest. Exits 1 when a harness left a new artifact.
 set -u
+export LC_ALL=C   # failure messages hold any bytes
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build-fuzz}
 seconds=$1

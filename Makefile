@@ -153,3 +153,39 @@ clean:
 .DELETE_ON_ERROR:
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d)
+
+# ---- fuzzing (tests/fuzz/README.md) ----
+#   make fuzz [FUZZ_SECONDS=60]   each libFuzzer harness for that long (clang)
+# The harnesses are also linked with tests/fuzz/replay.c, with this build's
+# compiler and flags, and `make check` feeds them every corpus file.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC ?= clang
+FUZZ_CFLAGS ?= -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_SRC := $(sort $(filter-out tests/fuzz/replay.c,$(wildcard tests/fuzz/*.c)))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay-%)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz-%)
+
+$(BUILD)/fuzz/replay-%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(CORE_LIB) $(UI_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(UI_LIB) $(CORE_LIB) $(PKG_LIBS)
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/%.c tests/fuzz/fuzz.h $(CORE_LIB) $(UI_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(UI_LIB) $(CORE_LIB) $(PKG_LIBS)
+
+tests: $(FUZZ_REPLAY)
+
+# The libraries again, instrumented, in their own build directory: the
+# normal build is left as it is.
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: needs $(FUZZ_CC) with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" SANITIZE= DEVELOPER= fuzz-build
+	@BUILD=$(FUZZ_BUILD) tests/fuzz/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-build: $(FUZZ_BIN)
+
+.PHONY: fuzz fuzz-build

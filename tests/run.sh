@@ -77,6 +77,22 @@ for s in tests/cli/*.sh tests/tui/*.sh; do
 	printf '%-28s %d passed, %d failed\n' "$n" "$p" "$f"
 done
 
+# Every fuzz corpus file through its harness's property checks (tests/fuzz/).
+for b in "$BUILD"/fuzz/replay-*; do
+	[ -x "$b" ] || continue
+	n=fuzz/${b##*/replay-}
+	only "$n" || continue
+	"$b" tests/fuzz/corpus/"${n#fuzz/}"/* > "$log/${n//\//-}.log" 2>&1
+	rc=$?
+	p=$(grep -c '^PASS: ' "$log/${n//\//-}.log")
+	f=$(grep -c '^FAIL: ' "$log/${n//\//-}.log")
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ "$f" -gt 0 ]; then failures+=("$n"); grep '^FAIL: ' "$log/${n//\//-}.log" | sed 's/^/  /'; fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); failures+=("$n (exit $rc)"); fi
+	grep '^SKIP: ' "$log/${n//\//-}.log" | sed 's/^/  /'
+	printf '%-28s %d passed, %d failed\n' "$n" "$p" "$f"
+done
+
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failing: ${failures[*]} (logs in $log/)"
 fi

@@ -195,6 +195,8 @@ static void describe_mdev(struct dlines *L, const struct tui *t, const struct tr
 	add(L, "UUID", UI_NORMAL, "%s", row->mdev->uuid);
 	add(L, "Parent", UI_NORMAL, "%s", row->dev->address);
 	add(L, "Type", UI_NORMAL, "%s", row->mdev->type ? row->mdev->type : "unknown");
+	add(L, "State", UI_NORMAL, "%s%s", row->defined_only ? "defined (mdevctl), not active" : "active",
+	    !row->def ? "" : row->def->start_auto ? "; starts at boot (auto)" : "; started by hand (manual)");
 	if (mt && mt->name)
 		add(L, "Name", UI_NORMAL, "%s", mt->name);
 	if (mt && mt->device_api)

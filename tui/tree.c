@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/util/xalloc.h"
 #include "tui/screen.h"
 #include "tui/tree.h"
 #include "tui/tui.h"
@@ -23,6 +25,7 @@ void tree_free(struct tree *tr)
 		return;
 	free(tr->rows);
 	free(tr->collapsed);
+	free(tr->defined);
 	free(tr);
 }
 
@@ -52,13 +55,39 @@ static struct tree_row *push(struct tree *tr, enum tree_kind kind, int depth, in
 	return r;
 }
 
+static bool is_active(const struct host_device *d, const char *uuid)
+{
+	for (size_t i = 0; i < d->n_mdevs; i++)
+		if (!strcasecmp(d->mdevs[i].uuid, uuid))
+			return true;
+	return false;
+}
+
 static void push_mdevs(struct tree *tr, const struct host_device *d, int depth, int group)
 {
 	for (size_t i = 0; i < d->n_mdevs; i++) {
 		struct tree_row *r = push(tr, TREE_MDEV, depth, group);
 		r->dev = d;
 		r->mdev = &d->mdevs[i];
+		r->def = tr->mc ? mdevconf_find(tr->mc, d->mdevs[i].uuid) : NULL;
 		snprintf(r->key, sizeof(r->key), "mdev:%s", d->mdevs[i].uuid);
+	}
+	/* what mdevctl will start (or can start) but is not there now */
+	for (size_t i = 0; tr->mc && i < mdevconf_n(tr->mc); i++) {
+		const struct mdevconf_def *def = mdevconf_get(tr->mc, i);
+		struct host_mdev *m;
+		struct tree_row *r;
+
+		if (strcasecmp(def->parent, d->address) || is_active(d, def->uuid))
+			continue;
+		m = &tr->defined[tr->n_defined++];
+		*m = (struct host_mdev){ .uuid = def->uuid, .type = def->type, .iommu_group = -1 };
+		r = push(tr, TREE_MDEV, depth, group);
+		r->dev = d;
+		r->mdev = m;
+		r->def = def;
+		r->defined_only = true;
+		snprintf(r->key, sizeof(r->key), "mdev:%s", def->uuid);
 	}
 }
 
@@ -116,7 +145,7 @@ static bool group_has_gpu(const struct host_iommu_group *g)
 	return false;
 }
 
-void tree_build(struct tree *tr, const struct host *h)
+void tree_build(struct tree *tr, const struct host *h, const struct mdevconf *mc)
 {
 	char old_key[64] = "";
 	size_t old_sel = tr->sel, n_groups = h ? host_n_groups(h) : 0;
@@ -127,6 +156,11 @@ void tree_build(struct tree *tr, const struct host *h)
 	if (tr->n && tr->sel < tr->n)
 		snprintf(old_key, sizeof(old_key), "%s", tr->rows[tr->sel].key);
 	tr->n = 0;
+	/* the definitions' rows point into this: sized once, never moved */
+	tr->mc = mc;
+	free(tr->defined);
+	tr->defined = xcalloc(mc ? mdevconf_n(mc) + 1 : 1, sizeof(*tr->defined));
+	tr->n_defined = 0;
 	if (!h)
 		goto select;
 	/* Groups holding a GPU first, each pass in id order. */
@@ -238,7 +272,7 @@ bool tree_fold(struct tree *tr, const struct host *h, bool fold)
 			;
 		tr->collapsed[i] = tr->collapsed[--tr->n_collapsed];
 	}
-	tree_build(tr, h);
+	tree_build(tr, h, tr->mc);
 	return true;
 }
 
@@ -314,7 +348,9 @@ static void draw_row(struct tui *t, const struct layout_rect *r, size_t i, bool 
 	case TREE_MDEV:
 		snprintf(left, sizeof(left), "mdev %.8s %s", row->mdev->uuid,
 			 row->mdev->type ? row->mdev->type : "?");
-		snprintf(right, sizeof(right), "mdev");
+		/* active, defined (mdevctl starts it at boot: auto), or both */
+		snprintf(right, sizeof(right), "%s%s", row->defined_only ? "defined" : "active",
+			 !row->def ? "" : row->def->start_auto ? " auto" : " manual");
 		break;
 	}
 

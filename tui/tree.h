@@ -2,7 +2,8 @@
 #pragma once
 /*
  * The device tree: IOMMU groups (groups with a GPU first), their devices,
- * under a PF its VFs, under a device its mediated devices. Rows are keyed
+ * under a PF its VFs, under a device its mediated devices (active ones, and
+ * the ones mdevctl has defined under the root, with their state). Rows are keyed
  * ("group:66", "dev:0000:41:00.0", "mdev:<uuid>") so that a rescan, which
  * makes a new host snapshot and a new set of rows, keeps the cursor where it
  * was (tmux mode_tree tags).
@@ -11,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/scan/host.h"
+#include "core/scan/mdevconf.h"
 #include "tui/layout.h"
 
 struct tui;
@@ -25,6 +27,11 @@ struct tree_row {
 	int group;                       /* group id, or TREE_NO_GROUP */
 	const struct host_device *dev;   /* the device, or an mdev's parent */
 	const struct host_mdev *mdev;
+	/* mdev rows: mdevctl's definition of it under the root, NULL when none;
+	 * DEFINED_ONLY: not active on the host (mdev then points into the
+	 * tree's own copies of the definitions' uuid and type) */
+	const struct mdevconf_def *def;
+	bool defined_only;
 	bool has_gpu;                    /* group rows: holds a display device */
 	size_t n_members;                /* group rows: functions in the group */
 	char key[64];
@@ -38,14 +45,18 @@ struct tree {
 	size_t n_collapsed;
 	/* Rows to repaint when the pane is not dirty as a whole. */
 	long mark[2];
+	const struct mdevconf *mc;       /* the definitions of the last build */
+	struct host_mdev *defined;       /* defined-only mdevs as rows show them */
+	size_t n_defined;
 };
 
 struct tree *tree_new(void);
 void tree_free(struct tree *tr);
 
-/* Rebuild the rows from snapshot H, keeping the cursor on the same key (or
- * as close to its old position as the new rows allow). */
-void tree_build(struct tree *tr, const struct host *h);
+/* Rebuild the rows from snapshot H and mdevctl's definitions MC (may be
+ * NULL), keeping the cursor on the same key (or as close to its old
+ * position as the new rows allow). Both must outlive the rows. */
+void tree_build(struct tree *tr, const struct host *h, const struct mdevconf *mc);
 
 /* The row under the cursor, NULL when there are none. */
 const struct tree_row *tree_selected(const struct tree *tr);

@@ -68,7 +68,7 @@ static void rescan(struct tui *t, const char *why)
 	 * key) and the steps let go of them before anything draws */
 	h = t->host = session_host(t->session);
 	t->conf = session_sysconf(t->session);
-	tree_build(t->tree, h);
+	tree_build(t->tree, h, sysconf_mdevconf(t->conf));
 	wizard_rescan(t);
 	gv_log(GV_LOG_INFO, "rescan (%s): %zu devices, %zu IOMMU groups", why, host_n_devices(h),
 	       host_n_groups(h));
@@ -540,7 +540,7 @@ int tui_run(const struct gv_globals *g, struct session *s)
 	}
 	gv_log(GV_LOG_INFO, "%zu devices, %zu IOMMU groups; ? shows the keys", host_n_devices(t.host),
 	       host_n_groups(t.host));
-	tree_build(t.tree, t.host);
+	tree_build(t.tree, t.host, sysconf_mdevconf(t.conf));
 	/* Something applied before this boot is not in effect: that is the
 	 * first thing to see. Without a journal this is one failed opendir. */
 	if (!t.demo && (open_step = wizard_step_at_start(&t, why, sizeof(why))) >= 0) {

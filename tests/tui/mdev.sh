@@ -117,6 +117,10 @@ keys Escape
 wait_gone "y apply  other keys cancel" > /dev/null
 keys -
 ok "- again keeps it" wait_for "keeps $u"
+# the device tree shows the defined instances under their parent, with state
+keys w
+ok "the tree: the definitions under the V100, defined, auto" wait_for "mdev ${u:0:8} nvidia-300"
+ok "...with their state" bash -c 'grep -F "mdev ${0:0:8} nvidia-300" <<< "$1" | grep -q "defined auto"' "$u" "$(screen)"
 keys q
 wait_exit > /dev/null
 

@@ -70,3 +70,24 @@ void scroll_show(struct scroll *s, int line)
 	else if (line >= s->top + s->visible)
 		s->top = line - s->visible + 1;
 }
+
+bool scroll_item_key(int key, bool focused, long cur, long n, bool up_in_view, int *ret)
+{
+	switch (key) {
+	case 'n':
+		*ret = cur + 1 < n ? 1 : 0;
+		return true;
+	case 'b':
+		*ret = cur > 0 ? -1 : 0;
+		return true;
+	case 'j':
+	case KEY_DOWN:
+		*ret = 1;
+		return focused && cur + 1 < n;
+	case 'k':
+	case KEY_UP:
+		*ret = -1;
+		return focused && cur > 0 && up_in_view;
+	}
+	return false;
+}

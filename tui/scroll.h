@@ -29,6 +29,13 @@ bool scroll_key(struct scroll *s, int key, unsigned flags);
  * motion key. */
 bool scroll_cursor_key(int key, unsigned flags, long cur, long n, long page, long *ret);
 
+/* The item keys of a step's list (the GPUs, PFs, devices, types): n and b
+ * always; j, k and the arrows when the step has the focus (FOCUSED), j only
+ * before the last item and k only while the item above is in view
+ * (UP_IN_VIEW), so that past either end they scroll the text instead. True
+ * when KEY is one of them, with the move (-1, 0 or +1) in *RET. */
+bool scroll_item_key(int key, bool focused, long cur, long n, bool up_in_view, int *ret);
+
 /* Put top back within 0..lines - visible. */
 void scroll_clamp(struct scroll *s);
 

@@ -763,6 +763,7 @@ static unsigned as_key(struct tui *t, void *state, int key)
 {
 	struct as *st = state;
 	const struct adev *a;
+	int move;
 
 	load(t, st);
 	switch (key) {
@@ -779,27 +780,14 @@ static unsigned as_key(struct tui *t, void *state, int key)
 			gv_log(GV_LOG_INFO, "%s: no VM drafted", a->id);
 		}
 		return TUI_HANDLED;
-	case 'n':
-		set_cursor(st, st->cursor + 1);
-		return TUI_HANDLED;
-	case 'b':
-		if (st->cursor > 0)
-			set_cursor(st, st->cursor - 1);
-		return TUI_HANDLED;
 	case 'p':
 		preview(t);
 		return TUI_HANDLED;
 	}
-	if (t->focus == TUI_FOCUS_RIGHT) {
-		/* j/k move the cursor; past the last device they scroll the text */
-		if ((key == 'j' || key == KEY_DOWN) && st->cursor + 1 < st->n_devs) {
-			set_cursor(st, st->cursor + 1);
-			return TUI_HANDLED;
-		}
-		if ((key == 'k' || key == KEY_UP) && st->cursor > 0 && t->right.top <= st->dev_row[st->cursor]) {
-			set_cursor(st, st->cursor - 1);
-			return TUI_HANDLED;
-		}
+	if (scroll_item_key(key, t->focus == TUI_FOCUS_RIGHT, (long)st->cursor, (long)st->n_devs,
+			    st->n_devs && t->right.top <= st->dev_row[st->cursor], &move)) {
+		set_cursor(st, st->cursor + (size_t)(long)move);
+		return TUI_HANDLED;
 	}
 	return 0;
 }

@@ -392,6 +392,7 @@ static void move_cursor(struct dr *st, int delta)
 static unsigned dr_key(struct tui *t, void *state, int key)
 {
 	struct dr *st = state;
+	int move;
 
 	load(t, st);
 	if (key >= '1' && key <= '9') {
@@ -404,27 +405,14 @@ static unsigned dr_key(struct tui *t, void *state, int key)
 	case ' ':
 		toggle_pick(t, st);
 		return TUI_HANDLED;
-	case 'n':
-		move_cursor(st, 1);
-		return TUI_HANDLED;
-	case 'b':
-		move_cursor(st, -1);
-		return TUI_HANDLED;
 	case 'p':
 		preview(t);
 		return TUI_HANDLED;
 	}
-	if (t->focus == TUI_FOCUS_RIGHT) {
-		/* j/k move the cursor; past the last GPU they scroll the text */
-		if ((key == 'j' || key == KEY_DOWN) && st->cursor + 1 < st->n_gpus) {
-			move_cursor(st, 1);
-			return TUI_HANDLED;
-		}
-		if ((key == 'k' || key == KEY_UP) && st->cursor > 0 &&
-		    t->right.top <= 1 + list_rows(t, st, st->cursor)) {
-			move_cursor(st, -1);
-			return TUI_HANDLED;
-		}
+	if (scroll_item_key(key, t->focus == TUI_FOCUS_RIGHT, (long)st->cursor, (long)st->n_gpus,
+			    st->cursor > 0 && t->right.top <= 1 + list_rows(t, st, st->cursor), &move)) {
+		move_cursor(st, move);
+		return TUI_HANDLED;
 	}
 	return 0;
 }

@@ -562,6 +562,7 @@ static void move_cursor(struct md *st, long delta)
 static unsigned md_key(struct tui *t, void *state, int key)
 {
 	struct md *st = state;
+	int move;
 
 	load(t, st);
 	switch (key) {
@@ -571,26 +572,13 @@ static unsigned md_key(struct tui *t, void *state, int key)
 	case '-':
 		minus(t, st);
 		return TUI_HANDLED;
-	case 'n':
-		move_cursor(st, 1);
-		return TUI_HANDLED;
-	case 'b':
-		move_cursor(st, -1);
-		return TUI_HANDLED;
 	case 'p':
 		preview(t);
 		return TUI_HANDLED;
 	}
-	if (t->focus == TUI_FOCUS_RIGHT) {
-		/* j/k move the cursor; past either end they scroll the text */
-		if ((key == 'j' || key == KEY_DOWN) && st->cursor + 1 < st->n_items) {
-			move_cursor(st, 1);
-			return TUI_HANDLED;
-		}
-		if ((key == 'k' || key == KEY_UP) && st->cursor > 0) {
-			move_cursor(st, -1);
-			return TUI_HANDLED;
-		}
+	if (scroll_item_key(key, t->focus == TUI_FOCUS_RIGHT, (long)st->cursor, (long)st->n_items, true, &move)) {
+		move_cursor(st, move);
+		return TUI_HANDLED;
 	}
 	return 0;
 }

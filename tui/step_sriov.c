@@ -483,6 +483,7 @@ static unsigned sv_key(struct tui *t, void *state, int key)
 {
 	struct sv *st = state;
 	const struct host_device *d;
+	int move;
 
 	load(t, st);
 	switch (key) {
@@ -502,27 +503,14 @@ static unsigned sv_key(struct tui *t, void *state, int key)
 			gv_log(GV_LOG_INFO, "%s: no VF count drafted", d->address);
 		}
 		return TUI_HANDLED;
-	case 'n':
-		set_cursor(st, st->cursor + 1);
-		return TUI_HANDLED;
-	case 'b':
-		if (st->cursor > 0)
-			set_cursor(st, st->cursor - 1);
-		return TUI_HANDLED;
 	case 'p':
 		preview(t);
 		return TUI_HANDLED;
 	}
-	if (t->focus == TUI_FOCUS_RIGHT) {
-		/* j/k move the cursor; past the last PF they scroll the text */
-		if ((key == 'j' || key == KEY_DOWN) && st->cursor + 1 < st->n_pfs) {
-			set_cursor(st, st->cursor + 1);
-			return TUI_HANDLED;
-		}
-		if ((key == 'k' || key == KEY_UP) && st->cursor > 0 && t->right.top <= st->pf_row[st->cursor]) {
-			set_cursor(st, st->cursor - 1);
-			return TUI_HANDLED;
-		}
+	if (scroll_item_key(key, t->focus == TUI_FOCUS_RIGHT, (long)st->cursor, (long)st->n_pfs,
+			    st->n_pfs && t->right.top <= st->pf_row[st->cursor], &move)) {
+		set_cursor(st, st->cursor + (size_t)(long)move);
+		return TUI_HANDLED;
 	}
 	return 0;
 }

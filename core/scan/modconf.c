@@ -849,20 +849,26 @@ char *modconf_file_render(const struct modconf_file *f)
 
 	buf_puts(&b, "# Written by gpuvirt (module blacklists, vfio-pci binding). Undo with\n"
 		     "# `gpuvirt undo`, or delete this file and regenerate the initramfs.\n");
-	for (size_t i = 0; i < f->blacklists.n; i++)
-		buf_printf(&b, "blacklist %s\n", f->blacklists.v[i]);
+	for (size_t i = 0; i < f->blacklists.n; i++) {
+		buf_puts(&b, "blacklist");
+		put_word(&b, f->blacklists.v[i]);
+		buf_putc(&b, '\n');
+	}
 	for (size_t i = 0; i < f->n_options; i++) {
 		if (!f->options[i].words.n)
 			continue;
-		buf_printf(&b, "options %s", f->options[i].module);
+		buf_puts(&b, "options");
+		put_word(&b, f->options[i].module);
 		for (size_t j = 0; j < f->options[i].words.n; j++)
 			put_word(&b, f->options[i].words.v[j]);
 		buf_putc(&b, '\n');
 	}
 	for (size_t i = 0; i < f->n_softdeps; i++) {
-		buf_printf(&b, "softdep %s pre:", f->softdeps[i].module);
+		buf_puts(&b, "softdep");
+		put_word(&b, f->softdeps[i].module);
+		buf_puts(&b, " pre:");
 		for (size_t j = 0; j < f->softdeps[i].pre.n; j++)
-			buf_printf(&b, " %s", f->softdeps[i].pre.v[j]);
+			put_word(&b, f->softdeps[i].pre.v[j]);
 		buf_putc(&b, '\n');
 	}
 	if (f->overrides.n) {
@@ -899,6 +905,12 @@ static void autoload_line(void *ud, const char *line, unsigned lineno)
 	size_t l = strcspn(line, " \t\r");
 
 	(void)lineno;
+	/* no module name ends in a backslash, and written back it would join
+	 * the next line */
+	if (l && line[l - 1] == '\\') {
+		gv_log(GV_LOG_WARN, "modules-load.d: dropped '%.*s': not a module name", (int)l, line);
+		return;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		if (strlen(s->v[i]) == l && !strncmp(s->v[i], line, l))
 			return;

@@ -97,7 +97,8 @@ static void for_each_line(const char *content, void (*fn)(void *ud, const char *
 		lineno++;
 		if (!line.len)
 			first = lineno;
-		if (len && p[len - 1] == '\r')
+		/* every trailing CR, or each round trip would take one more */
+		while (len && p[len - 1] == '\r')
 			len--;
 		/* kmod reads "\\" as one literal backslash: only an odd run at
 		 * the end continues the line, joined without a space */

@@ -208,6 +208,13 @@ START_TEST(no_continuation_written)
 	ck_assert_msg(strstr(out, "options nouveau modeset=0\n"), "%s", out);
 	ck_assert_msg(strstr(out, "options snd_hda_intel odd=b\\\n"), "%s", out);
 
+	/* every trailing CR goes: a second render is the first */
+	f = modconf_file_parse("alias x y\r\r\n");
+	text = modconf_file_render(f);
+	ck_assert_msg(strstr(text, "\nalias x y\n"), "%s", text);
+	free(text);
+	modconf_file_free(f);
+
 	/* every word gpuvirt writes gets the guard, not only option words */
 	f = modconf_file_parse("blacklist x\\ \noptions m\\ a=1\nsoftdep s\\ pre: p\\ \n");
 	text = modconf_file_render(f);

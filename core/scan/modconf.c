@@ -54,8 +54,9 @@ bool modconf_module_eq(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* Split a modprobe line into words; double quotes keep spaces (options x="a b"). */
-static void tokenize(const char *line, struct strv *ret)
+/* Split a modprobe line into words; double quotes keep spaces (options x="a b").
+ * Returns false when a double quote is never closed. */
+static bool tokenize(const char *line, struct strv *ret)
 {
 	const char *p = line;
 
@@ -66,7 +67,7 @@ static void tokenize(const char *line, struct strv *ret)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
-			return;
+			return true;
 		start = p;
 		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
 			if (*p == '"')
@@ -74,6 +75,8 @@ static void tokenize(const char *line, struct strv *ret)
 			p++;
 		}
 		strv_push(ret, start, (size_t)(p - start));
+		if (quoted)
+			return false;
 	}
 }
 
@@ -664,7 +667,11 @@ static void parse_file_line(void *ud, const char *line, unsigned lineno)
 	struct strv w = { 0 };
 
 	(void)lineno;
-	tokenize(line, &w);
+	/* A quote never closed runs to the end of the line (for kmod too):
+	 * whatever gpuvirt added to it would be inside the quotes, so the
+	 * line is kept as it is and gpuvirt's own go on lines of their own. */
+	if (!tokenize(line, &w))
+		goto other;
 	if (w.n == 2 && !strcmp(w.v[0], "blacklist")) {
 		modconf_file_add_blacklist(f, w.v[1]);
 		goto out;
@@ -695,6 +702,7 @@ static void parse_file_line(void *ud, const char *line, unsigned lineno)
 	}
 	if (w.n >= 3 && !strcmp(w.v[0], "install") && parse_override(f, &w, line))
 		goto out;
+other:
 	if (strv_find(&f->others, line) < 0)
 		strv_push(&f->others, line, strlen(line));
 out:

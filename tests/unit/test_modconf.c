@@ -208,6 +208,16 @@ START_TEST(no_continuation_written)
 	ck_assert_msg(strstr(out, "options nouveau modeset=0\n"), "%s", out);
 	ck_assert_msg(strstr(out, "options snd_hda_intel odd=b\\\n"), "%s", out);
 
+	/* a quote never closed: the line kept as it is, gpuvirt's option on
+	 * its own line, not inside the quotes */
+	f = modconf_file_parse("options vfio-pci a=\"b\noptions m a\"b\noptions m c\"d\te\n");
+	modconf_file_add_vfio_id(f, "10de:1db4");
+	text = modconf_file_render(f);
+	ck_assert_msg(strstr(text, "\noptions vfio-pci ids=10de:1db4\n") && strstr(text, "\noptions vfio-pci a=\"b\n") &&
+		      strstr(text, "\noptions m a\"b\noptions m c\"d\te\n"), "%s", text);
+	free(text);
+	modconf_file_free(f);
+
 	/* every trailing CR goes: a second render is the first */
 	f = modconf_file_parse("alias x y\r\r\n");
 	text = modconf_file_render(f);

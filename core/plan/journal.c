@@ -373,8 +373,13 @@ static int parse_manifest(const char *file, struct journal_txn *t, struct gv_err
 			goto bad;
 		}
 	}
-	if (!ended || !t->state || t->id <= 0) {
-		r = gv_error_set(err, -EINVAL, "%s: incomplete journal entry (no 'end' line)", file);
+	/* every field serialize() writes back must be here: a journal is
+	 * untrusted input, and one that lacks a field is refused, not
+	 * written back with a made-up one */
+	if (!ended || !t->state || t->id <= 0 || !t->when) {
+		const char *what = !ended ? "end" : t->id <= 0 ? "id" : !t->state ? "state" : "when";
+
+		r = gv_error_set(err, -EINVAL, "%s: incomplete journal entry (no '%s' line)", file, what);
 		goto out;
 	}
 	r = 0;

@@ -31,13 +31,22 @@ static void put_base(struct buf *b, const struct action *a)
 		buf_printf(b, " base=sha256:%s", a->base_sha);
 	else if (a->base == BASE_ABSENT)
 		buf_puts(b, " base=absent");
+	else
+		/* a version 1 plan's file, or one unreadable when the plan was
+		 * made: said so, since version 2 requires the field */
+		buf_puts(b, " base=unknown");
 }
 
-/* "base=sha256:HEX" or "base=absent" into A. Returns false when malformed. */
+/* "base=sha256:HEX", "base=absent" or "base=unknown" into A. Returns false
+ * when malformed. */
 static bool parse_base(const char *field, struct action *a)
 {
 	const char *v = field + 5;
 
+	if (strcmp(v, "unknown") == 0) {
+		a->base = BASE_NONE;
+		return true;
+	}
 	if (strcmp(v, "absent") == 0) {
 		a->base = BASE_ABSENT;
 		return true;
@@ -373,9 +382,13 @@ int plan_load(const char *file, const char *root, struct plan **ret, struct gv_e
 		if (last->kind == PLAN_WRITE_FILE || last->kind == PLAN_REMOVE_FILE) {
 			last->base = BASE_NONE;
 			if (version == 2 && (strncmp(f[nf - 1], "base=", 5) != 0 || !parse_base(f[nf - 1], last))) {
-				r = load_fail(err, file, lineno, "bad or missing base (want base=sha256:HEX or base=absent)");
+				r = load_fail(err, file, lineno, "bad or missing base (want base=sha256:HEX, base=absent "
+					      "or base=unknown)");
 				goto out;
 			}
+			if (version == 2 && last->base == BASE_NONE)
+				gv_log(GV_LOG_WARN, "%s:%zu: base=unknown: edits made to %s since the plan was made "
+				       "would be overwritten; make the plan again to be safe", file, lineno, last->path);
 		}
 	}
 	if (!ended) {

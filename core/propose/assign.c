@@ -37,31 +37,40 @@ static bool is_uuid(const char *s)
 	return true;
 }
 
-static int parse_vm_name(const char *name, struct gv_error *err)
+static int parse_vm_name(const char *device, const char *name, struct gv_error *err)
 {
 	if (!*name)
-		return gv_error_set(err, -EINVAL, "--vm: empty domain name");
+		return gv_error_set(err, -EINVAL, "--assign %s --vm: empty domain name", device);
 	if (name[0] == '-' || name[0] == '.')
-		return gv_error_set(err, -EINVAL, "--vm %s: gpuvirt takes no domain name starting with '%c'", name,
-				    name[0]);
+		return gv_error_set(err, -EINVAL, "--assign %s --vm %s: gpuvirt takes no domain name starting with "
+				    "'%c'", device, name, name[0]);
 	for (const char *p = name; *p; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return gv_error_set(err, -EINVAL, "--vm: control character in the domain name");
+			return gv_error_set(err, -EINVAL, "--assign %s --vm: control character in the domain name",
+					    device);
 		if (*p == '/')
-			return gv_error_set(err, -EINVAL, "--vm %s: a libvirt domain name has no '/'", name);
+			return gv_error_set(err, -EINVAL, "--assign %s --vm %s: a libvirt domain name has no '/'",
+					    device, name);
 	}
 	return 0;
 }
 
-static int parse_number(const char *opt, const char *s, unsigned long min, unsigned long max, unsigned long *ret,
-			struct gv_error *err)
+/* The error names --assign and the device as well as the part, since the
+ * spelling DEVICE,vmid=N has no --vmid of its own to name. */
+static int parse_number(const struct assign_spec *spec, const char *part, const char *s, unsigned long min,
+			unsigned long max, unsigned long *ret, struct gv_error *err)
 {
 	char *end;
 
 	errno = 0;
 	*ret = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || *ret < min || *ret > max)
-		return gv_error_set(err, -EINVAL, "%s %s: want a number from %lu to %lu", opt, s, min, max);
+	if (!isdigit((unsigned char)*s) || *end || errno || *ret < min || *ret > max) {
+		if (spec->vm)
+			return gv_error_set(err, -EINVAL, "--assign %s --vmid %s %s %s: want a number from %lu to %lu",
+					    spec->device, spec->vm, part, s, min, max);
+		return gv_error_set(err, -EINVAL, "--assign %s %s %s: want a number from %lu to %lu", spec->device,
+				    part, s, min, max);
+	}
 	return 0;
 }
 
@@ -74,11 +83,11 @@ static int parse_proxmox(const char *rest, struct assign_spec *s, struct gv_erro
 
 	for (char *kv = strtok_r(copy, ",", &save); kv && !r; kv = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(kv, "vmid=", 5) && !s->vm) {
-			r = parse_number("--vmid", kv + 5, VMID_MIN, VMID_MAX, &v, err);
+			r = parse_number(s, "--vmid", kv + 5, VMID_MIN, VMID_MAX, &v, err);
 			if (!r)
 				s->vm = xasprintf("%lu", v);
 		} else if (!strncmp(kv, "hostpci=", 8) && s->hostpci < 0 && s->vm) {
-			r = parse_number("--hostpci", kv + 8, 0, VMCONF_HOSTPCI_MAX - 1, &v, err);
+			r = parse_number(s, "--hostpci", kv + 8, 0, VMCONF_HOSTPCI_MAX - 1, &v, err);
 			s->hostpci = (int)v;
 		} else {
 			r = gv_error_set(err, -EINVAL, "--assign: '%s' is not part of DEVICE,vmid=N[,hostpci=K]", kv);
@@ -123,7 +132,7 @@ int assign_spec_parse(const char *arg, struct assign_spec *ret, struct gv_error 
 	if (!strncmp(comma + 1, "vm=", 3)) {
 		/* the name is the rest: a domain name may hold commas */
 		s.kind = VMCONF_LIBVIRT;
-		r = parse_vm_name(comma + 4, err);
+		r = parse_vm_name(s.device, comma + 4, err);
 		if (r < 0)
 			goto out;
 		s.vm = xstrdup(comma + 4);

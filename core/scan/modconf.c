@@ -54,8 +54,9 @@ bool modconf_module_eq(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* Split a modprobe line into words; double quotes keep spaces (options x="a b"). */
-static void tokenize(const char *line, struct strv *ret)
+/* Split a modprobe line into words; double quotes keep spaces (options x="a b").
+ * Returns false when a double quote is never closed. */
+static bool tokenize(const char *line, struct strv *ret)
 {
 	const char *p = line;
 
@@ -66,7 +67,7 @@ static void tokenize(const char *line, struct strv *ret)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
-			return;
+			return true;
 		start = p;
 		while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
 			if (*p == '"')
@@ -74,6 +75,8 @@ static void tokenize(const char *line, struct strv *ret)
 			p++;
 		}
 		strv_push(ret, start, (size_t)(p - start));
+		if (quoted)
+			return false;
 	}
 }
 
@@ -97,7 +100,8 @@ static void for_each_line(const char *content, void (*fn)(void *ud, const char *
 		lineno++;
 		if (!line.len)
 			first = lineno;
-		if (len && p[len - 1] == '\r')
+		/* every trailing CR, or each round trip would take one more */
+		while (len && p[len - 1] == '\r')
 			len--;
 		/* kmod reads "\\" as one literal backslash: only an odd run at
 		 * the end continues the line, joined without a space */
@@ -663,7 +667,11 @@ static void parse_file_line(void *ud, const char *line, unsigned lineno)
 	struct strv w = { 0 };
 
 	(void)lineno;
-	tokenize(line, &w);
+	/* A quote never closed runs to the end of the line (for kmod too):
+	 * whatever gpuvirt added to it would be inside the quotes, so the
+	 * line is kept as it is and gpuvirt's own go on lines of their own. */
+	if (!tokenize(line, &w))
+		goto other;
 	if (w.n == 2 && !strcmp(w.v[0], "blacklist")) {
 		modconf_file_add_blacklist(f, w.v[1]);
 		goto out;
@@ -694,6 +702,7 @@ static void parse_file_line(void *ud, const char *line, unsigned lineno)
 	}
 	if (w.n >= 3 && !strcmp(w.v[0], "install") && parse_override(f, &w, line))
 		goto out;
+other:
 	if (strv_find(&f->others, line) < 0)
 		strv_push(&f->others, line, strlen(line));
 out:
@@ -849,20 +858,26 @@ char *modconf_file_render(const struct modconf_file *f)
 
 	buf_puts(&b, "# Written by gpuvirt (module blacklists, vfio-pci binding). Undo with\n"
 		     "# `gpuvirt undo`, or delete this file and regenerate the initramfs.\n");
-	for (size_t i = 0; i < f->blacklists.n; i++)
-		buf_printf(&b, "blacklist %s\n", f->blacklists.v[i]);
+	for (size_t i = 0; i < f->blacklists.n; i++) {
+		buf_puts(&b, "blacklist");
+		put_word(&b, f->blacklists.v[i]);
+		buf_putc(&b, '\n');
+	}
 	for (size_t i = 0; i < f->n_options; i++) {
 		if (!f->options[i].words.n)
 			continue;
-		buf_printf(&b, "options %s", f->options[i].module);
+		buf_puts(&b, "options");
+		put_word(&b, f->options[i].module);
 		for (size_t j = 0; j < f->options[i].words.n; j++)
 			put_word(&b, f->options[i].words.v[j]);
 		buf_putc(&b, '\n');
 	}
 	for (size_t i = 0; i < f->n_softdeps; i++) {
-		buf_printf(&b, "softdep %s pre:", f->softdeps[i].module);
+		buf_puts(&b, "softdep");
+		put_word(&b, f->softdeps[i].module);
+		buf_puts(&b, " pre:");
 		for (size_t j = 0; j < f->softdeps[i].pre.n; j++)
-			buf_printf(&b, " %s", f->softdeps[i].pre.v[j]);
+			put_word(&b, f->softdeps[i].pre.v[j]);
 		buf_putc(&b, '\n');
 	}
 	if (f->overrides.n) {
@@ -899,6 +914,12 @@ static void autoload_line(void *ud, const char *line, unsigned lineno)
 	size_t l = strcspn(line, " \t\r");
 
 	(void)lineno;
+	/* no module name ends in a backslash, and written back it would join
+	 * the next line */
+	if (l && line[l - 1] == '\\') {
+		gv_log(GV_LOG_WARN, "modules-load.d: dropped '%.*s': not a module name", (int)l, line);
+		return;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		if (strlen(s->v[i]) == l && !strncmp(s->v[i], line, l))
 			return;

@@ -119,7 +119,9 @@ size_t modconf_vfio_modules(const char *kernel_release, const char *ret[4]);
 /*
  * The content of MODCONF_AUTOLOAD_FILE with MODULES listed: CONTENT is its
  * current content (NULL when absent); names already there are kept, in
- * their order. Returns 1 and the owned new content when something was
+ * their order, except a "name" ending in a backslash (dropped with a
+ * warning: written back it would join the next line). Returns 1 and the
+ * owned new content when something was
  * added, 0 and an owned copy when not.
  */
 int modconf_autoload_add(const char *content, const char *const *modules, size_t n_modules,

@@ -343,6 +343,14 @@ int cmdline_add(struct cmdline *c, const char *arg)
 		for (size_t i = c->n; i-- > first + 1;)
 			if (key_eq(c->v[i].text, nkey))
 				drop(c, i);
+	} else if (c->n > 0 && !cmdline_arg_balanced(c->v[c->n - 1].text)) {
+		/* An argument whose double quote never closes runs to the end of
+		 * the line, for the kernel too: appended, ARG would be inside its
+		 * quotes. It goes before it, with its separator. */
+		size_t last = c->n - 1;
+
+		push(c, xstrdup(" "), c->v[last].text);
+		c->v[last].text = xstrdup(arg);
 	} else if (c->tail) {
 		/* Before `--`: the new argument takes the separator the tail had,
 		 * and the tail gets one space. */

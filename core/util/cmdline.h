@@ -55,7 +55,8 @@ bool cmdline_contains(const struct cmdline *c, const char *arg);
  * further duplicates of the key are dropped, so the key ends up exactly once;
  * keys the kernel accumulates (console, video, initcall_blacklist,
  * modprobe.blacklist, rd.driver.*, ...) get ARG appended next to the others
- * instead. New arguments go before `--`. Returns 1 when the line changed, 0
+ * instead. New arguments go before `--`, and before an argument whose double
+ * quote never closes (it runs to the end of the line). Returns 1 when the line changed, 0
  * when ARG was already there exactly once (no-op), -EINVAL when ARG is not one
  * well-formed argument (empty, white space outside quotes, unbalanced quote,
  * `--`), -E2BIG when the line would no longer fit in CMDLINE_SIZE; on error

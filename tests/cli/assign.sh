@@ -235,7 +235,7 @@ for verb in plan apply; do
 		$verb --vmid 100 "${extra[@]}"
 	refused "$verb: --hostpci with --vm" 2 "gpuvirt $verb: --assign 41:00.0: --vm NAME is a libvirt domain; --vmid and --hostpci are for a Proxmox VM" \
 		$verb --assign 41:00.0 --vm win11 --hostpci 3 "${extra[@]}"
-	refused "$verb: not a VMID" 2 "gpuvirt $verb: --vmid 42: want a number from 100 to 999999999" \
+	refused "$verb: not a VMID" 2 "gpuvirt $verb: --assign 0000:41:00.0 --vmid 42: want a number from 100 to 999999999" \
 		$verb --assign 41:00.0 --vmid 42 "${extra[@]}"
 	refused "$verb: every hostpci taken" 1 "gpuvirt $verb: --assign 0000:41:00.0 --vmid 101: Proxmox VM 101 uses every hostpci (hostpci0 to hostpci15, etc/pve/qemu-server/101.conf); it can be given no more devices" \
 		$verb --assign 41:00.0 --vmid 101 "${extra[@]}"

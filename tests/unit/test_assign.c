@@ -171,6 +171,11 @@ START_TEST(test_spec)
 	spec_bad("41:00.0,vmid=100,hostpci=16", "from 0 to 15");
 	spec_bad("41:00.0,vmid=100,mdev=x", "'mdev=x' is not part of");
 	spec_bad("41:00.0,name=x", "expected DEVICE,vm=NAME");
+	/* every refusal names --assign: DEVICE,vmid=N has no --vmid of its own */
+	spec_bad("41:00.0,vmid=1-x", "--assign 0000:41:00.0 --vmid 1-x: want a number");
+	spec_bad("41:00.0,vmid=100,hostpci=x", "--assign 0000:41:00.0 --vmid 100 --hostpci x: want a number");
+	spec_bad("41:00.0,vm=", "--assign 0000:41:00.0 --vm: empty");
+	spec_bad("41:00.0,vm=a/b", "--assign 0000:41:00.0 --vm a/b:");
 
 	/* as a CHANGE */
 	ck_assert_int_eq(change_parse(CHANGE_ASSIGN, "41:00.0,vmid=100", &c, &err), 0);

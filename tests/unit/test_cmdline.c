@@ -113,6 +113,13 @@ START_TEST(add_replace_noop_order)
 	/* separators and trailing newline kept */
 	EDIT_EQ("root=x  ro\tquiet\n", '+', "iommu=pt", "root=x  ro\tquiet iommu=pt\n", 1);
 	EDIT_EQ("", '+', "iommu=pt", "iommu=pt", 1);
+	/* a quote never closed runs to the end: the new argument goes before
+	 * it, not inside its quotes */
+	EDIT_EQ("\tquiet  splash \"unbalanced -- x", '+', "iommu=pt",
+		"\tquiet  splash iommu=pt \"unbalanced -- x", 1);
+	EDIT_EQ("\tquiet  splash iommu=pt \"unbalanced -- x", '+', "iommu=pt",
+		"\tquiet  splash iommu=pt \"unbalanced -- x", 0);
+	EDIT_EQ(" \"a b", '+', "iommu=pt", " iommu=pt \"a b", 1);
 }
 END_TEST
 

@@ -295,6 +295,23 @@ START_TEST(journal_ids_are_bounded)
 }
 END_TEST
 
+/* A manifest is untrusted: one without its 'when' is refused, naming the
+ * file, rather than read and written back as "when (null)". */
+START_TEST(manifest_without_when_is_refused)
+{
+	static const char m[] = "gpuvirt-journal 1\nid 1\nstate applied\nsummary no time\nend\n";
+	char *root = mkroot();
+	struct gv_error e = { 0 };
+	struct journal_set *sets = NULL;
+	size_t n = 0;
+
+	put(root, JOURNAL_DIR "/journal/0001", m, sizeof(m) - 1);
+	ck_assert_int_eq(journal_list(root, &sets, &n, &e), -EINVAL);
+	ck_assert_msg(strstr(e.msg, "journal/0001: incomplete journal entry (no 'when' line)"), "%s", e.msg);
+	free(root);
+}
+END_TEST
+
 START_TEST(field_encoding_round_trips)
 {
 	struct buf enc = BUF_INIT, dec = BUF_INIT;
@@ -325,6 +342,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, undo_refuses_hand_edits);
 	tcase_add_test(tc, undo_with_no_journal);
 	tcase_add_test(tc, field_encoding_round_trips);
+	tcase_add_test(tc, manifest_without_when_is_refused);
 	tcase_add_test(tc, journal_ids_are_bounded);
 	suite_add_tcase(s, tc);
 	return s;

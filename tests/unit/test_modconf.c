@@ -207,6 +207,31 @@ START_TEST(no_continuation_written)
 	ck_assert_msg(strstr(out, "options vfio_pci x=a\\ ids=10de:1db4\n"), "%s", out);
 	ck_assert_msg(strstr(out, "options nouveau modeset=0\n"), "%s", out);
 	ck_assert_msg(strstr(out, "options snd_hda_intel odd=b\\\n"), "%s", out);
+
+	/* a quote never closed: the line kept as it is, gpuvirt's option on
+	 * its own line, not inside the quotes */
+	f = modconf_file_parse("options vfio-pci a=\"b\noptions m a\"b\noptions m c\"d\te\n");
+	modconf_file_add_vfio_id(f, "10de:1db4");
+	text = modconf_file_render(f);
+	ck_assert_msg(strstr(text, "\noptions vfio-pci ids=10de:1db4\n") && strstr(text, "\noptions vfio-pci a=\"b\n") &&
+		      strstr(text, "\noptions m a\"b\noptions m c\"d\te\n"), "%s", text);
+	free(text);
+	modconf_file_free(f);
+
+	/* every trailing CR goes: a second render is the first */
+	f = modconf_file_parse("alias x y\r\r\n");
+	text = modconf_file_render(f);
+	ck_assert_msg(strstr(text, "\nalias x y\n"), "%s", text);
+	free(text);
+	modconf_file_free(f);
+
+	/* every word gpuvirt writes gets the guard, not only option words */
+	f = modconf_file_parse("blacklist x\\ \noptions m\\ a=1\nsoftdep s\\ pre: p\\ \n");
+	text = modconf_file_render(f);
+	ck_assert_msg(strstr(text, "blacklist x\\\\\n") && strstr(text, "options m\\\\ a=1\n") &&
+		      strstr(text, "softdep s\\\\ pre: p\\\\\n"), "%s", text);
+	free(text);
+	modconf_file_free(f);
 }
 END_TEST
 
@@ -286,6 +311,10 @@ START_TEST(modules_at_boot)
 	free(again);
 	ck_assert_int_eq(modconf_autoload_add("kvmgt\nvfio\n", m, 3, &again), 1);
 	ck_assert_msg(strstr(again, "\nkvmgt\nvfio\nvfio_iommu_type1\nvfio_pci\n"), "%s", again);
+	free(again);
+	/* a name ending in a backslash would join the next line: dropped */
+	ck_assert_int_eq(modconf_autoload_add("foo\\ \nkvmgt\n", m, 3, &again), 1);
+	ck_assert_msg(!strchr(again, '\\') && strstr(again, "\nkvmgt\nvfio\n"), "%s", again);
 	free(again);
 	free(out);
 }

@@ -893,6 +893,24 @@ START_TEST(saved_plan_refuses_later_edits)
 	ck_assert_int_eq(plan_load(v1, root, &q, &e), 0);
 	ck_assert_msg(strstr(logbuf.data, "1 ") && strstr(logbuf.data, "v1.plan: a version 1 plan does not record"),
 		      "%s", logbuf.data);
+	/* saved again it says its files have no base, in a form plan_load reads */
+	{
+		char v2[4096], *text = NULL;
+		size_t len;
+		struct plan *again = NULL;
+
+		snprintf(v2, sizeof(v2), "%s/v2.plan", root);
+		ck_assert_int_eq(plan_save(q, v2, &e), 0);
+		ck_assert_int_eq(fsutil_read_file(v2, &text, &len), 0);
+		ck_assert_msg(strstr(text, "gpuvirt-plan 2\n") && strstr(text, "write etc/x.conf mode=0644 base=unknown\n") &&
+			      strstr(text, "remove etc/y.conf base=unknown\n"), "%s", text);
+		free(text);
+		buf_reset(&logbuf);
+		ck_assert_msg(plan_load(v2, root, &again, &e) == 0, "%s", e.msg);
+		ck_assert_msg(strstr(logbuf.data, "v2.plan:5: base=unknown: edits made to etc/x.conf"), "%s",
+			      logbuf.data);
+		plan_free(again);
+	}
 	ck_assert_int_eq(plan_apply(q, &no_run, &e), 0);
 	ck_file(root, "etc/x.conf", "x\n");
 	plan_free(q);

@@ -293,14 +293,8 @@ static enum theme_element status_style(enum wizard_status s)
 
 static enum wizard_status step_status(struct tui *t, size_t i, char *text, size_t size)
 {
-	const struct wizard_step *s = &steps[i];
-
-	if (!s->ops || !s->ops->status) {
-		snprintf(text, size, "not available in this version");
-		return WIZARD_NA;
-	}
 	text[0] = '\0';
-	return s->ops->status(t, t->wiz->state[i], text, size);
+	return steps[i].ops->status(t, t->wiz->state[i], text, size);
 }
 
 void wizard_draw_steps(struct tui *t, const struct layout_rect *r, bool focused)
@@ -336,20 +330,9 @@ void wizard_draw_screen(struct tui *t, const struct layout_rect *r, bool focused
 {
 	const struct wizard_step *s = &steps[t->wiz->sel];
 	struct layout_rect body = { r->y + 1, r->x, r->h - 1, r->w };
-	struct textview tv;
 	char title[96];
 
 	snprintf(title, sizeof(title), "%s %s", focused ? ">" : " ", s->title);
 	screen_line(r->y, r->x, r->w, screen_attr(t, focused ? UI_TITLE_ACTIVE : UI_TITLE), title);
-	if (s->ops && s->ops->draw) {
-		s->ops->draw(t, t->wiz->state[t->wiz->sel], &body);
-		return;
-	}
-	textview_init(&tv, body.w - 2);
-	textview_add(&tv, UI_STEP_NA, "Not available in this version.");
-	textview_blank(&tv);
-	textview_add(&tv, UI_NORMAL, s->about);
-	t->right.lines = (int)tv.n;
-	textview_draw(&tv, t, &body, t->right.top, 0, UI_NORMAL);
-	textview_release(&tv);
+	s->ops->draw(t, t->wiz->state[t->wiz->sel], &body);
 }

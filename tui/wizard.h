@@ -12,9 +12,8 @@
  * more than once: the draft measured against them, the next boot's
  * command line.
  *
- * A step without callbacks says plainly that it is "not available in this
- * version"; to give a step its real screen, write its ops in its own
- * tui/step_*.c file and point the step's entry in wizard.c's table at them.
+ * Each step's ops (status and draw at least) live in its own tui/step_*.c
+ * file; wizard.c's table points at them.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,7 +31,7 @@ struct wizard_step {
 	char letter;                        /* the key that opens the step */
 	const char *title;
 	const char *about;                  /* what the step is for, one sentence */
-	const struct wizard_step_ops *ops;  /* NULL: not available in this version */
+	const struct wizard_step_ops *ops;  /* status and draw are required */
 	/* The step's own keys for the status line and the help, as
 	 * "KEY:what" words ("space:pick p:preview"); NULL: none. */
 	const char *keys;

@@ -19,7 +19,6 @@
 struct tui;
 
 enum wizard_status {
-	WIZARD_NA,      /* not available in this version */
 	WIZARD_TODO,    /* something to look at or decide */
 	WIZARD_DONE,    /* nothing left to do (or all checks pass) */
 	WIZARD_WARN,    /* done, with a caveat */

@@ -99,7 +99,7 @@ $(BUILD)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testbed.h $(CORE_LIB) $(UI_LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testbed.h tests/unit/testroot.h $(CORE_LIB) $(UI_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(UI_LIB) $(CORE_LIB) \
 		$(PKG_LIBS) $(TEST_LIBS)

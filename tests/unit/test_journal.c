@@ -15,37 +15,16 @@
 #include "core/plan/plan.h"
 #include "core/plan/undo.h"
 #include "testbed.h"
-
-static struct buf logbuf;
-
-static void capture(void *u, enum gv_log_level level, const char *msg)
-{
-	(void)u;
-	buf_printf(&logbuf, "%d %s\n", (int)level, msg);
-}
+#include "tests/unit/testroot.h"
 
 static char *mkroot(void)
 {
-	char *d = strdup("/tmp/gv-journal.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	gv_log_set(capture, NULL);
-	buf_reset(&logbuf);
-	return d;
+	return testroot_new("journal");
 }
 
 static void put(const char *root, const char *rel, const char *s, size_t n)
 {
-	char *p = fsutil_join(root, rel), *slash = strrchr(p, '/');
-	FILE *f;
-
-	*slash = '\0';
-	ck_assert_int_eq(fsutil_mkdir_p(p, 0755, NULL), 0);
-	*slash = '/';
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(s, 1, n, f), n);
-	ck_assert_int_eq(fclose(f), 0);
-	free(p);
+	testroot_put(root, rel, s, n, 0);
 }
 
 /* Byte-exact comparison; WANT NULL means absent. */

@@ -26,38 +26,16 @@
 #include "core/util/jsonout.h"
 #include "core/util/log.h"
 #include "tests/unit/testbed.h"
-
-static struct buf logbuf;
-
-static void capture(void *u, enum gv_log_level level, const char *msg)
-{
-	(void)u;
-	buf_printf(&logbuf, "%d %s\n", (int)level, msg);
-}
+#include "tests/unit/testroot.h"
 
 static char *mkroot(void)
 {
-	char *d = strdup("/tmp/gv-mdev.XXXXXX");
-
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	gv_log_set(capture, NULL);
-	buf_reset(&logbuf);
-	return d;
+	return testroot_new("mdev");
 }
 
 static void put(const char *root, const char *rel, const char *s)
 {
-	char *p = fsutil_join(root, rel), *slash = strrchr(p, '/');
-	FILE *f;
-
-	*slash = '\0';
-	ck_assert_int_eq(fsutil_mkdir_p(p, 0755, NULL), 0);
-	*slash = '/';
-	f = fopen(p, "w");
-	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-	fputs(s, f);
-	ck_assert_int_eq(fclose(f), 0);
-	free(p);
+	testroot_put(root, rel, s, strlen(s), 0);
 }
 
 static char *get(const char *path)

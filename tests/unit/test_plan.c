@@ -20,24 +20,13 @@
 #include "core/plan/plan.h"
 #include "core/plan/undo.h"
 #include "testbed.h"
+#include "tests/unit/testroot.h"
 
 /* ---- helpers ---- */
 
-static struct buf logbuf;
-
-static void capture(void *u, enum gv_log_level level, const char *msg)
-{
-	(void)u;
-	buf_printf(&logbuf, "%d %s\n", (int)level, msg);
-}
-
 static char *mkroot(void)
 {
-	char *d = strdup("/tmp/gv-plan.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	gv_log_set(capture, NULL);
-	buf_reset(&logbuf);
-	return d;
+	return testroot_new("plan");
 }
 
 static char *at(const char *root, const char *rel)
@@ -47,17 +36,7 @@ static char *at(const char *root, const char *rel)
 
 static void put(const char *root, const char *rel, const char *s)
 {
-	char *p = at(root, rel), *slash = strrchr(p, '/');
-	FILE *f;
-
-	*slash = '\0';
-	ck_assert_int_eq(fsutil_mkdir_p(p, 0755, NULL), 0);
-	*slash = '/';
-	f = fopen(p, "w");
-	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-	fputs(s, f);
-	ck_assert_int_eq(fclose(f), 0);
-	free(p);
+	testroot_put(root, rel, s, strlen(s), 0);
 }
 
 /* The file's content, or NULL when absent. */

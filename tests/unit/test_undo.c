@@ -16,38 +16,16 @@
 #include "core/util/fsutil.h"
 #include "core/util/log.h"
 #include "testbed.h"
-
-static struct buf logbuf;
-
-static void capture(void *u, enum gv_log_level level, const char *msg)
-{
-	(void)u;
-	buf_printf(&logbuf, "%d %s\n", (int)level, msg);
-}
+#include "tests/unit/testroot.h"
 
 static char *mkroot(void)
 {
-	char *d = strdup("/tmp/gv-undo.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(d));
-	gv_log_set(capture, NULL);
-	buf_reset(&logbuf);
-	return d;
+	return testroot_new("undo");
 }
 
 static void put(const char *root, const char *rel, const char *s, mode_t mode)
 {
-	char *p = fsutil_join(root, rel), *slash = strrchr(p, '/');
-	FILE *f;
-
-	*slash = '\0';
-	ck_assert_int_eq(fsutil_mkdir_p(p, 0755, NULL), 0);
-	*slash = '/';
-	f = fopen(p, "w");
-	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-	fputs(s, f);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(p, mode), 0);
-	free(p);
+	testroot_put(root, rel, s, strlen(s), mode);
 }
 
 /* The file's content, or NULL when absent. */
